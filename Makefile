@@ -1,0 +1,138 @@
+# shmcheck - the one build: library, tests, examples, bench, install.
+#
+#   make            library (static and shared) and examples
+#   make demo       run the classic exercises (installs what it needs)
+#   make check      every test, plain and under ASan+UBSan (installs deps)
+#   make bench      library versus raw system calls
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Variables: B (build dir, default build), SAN=asan (sanitizer build),
+# CC, CFLAGS (optimisation and debug only: warnings are fixed below).
+
+VERSION := 0.1.0
+MAJOR := 0
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+B ?= build
+CFLAGS ?= -O2 -g
+WARN := -std=c11 -Wall -Wextra -Werror
+ifeq ($(SAN),asan)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+endif
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -MMD -MP
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+comma := ,
+
+LIB_SRC := $(wildcard src/lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+LIB_A := $(B)/libshmcheck.a
+LIB_SO := $(B)/libshmcheck.so.$(VERSION)
+
+# Every system call the library makes is wrapped in unit tests (mock.h).
+WRAPS := shmget shmat shmdt shmctl ftok faccessat
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(B)/tests/integration/%)
+EXAMPLES := children_report child_writes meet_by_key layout_v1 layout_v2
+EXAMPLE_BIN := $(EXAMPLES:%=$(B)/examples/%)
+BENCH_BIN := $(B)/bench/bench_lib
+
+.PHONY: all lib examples tests check demo bench install uninstall clean deps
+
+all: lib examples
+
+lib: $(LIB_A) $(LIB_SO)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJ) src/lib/shmcheck.map
+	$(CC) -shared -Wl,-soname,libshmcheck.so.$(MAJOR) \
+	    -Wl,--version-script=src/lib/shmcheck.map -o $@ $(LIB_OBJ) \
+	    $(LDFLAGS_ALL)
+	ln -sf libshmcheck.so.$(VERSION) $(B)/libshmcheck.so.$(MAJOR)
+	ln -sf libshmcheck.so.$(MAJOR) $(B)/libshmcheck.so
+
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/mock.o $(LIB_A)
+	$(CC) -o $@ $^ -lcmocka $(addprefix -Wl$(comma)--wrap=,$(WRAPS)) \
+	    $(LDFLAGS_ALL)
+
+$(B)/tests/integration/%.o: ALL_CFLAGS += \
+	-DSHMC_EXAMPLES_DIR='"$(abspath $(B)/examples)"'
+$(B)/tests/integration/%: $(B)/tests/integration/%.o $(LIB_A)
+	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
+
+$(B)/examples/layout_v1.o: examples/layout.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(B)/examples/layout_v2.o: examples/layout.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DSHMC_LAYOUT_V2 -c $< -o $@
+$(B)/examples/%: $(B)/examples/%.o $(LIB_A)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+
+examples: $(EXAMPLE_BIN)
+
+tests: lib examples $(UNIT_BIN) $(INTEG_BIN)
+
+deps:
+	ci/deps.sh test
+
+# Plain build and ASan+UBSan build, then every test of both, each test
+# binary in a private IPC namespace that must be empty when it ends.
+check: deps
+	$(MAKE) --no-print-directory tests
+	$(MAKE) --no-print-directory B=$(B)/asan SAN=asan tests
+	tests/run.sh $(B) $(B)/asan
+
+demo:
+	ci/deps.sh build
+	$(MAKE) --no-print-directory examples
+	examples/demo.sh $(B)/examples
+
+$(BENCH_BIN): $(B)/bench/bench_lib.o $(LIB_A)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+
+bench: $(BENCH_BIN)
+	ci/run-ipcns.sh $(BENCH_BIN)
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libshmcheck.a
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libshmcheck.so.$(VERSION)
+	ln -sf libshmcheck.so.$(VERSION) \
+	    $(DESTDIR)$(LIBDIR)/libshmcheck.so.$(MAJOR)
+	ln -sf libshmcheck.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libshmcheck.so
+	install -m 644 include/shmcheck.h $(DESTDIR)$(INCLUDEDIR)/shmcheck.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    shmcheck.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/shmcheck.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/shmcheck.pc
+	install -m 644 man/shmcheck.3 $(DESTDIR)$(MANDIR)/man3/shmcheck.3
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libshmcheck.a \
+	    $(DESTDIR)$(LIBDIR)/libshmcheck.so.$(VERSION) \
+	    $(DESTDIR)$(LIBDIR)/libshmcheck.so.$(MAJOR) \
+	    $(DESTDIR)$(LIBDIR)/libshmcheck.so \
+	    $(DESTDIR)$(INCLUDEDIR)/shmcheck.h \
+	    $(DESTDIR)$(PKGCONFIGDIR)/shmcheck.pc \
+	    $(DESTDIR)$(MANDIR)/man3/shmcheck.3
+
+clean:
+	rm -rf $(B)
+
+.SECONDARY:
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

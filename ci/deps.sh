@@ -1,0 +1,46 @@
+#!/bin/sh
+# ci/deps.sh [build|test] - install the Debian packages a target needs.
+#
+# Idempotent: asks dpkg what is installed and apt-gets only what is missing.
+# As non-root it prints the exact command to run and fails.
+#   build  compiler and make (make, make demo)
+#   test   build + cmocka, pkg-config, unshare (make check)
+set -eu
+
+group=${1:-test}
+build_pkgs="gcc make libc6-dev"
+case "$group" in
+build) pkgs="$build_pkgs" ;;
+test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux" ;;
+*)
+    echo "ci/deps.sh: unknown group '$group'; use build or test" >&2
+    exit 2
+    ;;
+esac
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "ci/deps.sh: dpkg-query not found: this script needs Debian (12)." >&2
+    echo "ci/deps.sh: install by hand: $pkgs" >&2
+    exit 1
+fi
+
+missing=""
+for p in $pkgs; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$status" in
+    *"install ok installed"*) ;;
+    *) missing="$missing $p" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "ci/deps.sh: missing Debian packages:$missing" >&2
+    echo "ci/deps.sh: as root, run: apt-get update && $cmd" >&2
+    exit 1
+fi
+echo "ci/deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+$cmd

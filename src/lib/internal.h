@@ -1,0 +1,38 @@
+/*
+ * internal.h - what the library's files share and callers never see.
+ */
+#ifndef SHMC_LIB_INTERNAL_H
+#define SHMC_LIB_INTERNAL_H
+
+#include "shmcheck.h"
+
+/* A filled struct shmc_segment carries this magic; a zeroed or garbage one
+ * does not, so it is refused instead of reaching the kernel. */
+#define SHMC__SEGMENT_MAGIC 0x53454731u /* "SEG1" */
+
+/* struct shmc_attachment.state: anything else is an invalid handle. */
+#define SHMC__ATTACHED 0x41545431u /* "ATT1" */
+#define SHMC__DETACHED 0x44455431u /* "DET1" */
+
+/* Which call failed, to tell what an ambiguous errno (EINVAL) meant. */
+enum shmc__call {
+    SHMC__CALL_CREATE, /* shmget that creates             */
+    SHMC__CALL_OPEN,   /* shmget that joins               */
+    SHMC__CALL_AT_ANY, /* shmat at a kernel-chosen address */
+    SHMC__CALL_AT_FIXED,
+    SHMC__CALL_DT,
+    SHMC__CALL_CTL,
+    SHMC__CALL_PATH, /* faccessat/ftok on a key path    */
+};
+
+/* The single exit for a refused call: maps saved_errno (the kernel's) to an
+ * error code for that call, and leaves errno == saved_errno. */
+enum shmc_err shmc__sys_fail(enum shmc__call call, int saved_errno);
+
+/* The single exit for a rejection by the library itself: errno = EINVAL. */
+enum shmc_err shmc__reject(enum shmc_err err);
+
+/* 1 when seg is a filled handle. */
+int shmc__segment_ok(const struct shmc_segment *seg);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * mock.c - the --wrap mocks declared in mock.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include "mock.h"
+
+int __real_shmget(key_t key, size_t size, int shmflg);
+void *__real_shmat(int shmid, const void *addr, int shmflg);
+int __real_shmdt(const void *addr);
+int __real_shmctl(int shmid, int cmd, struct shmid_ds *buf);
+key_t __real_ftok(const char *path, int proj_id);
+int __real_faccessat(int dirfd, const char *path, int mode, int flags);
+
+static struct {
+    enum mock_call which;
+    int countdown; /* calls still allowed; -1: disarmed */
+    int always;
+    int err;
+    int fired;
+    enum mock_call fired_on;
+    int calls[MOCK_ANY + 1];
+} m = {.countdown = -1};
+
+void mock_reset(void)
+{
+    int saved = errno;
+    for (int i = 0; i <= MOCK_ANY; i++)
+        m.calls[i] = 0;
+    m.countdown = -1;
+    m.always = 0;
+    m.fired = 0;
+    errno = saved;
+}
+
+void mock_fail_after(enum mock_call which, int successes, int err)
+{
+    m.which = which;
+    m.countdown = successes;
+    m.always = 0;
+    m.err = err;
+    m.fired = 0;
+}
+
+void mock_fail_always(enum mock_call which, int err)
+{
+    mock_fail_after(which, 0, err);
+    m.always = 1;
+}
+
+int mock_fired(void) { return m.fired; }
+enum mock_call mock_fired_on(void) { return m.fired_on; }
+int mock_calls(enum mock_call which) { return m.calls[which]; }
+
+/* 1 when this call must fail (errno is then set). */
+static int gate(enum mock_call call)
+{
+    m.calls[call]++;
+    m.calls[MOCK_ANY]++;
+    if (m.countdown < 0 || (m.which != MOCK_ANY && m.which != call))
+        return 0;
+    if (m.countdown > 0) {
+        m.countdown--;
+        return 0;
+    }
+    if (!m.always)
+        m.countdown = -1;
+    m.fired = 1;
+    m.fired_on = call;
+    errno = m.err;
+    return 1;
+}
+
+int __wrap_shmget(key_t key, size_t size, int shmflg)
+{
+    return gate(MOCK_shmget) ? -1 : __real_shmget(key, size, shmflg);
+}
+
+void *__wrap_shmat(int shmid, const void *addr, int shmflg)
+{
+    return gate(MOCK_shmat) ? (void *)-1 : __real_shmat(shmid, addr, shmflg);
+}
+
+int __wrap_shmdt(const void *addr)
+{
+    return gate(MOCK_shmdt) ? -1 : __real_shmdt(addr);
+}
+
+int __wrap_shmctl(int shmid, int cmd, struct shmid_ds *buf)
+{
+    return gate(MOCK_shmctl) ? -1 : __real_shmctl(shmid, cmd, buf);
+}
+
+key_t __wrap_ftok(const char *path, int proj_id)
+{
+    return gate(MOCK_ftok) ? (key_t)-1 : __real_ftok(path, proj_id);
+}
+
+int __wrap_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+    return gate(MOCK_faccessat) ? -1
+                                : __real_faccessat(dirfd, path, mode, flags);
+}
+
+int mock_segments_in_use(void)
+{
+    struct shm_info info;
+    int saved = errno;
+    int r = __real_shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&info);
+    errno = saved;
+    return r < 0 ? -1 : info.used_ids;
+}
