@@ -36,7 +36,7 @@ run_one() { # run_one LABEL CMD...
     ci/run-ipcns.sh "$@" >"$out" 2>&1
     rc=$?
     cat "$out"
-    case "$1" in
+    case "$label" in
     *.sh)
         if [ "$rc" -eq 0 ]; then
             echo "[  PASSED  ] 1 test(s)." >>"$out"
