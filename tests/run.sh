@@ -16,8 +16,8 @@ failures=""
 host_before=$(awk 'NR>1 {print $2}' /proc/sysvipc/shm | sort)
 
 count() { # count NAME OUTPUT_FILE EXIT_STATUS
-    p=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$2" | tail -n 1)
-    f=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$2" | tail -n 1)
+    p=$(sed -n 's/.*\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$2" | tail -n 1)
+    f=$(sed -n 's/.*\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$2" | tail -n 1)
     passed=$((passed + ${p:-0}))
     failed=$((failed + ${f:-0}))
     if [ "$3" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
