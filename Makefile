@@ -6,7 +6,7 @@
 #   make bench      library versus raw system calls
 #   make install    PREFIX=/usr/local DESTDIR=
 #
-# Variables: B (build dir, default build), SAN=asan (sanitizer build),
+# Variables: B (build dir, default build), SAN=asan|tsan (sanitizers),
 # CC, CFLAGS (optimisation and debug only: warnings are fixed below).
 
 VERSION := 0.1.0
@@ -23,6 +23,9 @@ WARN := -std=c11 -Wall -Wextra -Werror
 ifeq ($(SAN),asan)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
+endif
+ifeq ($(SAN),tsan)
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 endif
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -MMD -MP
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
@@ -90,11 +93,14 @@ deps:
 	ci/deps.sh test
 
 # Plain build and ASan+UBSan build, then every test of both, each test
-# binary in a private IPC namespace that must be empty when it ends.
+# binary in a private IPC namespace that must be empty when it ends; the
+# tests that run threads also under TSan.
+TSAN_TESTS = $(B)/tsan/tests/unit/test_limits
 check: deps
 	$(MAKE) --no-print-directory tests
 	$(MAKE) --no-print-directory B=$(B)/asan SAN=asan tests
-	tests/run.sh $(B) $(B)/asan
+	$(MAKE) --no-print-directory B=$(B)/tsan SAN=tsan $(TSAN_TESTS)
+	tests/run.sh $(B) $(B)/asan $(B)/tsan
 
 demo:
 	ci/deps.sh build

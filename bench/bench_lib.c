@@ -50,7 +50,8 @@ static double lib_attach(const struct shmc_segment *seg, long n)
     double t0 = now_ns();
     for (long i = 0; i < n; i++) {
         struct shmc_attachment a;
-        if (shmc_attach(seg, NULL, 0, &a) != SHMC_OK || shmc_detach(&a) != SHMC_OK)
+        if (shmc_attach(seg, NULL, 0, &a) != SHMC_OK ||
+            shmc_detach(&a) != SHMC_OK)
             die("shmc_attach/shmc_detach");
     }
     return (now_ns() - t0) / n;
@@ -130,7 +131,8 @@ int main(int argc, char **argv)
     printf("%-16s %12s %12s %10s\n", "loop", "raw ns/iter", "lib ns/iter",
            "lib/raw");
     printf("%-16s %12.0f %12.0f %10.3f\n", "attach/detach",
-           median(raw_a, rounds), median(lib_a, rounds), median(ratio_a, rounds));
+           median(raw_a, rounds), median(lib_a, rounds),
+           median(ratio_a, rounds));
     printf("%-16s %12.0f %12.0f %10.3f\n", "get/remove", median(raw_g, rounds),
            median(lib_g, rounds), median(ratio_g, rounds));
     return 0;

@@ -61,9 +61,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "children_report: N must be 1..%d\n", MAX_CHILDREN);
         return 2;
     }
-    err = shmc_typed_create(IPC_PRIVATE,
-                            SHMC_TYPED_FIELDS(struct results, count, slot),
-                            0600, &t);
+    err = shmc_typed_create(
+        IPC_PRIVATE, SHMC_TYPED_FIELDS(struct results, count, slot), 0600, &t);
     if (err != SHMC_OK) {
         fprintf(stderr, "children_report: %s\n", shmc_strerror(err));
         return 1;

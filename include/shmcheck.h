@@ -41,6 +41,7 @@ extern "C" {
 /* 1. Errors                                                          */
 /* ------------------------------------------------------------------ */
 
+// clang-format off
 /* X(name, message): one row per error; the enum and shmc_strerror both
  * come from this table, so a code cannot exist without its message. */
 #define SHMC_ERRORS(X)                                                        \
@@ -141,6 +142,7 @@ extern "C" {
     X(SHMC_E_TYPED_NOT_READY,                                                 \
       "the typed segment's creator has not finished initialising it")
 
+// clang-format on
 #define SHMC__ENUM_ROW(name, msg) name,
 /* Error codes. SHMC_OK is 0; every other value is a failure. */
 enum shmc_err { SHMC_ERRORS(SHMC__ENUM_ROW) SHMC_ERR_COUNT };
@@ -275,11 +277,11 @@ enum shmc_err shmc_segment_create_or_open(key_t key, size_t size, int shmflg,
 
 struct shmc_seginfo {
     size_t size;
-    unsigned long nattch; /* processes attached now                     */
-    pid_t creator_pid;    /* shm_cpid                                   */
-    pid_t last_pid;       /* shm_lpid: last shmat/shmdt                 */
-    uid_t uid, cuid;      /* owner, creator                             */
-    unsigned mode;        /* permission bits 0..0777                    */
+    unsigned long nattch;   /* processes attached now                     */
+    pid_t creator_pid;      /* shm_cpid                                   */
+    pid_t last_pid;         /* shm_lpid: last shmat/shmdt                 */
+    uid_t uid, cuid;        /* owner, creator                             */
+    unsigned mode;          /* permission bits 0..0777                    */
     int marked_for_removal; /* IPC_RMID called, attachments remain      */
     time_t atime, dtime, ctime;
 };
@@ -301,8 +303,8 @@ enum shmc_err shmc_segment_remove(const struct shmc_segment *seg);
  * in the child. Zero-initialise ({0}) handles that may never be attached.
  * Copies of a handle are not tracked: detach through one of them only. */
 struct shmc_attachment {
-    void *addr;     /* where the segment is mapped                       */
-    size_t size;    /* the segment's size                                */
+    void *addr;  /* where the segment is mapped                       */
+    size_t size; /* the segment's size                                */
     int shmid;
     int shmflg;     /* flags it was attached with                        */
     uint32_t state; /* private: attached, detached or never filled       */
@@ -337,9 +339,9 @@ struct shmc_field {
 };
 
 struct shmc_layout {
-    const char *name;   /* type name as spelled by the caller            */
-    size_t size;        /* sizeof                                        */
-    size_t align;       /* _Alignof                                      */
+    const char *name; /* type name as spelled by the caller            */
+    size_t size;      /* sizeof                                        */
+    size_t align;     /* _Alignof                                      */
     const struct shmc_field *fields; /* may be NULL when nfields == 0    */
     size_t nfields;
 };
@@ -353,20 +355,21 @@ enum shmc_err shmc_layout_check(const struct shmc_layout *layout);
 
 /* A layout for type T, checked by name, size and alignment:
  *     shmc_typed_create(key, SHMC_TYPED(struct counters), 0600, &t);     */
-#define SHMC_TYPED(T)                                                         \
+#define SHMC_TYPED(T) \
     (&(const struct shmc_layout){#T, sizeof(T), _Alignof(T), NULL, 0})
 
 /* The same, plus the listed fields' offsets and sizes (1..16 fields), which
  * also catches two fields swapped in a struct of the same size:
  *     SHMC_TYPED_FIELDS(struct counters, hits, misses)                   */
-#define SHMC_TYPED_FIELDS(T, ...)                                             \
-    (&(const struct shmc_layout){                                             \
-        #T, sizeof(T), _Alignof(T),                                           \
-        (const struct shmc_field[]){SHMC__MAP(SHMC__FIELD, T, __VA_ARGS__)},  \
-        sizeof((const struct shmc_field[]){                                   \
-            SHMC__MAP(SHMC__FIELD, T, __VA_ARGS__)}) /                        \
+#define SHMC_TYPED_FIELDS(T, ...)                                            \
+    (&(const struct shmc_layout){                                            \
+        #T, sizeof(T), _Alignof(T),                                          \
+        (const struct shmc_field[]){SHMC__MAP(SHMC__FIELD, T, __VA_ARGS__)}, \
+        sizeof((const struct shmc_field[]){                                  \
+            SHMC__MAP(SHMC__FIELD, T, __VA_ARGS__)}) /                       \
             sizeof(struct shmc_field)})
 
+// clang-format off
 #define SHMC__FIELD(T, f) {#f, offsetof(T, f), sizeof(((T *)0)->f)},
 #define SHMC__MAP(m, T, ...)                                                  \
     SHMC__PICK(__VA_ARGS__, SHMC__M16, SHMC__M15, SHMC__M14, SHMC__M13,       \
@@ -392,6 +395,7 @@ enum shmc_err shmc_layout_check(const struct shmc_layout *layout);
 #define SHMC__M14(m, T, a, ...) m(T, a) SHMC__M13(m, T, __VA_ARGS__)
 #define SHMC__M15(m, T, a, ...) m(T, a) SHMC__M14(m, T, __VA_ARGS__)
 #define SHMC__M16(m, T, a, ...) m(T, a) SHMC__M15(m, T, __VA_ARGS__)
+// clang-format on
 
 /* A typed segment attached in this process: data points at the payload,
  * aligned for the type, right after the header. */

@@ -65,30 +65,35 @@ static enum shmc_err einval_meaning(enum shmc__call call)
     }
 }
 
+/* errno -> error code; path calls (ftok and its checks) name the path. */
+static const struct {
+    int errnum;
+    enum shmc_err err, path_err;
+} errno_map[] = {
+    {EEXIST, SHMC_E_EXISTS, SHMC_E_EXISTS},
+    {ENOENT, SHMC_E_NOT_FOUND, SHMC_E_PATH_MISSING},
+    {EACCES, SHMC_E_PERMISSION, SHMC_E_PATH_ACCESS},
+    {EPERM, SHMC_E_PERMISSION, SHMC_E_PATH_ACCESS},
+    {ENOMEM, SHMC_E_NO_MEMORY, SHMC_E_NO_MEMORY},
+    {ENOSPC, SHMC_E_NO_SPACE, SHMC_E_NO_SPACE},
+    {EIDRM, SHMC_E_REMOVED, SHMC_E_REMOVED},
+    {EMFILE, SHMC_E_TOO_MANY, SHMC_E_TOO_MANY},
+    {ENFILE, SHMC_E_TOO_MANY, SHMC_E_TOO_MANY},
+    {ENAMETOOLONG, SHMC_E_PATH_INVALID, SHMC_E_PATH_INVALID},
+    {ELOOP, SHMC_E_PATH_INVALID, SHMC_E_PATH_INVALID},
+    {ENOTDIR, SHMC_E_PATH_INVALID, SHMC_E_PATH_INVALID},
+};
+
 enum shmc_err shmc__sys_fail(enum shmc__call call, int saved_errno)
 {
-    enum shmc_err err;
+    enum shmc_err err = SHMC_E_SYSTEM;
 
-    switch (saved_errno) {
-    case EEXIST: err = SHMC_E_EXISTS; break;
-    case ENOENT:
-        err = call == SHMC__CALL_PATH ? SHMC_E_PATH_MISSING : SHMC_E_NOT_FOUND;
-        break;
-    case EACCES:
-    case EPERM:
-        err = call == SHMC__CALL_PATH ? SHMC_E_PATH_ACCESS : SHMC_E_PERMISSION;
-        break;
-    case ENOMEM: err = SHMC_E_NO_MEMORY; break;
-    case ENOSPC: err = SHMC_E_NO_SPACE; break;
-    case EIDRM: err = SHMC_E_REMOVED; break;
-    case EMFILE:
-    case ENFILE: err = SHMC_E_TOO_MANY; break;
-    case ENAMETOOLONG:
-    case ELOOP:
-    case ENOTDIR: err = SHMC_E_PATH_INVALID; break;
-    case EINVAL: err = einval_meaning(call); break;
-    default: err = SHMC_E_SYSTEM; break;
-    }
+    if (saved_errno == EINVAL)
+        err = einval_meaning(call);
+    for (size_t i = 0; i < sizeof errno_map / sizeof errno_map[0]; i++)
+        if (errno_map[i].errnum == saved_errno)
+            err = call == SHMC__CALL_PATH ? errno_map[i].path_err
+                                          : errno_map[i].err;
     errno = saved_errno;
     return err;
 }

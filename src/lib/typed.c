@@ -13,9 +13,9 @@
 
 #define TYPED_MAGIC 0x44505954434d4853ULL /* "SHMCTYPD" little-endian */
 #define TYPED_VERSION 1u
-#define TYPED_READY 0x59444552u /* "REDY" */
-#define HEADER_SPACE 128u       /* payload never starts before this */
-#define MAX_ALIGN 4096u         /* shmat gives page-aligned addresses */
+#define TYPED_READY 0x59444552u  /* "REDY" */
+#define HEADER_SPACE 128u        /* payload never starts before this */
+#define MAX_ALIGN 4096u          /* shmat gives page-aligned addresses */
 #define READY_WAIT_NS 100000000L /* how long open waits for a creator */
 #define READY_POLL_NS 50000L
 
@@ -229,7 +229,8 @@ enum shmc_err shmc_typed_detach(struct shmc_typed *t)
 
 enum shmc_err shmc_typed_release(struct shmc_typed *t, int *removed)
 {
-    return t == NULL ? shmc__reject(SHMC_E_NULL) : shmc_release(&t->att, removed);
+    return t == NULL ? shmc__reject(SHMC_E_NULL)
+                     : shmc_release(&t->att, removed);
 }
 
 void shmc_typed_detach_cleanup(struct shmc_typed *t)

@@ -26,7 +26,7 @@
 #define HUGE_SHIFT HUGETLB_FLAG_ENCODE_SHIFT
 #define HUGE_MASK HUGETLB_FLAG_ENCODE_MASK
 #define HUGE_BITS ((int)((unsigned)HUGE_MASK << HUGE_SHIFT))
-#define GET_KNOWN                                                             \
+#define GET_KNOWN \
     (MODE_BITS | IPC_CREAT | IPC_EXCL | SHM_HUGETLB | SHM_NORESERVE | HUGE_BITS)
 #define AT_KNOWN (SHM_RDONLY | SHM_RND | SHM_EXEC | SHM_REMAP)
 

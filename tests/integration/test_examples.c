@@ -64,7 +64,8 @@ static int finish(pid_t pid, int fd, char *out)
     ssize_t n;
     int status = -1;
 
-    while (len < OUT_MAX - 1 && (n = read(fd, out + len, OUT_MAX - 1 - len)) > 0)
+    while (len < OUT_MAX - 1 &&
+           (n = read(fd, out + len, OUT_MAX - 1 - len)) > 0)
         len += (size_t)n;
     out[len] = '\0';
     close(fd);
@@ -97,8 +98,8 @@ static void children_report_every_child(void **state)
     for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         int i, pid;
         unsigned long value;
-        assert_int_equal(sscanf(line, "child %d pid %d: result %lu", &i, &pid,
-                                &value), 3);
+        assert_int_equal(
+            sscanf(line, "child %d pid %d: result %lu", &i, &pid, &value), 3);
         assert_int_equal(i, seen);
         assert_true(pid > 0);
         /* the sum of the first 1000*(i+1) odd numbers is its square */
@@ -154,8 +155,8 @@ static void meet_by_key_creator_and_joiner(void **state)
     assert_exit(jstatus, 0);
     assert_non_null(strstr(out, "joiner read: hello from creator "));
     assert_exit(cstatus, 0);
-    assert_non_null(strstr(out + strlen(out) + 1,
-                           "creator got reply: hello from joiner "));
+    assert_non_null(
+        strstr(out + strlen(out) + 1, "creator got reply: hello from joiner "));
     assert_int_equal(segments_in_use(), 0);
 }
 
@@ -183,7 +184,8 @@ static void meet_by_key_names_missing_path(void **state)
     int status = run("meet_by_key", args, out);
 
     assert_exit(status, 1);
-    assert_non_null(strstr(out, "'/nonexistent/shmc': ftok path does not exist"));
+    assert_non_null(
+        strstr(out, "'/nonexistent/shmc': ftok path does not exist"));
 }
 
 static void layout_mismatch_is_refused(void **state)

@@ -53,9 +53,18 @@ void mock_fail_always(enum mock_call which, int err)
     m.always = 1;
 }
 
-int mock_fired(void) { return m.fired; }
-enum mock_call mock_fired_on(void) { return m.fired_on; }
-int mock_calls(enum mock_call which) { return m.calls[which]; }
+int mock_fired(void)
+{
+    return m.fired;
+}
+enum mock_call mock_fired_on(void)
+{
+    return m.fired_on;
+}
+int mock_calls(enum mock_call which)
+{
+    return m.calls[which];
+}
 
 /* 1 when this call must fail (errno is then set). */
 static int gate(enum mock_call call)
