@@ -48,8 +48,9 @@ extern "C" {
     X(SHMC_OK, "success")                                                     \
     X(SHMC_E_NULL, "a required pointer argument is NULL")                     \
     X(SHMC_E_KEY_FTOK_FAILED,                                                 \
-      "key is (key_t)-1, the value ftok() returns on failure; check ftok's "  \
-      "result or use shmc_key_from_path()")                                   \
+      "key is (key_t)-1, the value ftok() returns on failure (rarely a real " \
+      "key that collides with it: use another project number); check "       \
+      "ftok's result or use shmc_key_from_path()")                                   \
     X(SHMC_E_PROJ_RANGE,                                                      \
       "ftok project number must be 1..255: ftok uses only its low 8 bits "    \
       "and 0 is reserved")                                                    \
@@ -58,8 +59,8 @@ extern "C" {
     X(SHMC_E_PATH_ACCESS, "ftok path is not readable by this process")        \
     X(SHMC_E_PATH_INVALID, "ftok path is malformed (too long, a symlink "     \
       "loop, or a file used as a directory)")                                 \
-    X(SHMC_E_SIZE_ZERO, "size is 0: creating a segment needs at least "       \
-      "SHMMIN (1) byte")                                                      \
+    X(SHMC_E_SIZE_ZERO, "size is 0 (below SHMMIN): creating a segment "       \
+      "needs at least SHMMIN (1) byte")                                                      \
     X(SHMC_E_SIZE_TOO_BIG, "size exceeds SHMMAX (/proc/sys/kernel/shmmax) "   \
       "or PTRDIFF_MAX; allowed: 1..min(SHMMAX, PTRDIFF_MAX)")                 \
     X(SHMC_E_GET_FLAGS_UNKNOWN,                                               \
@@ -90,7 +91,8 @@ extern "C" {
       "attach address lies in the first SHMLBA bytes (it would map page 0); " \
       "pass NULL to let the kernel choose")                                   \
     X(SHMC_E_AT_ADDR_RANGE,                                                   \
-      "attach address is outside the user address space")                    \
+      "attach address (or the segment mapped there) is outside the user "     \
+      "address space")                    \
     X(SHMC_E_AT_REMAP_NULL, "SHM_REMAP needs a non-NULL attach address")      \
     X(SHMC_E_DT_ADDR,                                                         \
       "detach address is NULL or not page-aligned, so it cannot be the "      \
@@ -156,7 +158,7 @@ const char *shmc_strerror(enum shmc_err err);
  * of range. Never NULL. */
 const char *shmc_errname(enum shmc_err err);
 
-/* Writes "subject: message (ERRNO text)" into buf (always NUL-terminated
+/* Writes "'subject': message (errno text)" into buf (always NUL-terminated
  * when len > 0), for errors that concern a named thing such as an ftok
  * path. subject may be NULL; saved_errno 0 omits the errno part. Returns
  * the length the full message needs, as snprintf does. */

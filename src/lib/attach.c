@@ -20,6 +20,13 @@ static enum shmc_err check_attached(const struct shmc_attachment *att)
     return SHMC_OK;
 }
 
+/* Where shmat maps at a given address: SHM_RND rounds down to SHMLBA. */
+static uintptr_t map_start(const void *addr, int shmflg)
+{
+    uintptr_t a = (uintptr_t)addr;
+    return (shmflg & SHM_RND) ? a & ~(uintptr_t)(shmc_limits()->shmlba - 1) : a;
+}
+
 enum shmc_err shmc_attach(const struct shmc_segment *seg, const void *addr,
                           int shmflg, struct shmc_attachment *out)
 {
@@ -32,6 +39,10 @@ enum shmc_err shmc_attach(const struct shmc_segment *seg, const void *addr,
         return shmc__reject(SHMC_E_HANDLE_INVALID);
     if ((err = shmc_validate_at(seg->id, addr, shmflg, NULL)) != SHMC_OK)
         return shmc__reject(err);
+    /* The whole segment must fit below the end of user space, too. */
+    if (addr != NULL &&
+        seg->size > SHMC__USER_ADDR_END - map_start(addr, shmflg))
+        return shmc__reject(SHMC_E_AT_ADDR_RANGE);
     p = shmat(seg->id, addr, shmflg);
     if (p == (void *)-1)
         return shmc__sys_fail(addr ? SHMC__CALL_AT_FIXED : SHMC__CALL_AT_ANY,

@@ -4,6 +4,8 @@
 #ifndef SHMC_LIB_INTERNAL_H
 #define SHMC_LIB_INTERNAL_H
 
+#include <stdint.h>
+
 #include "shmcheck.h"
 
 /* A filled struct shmc_segment carries this magic; a zeroed or garbage one
@@ -13,6 +15,17 @@
 /* struct shmc_attachment.state: anything else is an invalid handle. */
 #define SHMC__ATTACHED 0x41545431u /* "ATT1" */
 #define SHMC__DETACHED 0x44455431u /* "DET1" */
+
+/* End of the address space a default process can map (TASK_SIZE_MAX):
+ * x86-64 keeps the last page below 2^47 unmapped; above it the kernel
+ * refuses, or needs 5-level paging and an explicit opt-in. */
+#if defined(__x86_64__)
+#define SHMC__USER_ADDR_END (((uintptr_t)1 << 47) - 4096)
+#elif defined(__aarch64__)
+#define SHMC__USER_ADDR_END ((uintptr_t)1 << 48)
+#else
+#define SHMC__USER_ADDR_END UINTPTR_MAX
+#endif
 
 /* Which call failed, to tell what an ambiguous errno (EINVAL) meant. */
 enum shmc__call {

@@ -43,7 +43,9 @@ static int read_ulong(const char *dir, const char *name, unsigned long *out)
     }
     text[n] = '\0';
     value = strtoul(text, &end, 10);
-    if (errno == ERANGE || (*end != '\n' && *end != '\0')) {
+    if (*end == '\n')
+        end++;
+    if (errno == ERANGE || *end != '\0') {
         errno = saved;
         return 0;
     }

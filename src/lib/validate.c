@@ -11,16 +11,6 @@
 
 #include "internal.h"
 
-/* Highest user address + 1 that a default process can map. Above it the
- * kernel refuses (or needs 5-level paging and an explicit opt-in). */
-#if defined(__x86_64__)
-#define USER_ADDR_END ((uintptr_t)1 << 47)
-#elif defined(__aarch64__)
-#define USER_ADDR_END ((uintptr_t)1 << 48)
-#else
-#define USER_ADDR_END UINTPTR_MAX
-#endif
-
 #define MODE_BITS 0777
 /* Bits 26..31 carry log2 of the huge page size (SHM_HUGE_SHIFT/MASK). */
 #define HUGE_SHIFT HUGETLB_FLAG_ENCODE_SHIFT
@@ -130,7 +120,7 @@ enum shmc_err shmc_validate_at(int shmid, const void *addr, int shmflg,
     }
     if (a < lim->shmlba)
         return SHMC_E_AT_ADDR_LOW;
-    if (a >= USER_ADDR_END)
+    if (a >= SHMC__USER_ADDR_END)
         return SHMC_E_AT_ADDR_RANGE;
     return SHMC_OK;
 }
