@@ -327,7 +327,9 @@ enum shmc_err shmc_detach(struct shmc_attachment *att);
  * IPC_RMID keeps a working attachment, but the key no longer finds the
  * segment; one that detaches in that window leaves the segment to the
  * others (nobody removes it). Coordinate the last user yourself if either
- * matters. If IPC_RMID fails, nothing changed: the handle stays attached. */
+ * matters. If IPC_RMID fails, nothing changed: the handle stays attached.
+ * (If the final shmdt fails, which only a copied handle can cause, the
+ * segment stays marked for removal and the handle attached.) */
 enum shmc_err shmc_release(struct shmc_attachment *att, int *removed);
 
 /* ------------------------------------------------------------------ */
@@ -349,10 +351,14 @@ struct shmc_layout {
 };
 
 /* 64-bit tag of a layout (FNV-1a over name, size, align and each field's
- * name, offset and size): equal layouts give equal tags. */
+ * name, offset and size, in the order listed): equal layouts give equal
+ * tags. 0 for a layout shmc_layout_check refuses. */
 uint64_t shmc_layout_tag(const struct shmc_layout *layout);
 
-/* Checks a layout descriptor; SHMC_E_LAYOUT_INVALID if it is wrong. */
+/* Checks a layout descriptor, like the validators (pure, errno untouched):
+ * SHMC_E_NULL, or SHMC_E_LAYOUT_INVALID for an empty type or field name,
+ * size 0, an alignment that is not a power of two up to 4096, or a field
+ * outside the type. */
 enum shmc_err shmc_layout_check(const struct shmc_layout *layout);
 
 /* A layout for type T, checked by name, size and alignment:
@@ -410,12 +416,14 @@ struct shmc_typed {
 /* Creates a segment exclusively for one object of the layout, attaches it,
  * writes the header (magic, format version, payload size, tag, type name)
  * and publishes it as ready; the payload starts zeroed. shmflg as for
- * shmc_segment_create. On failure nothing is left: no segment, no
- * attachment. */
+ * shmc_segment_create; the mode must give the owner write permission (0200)
+ * unless the caller is privileged, since the creator writes the header. On
+ * failure nothing is left: no segment, no attachment. */
 enum shmc_err shmc_typed_create(key_t key, const struct shmc_layout *layout,
                                 int shmflg, struct shmc_typed *out);
 
-/* Opens and attaches an existing typed segment (at_flags: SHM_RDONLY or 0)
+/* Opens and attaches an existing typed segment (at_flags: SHM_RDONLY or 0,
+ * anything else is SHMC_E_AT_FLAGS_UNKNOWN)
  * and checks its header against layout: SHMC_E_TYPED_NOT_TYPED,
  * SHMC_E_TYPED_VERSION, SHMC_E_TYPED_LAYOUT, SHMC_E_TYPED_TRUNCATED. Waits
  * a bounded time (about 100 ms) for a creator still initialising, then

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/shm.h>
 #include <time.h>
 
 #include "internal.h"
@@ -56,6 +57,9 @@ uint64_t shmc_layout_tag(const struct shmc_layout *layout)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
 
+    if (shmc_layout_check(layout) != SHMC_OK)
+        return 0;
+
     h = fnv_bytes(h, layout->name, strlen(layout->name) + 1);
     h = fnv_u64(h, layout->size);
     h = fnv_u64(h, layout->align);
@@ -80,8 +84,8 @@ enum shmc_err shmc_layout_check(const struct shmc_layout *layout)
         return SHMC_E_LAYOUT_INVALID;
     for (size_t i = 0; i < layout->nfields; i++) {
         const struct shmc_field *f = &layout->fields[i];
-        if (f->name == NULL || f->size == 0 || f->offset > layout->size ||
-            f->size > layout->size - f->offset)
+        if (f->name == NULL || f->name[0] == '\0' || f->size == 0 ||
+            f->offset > layout->size || f->size > layout->size - f->offset)
             return SHMC_E_LAYOUT_INVALID;
     }
     return SHMC_OK;
@@ -157,11 +161,12 @@ static int wait_ready(struct typed_header *h)
 static enum shmc_err check_header(struct typed_header *h, size_t seg_size,
                                   const struct shmc_layout *layout)
 {
-    if (!wait_ready(h))
-        return atomic_load_explicit(&h->magic, memory_order_relaxed) ==
-                       TYPED_MAGIC
-                   ? SHMC_E_TYPED_NOT_READY
-                   : SHMC_E_TYPED_NOT_TYPED;
+    if (!wait_ready(h)) {
+        /* Zeroed or our magic: a creator between shmget and publish. */
+        uint64_t magic = atomic_load_explicit(&h->magic, memory_order_relaxed);
+        return magic == 0 || magic == TYPED_MAGIC ? SHMC_E_TYPED_NOT_READY
+                                                  : SHMC_E_TYPED_NOT_TYPED;
+    }
     if (atomic_load_explicit(&h->magic, memory_order_relaxed) != TYPED_MAGIC)
         return SHMC_E_TYPED_NOT_TYPED;
     if (h->version != TYPED_VERSION)
@@ -185,6 +190,9 @@ enum shmc_err shmc_typed_open(key_t key, const struct shmc_layout *layout,
         return shmc__reject(SHMC_E_NULL);
     if ((err = shmc_layout_check(layout)) != SHMC_OK)
         return shmc__reject(err);
+    /* Anywhere the kernel chooses, read-write or read-only: nothing else. */
+    if (at_flags & ~SHM_RDONLY)
+        return shmc__reject(SHMC_E_AT_FLAGS_UNKNOWN);
     if ((err = shmc_segment_open(key, 0, 0, &seg)) != SHMC_OK ||
         (err = shmc_attach(&seg, NULL, at_flags, &att)) != SHMC_OK)
         return err;
