@@ -67,7 +67,8 @@ $(LIB_SO): $(LIB_OBJ) src/lib/shmcheck.map
 	ln -sf libshmcheck.so.$(VERSION) $(B)/libshmcheck.so.$(MAJOR)
 	ln -sf libshmcheck.so.$(MAJOR) $(B)/libshmcheck.so
 
-$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/mock.o $(LIB_A)
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/mock.o \
+	$(B)/tests/unit/testutil.o $(LIB_A)
 	$(CC) -o $@ $^ -lcmocka $(addprefix -Wl$(comma)--wrap=,$(WRAPS)) \
 	    $(LDFLAGS_ALL)
 

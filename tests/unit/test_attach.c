@@ -19,94 +19,41 @@
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
 #define SIZE 8192
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define assert_err(got, want)                                                 \
-    assert_string_equal(shmc_errname(got), shmc_errname(want))
-
-/* Out-parameters of failing calls start as this pattern and must keep it. */
-static unsigned char sentinel[256];
-#define fill_sentinel(x) memset(&(x), 0xa5, sizeof(x))
-#define assert_untouched(x) assert_memory_equal(&(x), sentinel, sizeof(x))
 
 struct fx {
     struct shmc_segment seg;       /* made by setup                    */
     struct shmc_attachment att[2]; /* detached by teardown if needed   */
+    const void *at;                /* address of the attach faults     */
     int in_use;                    /* segments in the namespace before */
 };
 
-/* Injected errno -> the code the library must report for that call. */
-struct fault {
-    int err;
-    enum shmc_err want;
-};
-#define FAULTS(einval_means)                                                  \
-    {ENOMEM, SHMC_E_NO_MEMORY}, {ENOSPC, SHMC_E_NO_SPACE},                     \
-    {EACCES, SHMC_E_PERMISSION}, {EPERM, SHMC_E_PERMISSION},                   \
-    {EEXIST, SHMC_E_EXISTS}, {ENOENT, SHMC_E_NOT_FOUND},                       \
-    {EIDRM, SHMC_E_REMOVED}, {EMFILE, SHMC_E_TOO_MANY},                        \
-    {ENFILE, SHMC_E_TOO_MANY}, {EIO, SHMC_E_SYSTEM}, {EINVAL, einval_means}
 static const struct fault at_any_faults[] = {FAULTS(SHMC_E_REMOVED)};
 static const struct fault at_fixed_faults[] = {FAULTS(SHMC_E_KERNEL_INVALID)};
-
-static const char *ename(int e)
-{
-    const char *name = strerrorname_np(e);
-    return name ? name : "?";
-}
-
-static void assert_fault(const struct fault *f, enum shmc_err got, int saved)
-{
-    if (got != f->want || saved != f->err)
-        fail_msg("injected %s: got %s errno %s, want %s errno %s",
-                 ename(f->err), shmc_errname(got), ename(saved),
-                 shmc_errname(f->want), ename(f->err));
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    memset(sentinel, 0xa5, sizeof sentinel);
-    return 0;
-}
 
 static int setup(void **state)
 {
     static struct fx fx;
 
-    memset(&fx, 0, sizeof fx);
-    fx.in_use = mock_segments_in_use();
-    if (shmc_segment_create(IPC_PRIVATE, SIZE, 0600, &fx.seg) != SHMC_OK)
-        return -1;
-    mock_reset();
-    *state = &fx;
-    return 0;
+    fixture_begin(state, &fx, sizeof fx, &fx.in_use);
+    return fixture_segment(&fx.seg, SIZE, NULL);
 }
 
 static int teardown(void **state)
 {
     struct fx *fx = *state;
 
-    mock_reset();
-    shmc_detach_cleanup(&fx->att[0]);
-    shmc_detach_cleanup(&fx->att[1]);
-    (void)shmc_segment_remove(&fx->seg);
-    return mock_segments_in_use() == fx->in_use ? 0 : -1;
-}
-
-static unsigned long nattch(const struct shmc_segment *seg)
-{
-    struct shmc_seginfo info;
-    assert_err(shmc_segment_stat(seg, &info), SHMC_OK);
-    return info.nattch;
+    fixture_segment_cleanup(&fx->seg, fx->att, COUNT(fx->att));
+    return fixture_end(fx->in_use);
 }
 
 /* An address range nothing is mapped at (reserved, then released). */
 static void *free_address(void)
 {
-    void *p = mmap(NULL, 4 * SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+    void *p =
+        mmap(NULL, 4 * SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert_true(p != MAP_FAILED);
     assert_int_equal(munmap(p, 4 * SIZE), 0);
     return (char *)p + SIZE;
@@ -278,21 +225,25 @@ static void test_attach_over_existing_mapping(void **state)
     assert_int_equal(nattch(&fx->seg), 1);
 }
 
+static enum shmc_err attach_at(void *arg)
+{
+    struct fx *fx = arg;
+    fill_sentinel(fx->att[1]);
+    return shmc_attach(&fx->seg, fx->at, 0, &fx->att[1]);
+}
+
+static void nothing_attached(void *arg)
+{
+    struct fx *fx = arg;
+    assert_untouched(fx->att[1]);
+    assert_int_equal(nattch(&fx->seg), 0);
+}
+
 static void attach_faults(struct fx *fx, const void *addr,
                           const struct fault *faults, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        mock_fail_after(MOCK_shmat, 0, faults[i].err);
-        fill_sentinel(fx->att[1]);
-
-        enum shmc_err err = shmc_attach(&fx->seg, addr, 0, &fx->att[1]);
-        int saved = errno;
-
-        assert_true(mock_fired());
-        assert_fault(&faults[i], err, saved);
-        assert_untouched(fx->att[1]);
-        assert_int_equal(nattch(&fx->seg), 0);
-    }
+    fx->at = addr;
+    inject_faults(MOCK_shmat, 0, faults, n, attach_at, nothing_attached, fx);
 }
 
 static void test_attach_kernel_faults_any_address(void **state)
@@ -323,5 +274,5 @@ int main(void)
         T(test_attach_kernel_faults_fixed_address),
 #undef T
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

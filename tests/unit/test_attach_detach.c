@@ -16,74 +16,32 @@
 
 #include "mock.h"
 #include "shmcheck.h"
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define assert_err(got, want)                                                 \
-    assert_string_equal(shmc_errname(got), shmc_errname(want))
-#define fill_sentinel(x) memset(&(x), 0xa5, sizeof(x))
+#include "testutil.h"
 
 struct fx {
-    struct shmc_segment seg;    /* made by setup                    */
-    struct shmc_attachment att; /* attached by setup                */
-    int in_use;                 /* segments in the namespace before */
+    struct shmc_segment seg;       /* made by setup                    */
+    struct shmc_attachment att;    /* attached by setup                */
+    struct shmc_attachment before; /* att before the detach faults     */
+    int in_use;                    /* segments in the namespace before */
 };
 
-/* Injected errno -> the code; shmdt's EINVAL is not about the segment. */
-static const struct fault {
-    int err;
-    enum shmc_err want;
-} dt_faults[] = {
-    {ENOMEM, SHMC_E_NO_MEMORY}, {ENOSPC, SHMC_E_NO_SPACE},
-    {EACCES, SHMC_E_PERMISSION}, {EPERM, SHMC_E_PERMISSION},
-    {EEXIST, SHMC_E_EXISTS},    {ENOENT, SHMC_E_NOT_FOUND},
-    {EIDRM, SHMC_E_REMOVED},    {EMFILE, SHMC_E_TOO_MANY},
-    {ENFILE, SHMC_E_TOO_MANY},  {EIO, SHMC_E_SYSTEM},
-    {EINVAL, SHMC_E_KERNEL_INVALID},
-};
-
-static const char *ename(int e)
-{
-    const char *name = strerrorname_np(e);
-    return name ? name : "?";
-}
-
-static void assert_fault(const struct fault *f, enum shmc_err got, int saved)
-{
-    if (got != f->want || saved != f->err)
-        fail_msg("injected %s: got %s errno %s, want %s errno %s",
-                 ename(f->err), shmc_errname(got), ename(saved),
-                 shmc_errname(f->want), ename(f->err));
-}
+/* shmdt's EINVAL is not about the segment. */
+static const struct fault dt_faults[] = {FAULTS(SHMC_E_KERNEL_INVALID)};
 
 static int setup(void **state)
 {
     static struct fx fx;
 
-    memset(&fx, 0, sizeof fx);
-    fx.in_use = mock_segments_in_use();
-    if (shmc_segment_create(IPC_PRIVATE, 4096, 0600, &fx.seg) != SHMC_OK ||
-        shmc_attach(&fx.seg, NULL, 0, &fx.att) != SHMC_OK)
-        return -1;
-    mock_reset();
-    *state = &fx;
-    return 0;
+    fixture_begin(state, &fx, sizeof fx, &fx.in_use);
+    return fixture_segment(&fx.seg, 4096, &fx.att);
 }
 
 static int teardown(void **state)
 {
     struct fx *fx = *state;
 
-    mock_reset();
-    shmc_detach_cleanup(&fx->att);
-    (void)shmc_segment_remove(&fx->seg);
-    return mock_segments_in_use() == fx->in_use ? 0 : -1;
-}
-
-static unsigned long nattch(const struct shmc_segment *seg)
-{
-    struct shmc_seginfo info;
-    assert_err(shmc_segment_stat(seg, &info), SHMC_OK);
-    return info.nattch;
+    fixture_segment_cleanup(&fx->seg, &fx->att, 1);
+    return fixture_end(fx->in_use);
 }
 
 static void test_detach_attached(void **state)
@@ -141,23 +99,28 @@ static void test_detach_null_and_invalid_handles(void **state)
     assert_int_equal(nattch(&fx->seg), 1);
 }
 
+static enum shmc_err detach_att(void *arg)
+{
+    struct fx *fx = arg;
+    return shmc_detach(&fx->att);
+}
+
+static void still_attached(void *arg)
+{
+    struct fx *fx = arg;
+    assert_memory_equal(&fx->att, &fx->before, sizeof fx->before);
+    assert_int_equal(nattch(&fx->seg), 1);
+}
+
 /* A failed detach leaves the handle attached, so a later one works. */
 static void test_detach_kernel_faults(void **state)
 {
     struct fx *fx = *state;
-    const struct shmc_attachment before = fx->att;
+    fx->before = fx->att;
 
-    for (size_t i = 0; i < COUNT(dt_faults); i++) {
-        mock_fail_after(MOCK_shmdt, 0, dt_faults[i].err);
+    inject_faults(MOCK_shmdt, 0, dt_faults, COUNT(dt_faults), detach_att,
+                  still_attached, fx);
 
-        enum shmc_err err = shmc_detach(&fx->att);
-        int saved = errno;
-
-        assert_true(mock_fired());
-        assert_fault(&dt_faults[i], err, saved);
-        assert_memory_equal(&fx->att, &before, sizeof before);
-        assert_int_equal(nattch(&fx->seg), 1);
-    }
     assert_err(shmc_detach(&fx->att), SHMC_OK);
     assert_int_equal(nattch(&fx->seg), 0);
 }

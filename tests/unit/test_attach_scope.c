@@ -16,9 +16,7 @@
 
 #include "mock.h"
 #include "shmcheck.h"
-
-#define assert_err(got, want)                                                 \
-    assert_string_equal(shmc_errname(got), shmc_errname(want))
+#include "testutil.h"
 
 struct fx {
     struct shmc_segment seg;       /* made by setup                    */
@@ -30,38 +28,16 @@ static int setup(void **state)
 {
     static struct fx fx;
 
-    memset(&fx, 0, sizeof fx);
-    fx.in_use = mock_segments_in_use();
-    if (shmc_segment_create(IPC_PRIVATE, 4096, 0600, &fx.seg) != SHMC_OK)
-        return -1;
-    mock_reset();
-    *state = &fx;
-    return 0;
+    fixture_begin(state, &fx, sizeof fx, &fx.in_use);
+    return fixture_segment(&fx.seg, 4096, NULL);
 }
 
 static int teardown(void **state)
 {
     struct fx *fx = *state;
 
-    mock_reset();
-    shmc_detach_cleanup(&fx->att[0]);
-    shmc_detach_cleanup(&fx->att[1]);
-    (void)shmc_segment_remove(&fx->seg);
-    return mock_segments_in_use() == fx->in_use ? 0 : -1;
-}
-
-static struct shmc_seginfo stat_of(const struct shmc_segment *seg)
-{
-    struct shmc_seginfo info;
-    assert_err(shmc_segment_stat(seg, &info), SHMC_OK);
-    return info;
-}
-
-static void assert_gone(const struct fx *fx)
-{
-    struct shmc_seginfo info;
-    assert_err(shmc_segment_stat(&fx->seg, &info), SHMC_E_REMOVED);
-    assert_int_equal(mock_segments_in_use(), fx->in_use);
+    fixture_segment_cleanup(&fx->seg, fx->att, COUNT(fx->att));
+    return fixture_end(fx->in_use);
 }
 
 /* A zeroed handle, one already detached, and garbage: none is attached. */
@@ -70,7 +46,7 @@ static void unattached_handles(struct fx *fx, struct shmc_attachment h[3])
     memset(&h[0], 0, sizeof h[0]);
     assert_err(shmc_attach(&fx->seg, NULL, 0, &h[1]), SHMC_OK);
     assert_err(shmc_detach(&h[1]), SHMC_OK);
-    memset(&h[2], 0xa5, sizeof h[2]);
+    fill_sentinel(h[2]);
     mock_reset();
 }
 
@@ -130,7 +106,7 @@ static void test_release_cleanup_removes_when_last(void **state)
 
     shmc_release_cleanup(&fx->att[0]);
 
-    assert_gone(fx);
+    assert_gone(&fx->seg, fx->in_use);
     assert_err(shmc_detach(&fx->att[0]), SHMC_E_ALREADY_DETACHED);
 }
 
@@ -210,7 +186,7 @@ static void test_auto_release_at_scope_exit(void **state)
     }
 
     assert_int_equal(inside, 1);
-    assert_gone(fx);
+    assert_gone(&fx->seg, fx->in_use);
 }
 
 static void test_auto_release_keeps_when_not_last(void **state)

@@ -17,6 +17,7 @@
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
 /* The header's own table, independently of the library's copy of it. */
 #define EXPECTED_ROW(name, msg) {name, #name, msg},
@@ -27,16 +28,9 @@ static const struct {
 } expected[] = {SHMC_ERRORS(EXPECTED_ROW)};
 #undef EXPECTED_ROW
 
-#define NEXPECTED (sizeof expected / sizeof expected[0])
+#define NEXPECTED COUNT(expected)
 #define UNKNOWN_MSG "unknown shmcheck error"
 #define UNKNOWN_NAME "SHMC_E_?"
-
-static int setup(void **state)
-{
-    (void)state;
-    mock_reset();
-    return 0;
-}
 
 static void test_errname_is_header_name(void **state)
 {
@@ -87,7 +81,7 @@ static void test_out_of_range_codes(void **state)
     const int bad[] = {SHMC_ERR_COUNT, SHMC_ERR_COUNT + 1, -1, INT_MAX,
                        INT_MIN};
 
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    for (size_t i = 0; i < COUNT(bad); i++) {
         const char *msg = shmc_strerror((enum shmc_err)bad[i]);
         const char *name = shmc_errname((enum shmc_err)bad[i]);
 
@@ -228,18 +222,19 @@ static void test_format_long_subject(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_errname_is_header_name, setup),
-        cmocka_unit_test_setup(test_strerror_is_header_message, setup),
-        cmocka_unit_test_setup(test_strerror_messages_distinct, setup),
-        cmocka_unit_test_setup(test_out_of_range_codes, setup),
-        cmocka_unit_test_setup(test_format_message_only, setup),
-        cmocka_unit_test_setup(test_format_subject_and_errno, setup),
-        cmocka_unit_test_setup(test_format_subject_without_errno, setup),
-        cmocka_unit_test_setup(test_format_errno_without_subject, setup),
-        cmocka_unit_test_setup(test_format_unknown_code_and_errno, setup),
-        cmocka_unit_test_setup(test_format_len_zero_counts_only, setup),
-        cmocka_unit_test_setup(test_format_truncates_like_snprintf, setup),
-        cmocka_unit_test_setup(test_format_long_subject, setup),
+        cmocka_unit_test_setup(test_errname_is_header_name, reset_setup),
+        cmocka_unit_test_setup(test_strerror_is_header_message, reset_setup),
+        cmocka_unit_test_setup(test_strerror_messages_distinct, reset_setup),
+        cmocka_unit_test_setup(test_out_of_range_codes, reset_setup),
+        cmocka_unit_test_setup(test_format_message_only, reset_setup),
+        cmocka_unit_test_setup(test_format_subject_and_errno, reset_setup),
+        cmocka_unit_test_setup(test_format_subject_without_errno, reset_setup),
+        cmocka_unit_test_setup(test_format_errno_without_subject, reset_setup),
+        cmocka_unit_test_setup(test_format_unknown_code_and_errno, reset_setup),
+        cmocka_unit_test_setup(test_format_len_zero_counts_only, reset_setup),
+        cmocka_unit_test_setup(test_format_truncates_like_snprintf,
+                               reset_setup),
+        cmocka_unit_test_setup(test_format_long_subject, reset_setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,8 +22,8 @@
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define UNTOUCHED ((key_t)0x5a5a5a5a)
 
 struct fixture {
@@ -33,6 +33,8 @@ struct fixture {
     char through[128]; /* file/sub: a regular file used as a directory */
     char dangling[96]; /* symlink to missing                           */
     char loop[96];     /* symlink to itself                            */
+    int proj;          /* project number of the injected faults' calls */
+    key_t out;         /* their out key                                */
 };
 
 static int setup(void **state)
@@ -71,9 +73,7 @@ static int teardown(void **state)
 static void expect_failure(const char *what, enum shmc_err got, int err,
                            key_t out, enum shmc_err want, int want_errno)
 {
-    if (got != want)
-        fail_msg("%s: got %s, want %s", what, shmc_errname(got),
-                 shmc_errname(want));
+    expect_err(what, got, want);
     if (err != want_errno)
         fail_msg("%s: errno %d (%s), want %d (%s)", what, err, strerror(err),
                  want_errno, strerror(want_errno));
@@ -86,7 +86,7 @@ static void test_key_equals_ftok(void **state)
     struct fixture *fx = *state;
     const int projs[] = {1, 'A', 255};
 
-    for (size_t i = 0; i < NELEM(projs); i++) {
+    for (size_t i = 0; i < COUNT(projs); i++) {
         key_t want = ftok(fx->file, projs[i]);
         key_t out = UNTOUCHED;
         assert_int_not_equal(want, (key_t)-1);
@@ -131,7 +131,7 @@ static void test_proj_out_of_range(void **state)
     struct fixture *fx = *state;
     const int projs[] = {0, 256, -1, 511, INT_MAX, INT_MIN};
 
-    for (size_t i = 0; i < NELEM(projs); i++) {
+    for (size_t i = 0; i < COUNT(projs); i++) {
         char what[32];
         key_t out = UNTOUCHED;
         snprintf(what, sizeof what, "proj %d", projs[i]);
@@ -166,7 +166,7 @@ static void test_bad_paths(void **state)
         {"name > NAME_MAX", long_name, SHMC_E_PATH_INVALID, ENAMETOOLONG},
     };
 
-    for (size_t i = 0; i < NELEM(c); i++) {
+    for (size_t i = 0; i < COUNT(c); i++) {
         key_t out = UNTOUCHED;
         errno = 0;
 
@@ -174,7 +174,22 @@ static void test_bad_paths(void **state)
 
         expect_failure(c[i].label, err, errno, out, c[i].want, c[i].want_errno);
     }
-    assert_int_equal(mock_calls(MOCK_faccessat), NELEM(c));
+    assert_int_equal(mock_calls(MOCK_faccessat), COUNT(c));
+    assert_int_equal(mock_calls(MOCK_ftok), 0);
+}
+
+/* The call the injected faults fail: the file's key into fx->out. */
+static enum shmc_err key_of_file(void *arg)
+{
+    struct fixture *fx = arg;
+    fx->out = UNTOUCHED;
+    return shmc_key_from_path(fx->file, fx->proj, &fx->out);
+}
+
+static void refused_before_ftok(void *arg)
+{
+    struct fixture *fx = arg;
+    assert_int_equal(fx->out, UNTOUCHED);
     assert_int_equal(mock_calls(MOCK_ftok), 0);
 }
 
@@ -183,60 +198,38 @@ static void test_bad_paths(void **state)
 static void test_access_check_fails(void **state)
 {
     struct fixture *fx = *state;
-    const struct {
-        int injected;
-        enum shmc_err want;
-    } c[] = {
+    const struct fault c[] = {
         {EACCES, SHMC_E_PATH_ACCESS},  {EPERM, SHMC_E_PATH_ACCESS},
         {ENOENT, SHMC_E_PATH_MISSING}, {ENOTDIR, SHMC_E_PATH_INVALID},
         {ELOOP, SHMC_E_PATH_INVALID},  {ENAMETOOLONG, SHMC_E_PATH_INVALID},
         {EINVAL, SHMC_E_PATH_INVALID}, {ENOMEM, SHMC_E_NO_MEMORY},
         {EIO, SHMC_E_SYSTEM},          {EFAULT, SHMC_E_SYSTEM},
     };
+    fx->proj = 1;
 
-    for (size_t i = 0; i < NELEM(c); i++) {
-        key_t out = UNTOUCHED;
-        mock_reset();
-        mock_fail_after(MOCK_faccessat, 0, c[i].injected);
+    inject_faults(MOCK_faccessat, 0, c, COUNT(c), key_of_file,
+                  refused_before_ftok, fx);
+}
 
-        enum shmc_err err = shmc_key_from_path(fx->file, 1, &out);
-        int saved = errno;
-
-        expect_failure(strerror(c[i].injected), err, saved, out, c[i].want,
-                       c[i].injected);
-        assert_true(mock_fired());
-        assert_int_equal(mock_fired_on(), MOCK_faccessat);
-        assert_int_equal(mock_calls(MOCK_ftok), 0);
-    }
+static void refused_by_ftok(void *arg)
+{
+    struct fixture *fx = arg;
+    assert_int_equal(fx->out, UNTOUCHED);
+    assert_int_equal(mock_calls(MOCK_faccessat), 1);
 }
 
 /* ftok failing after the check passed, e.g. the file removed in between. */
 static void test_ftok_fails(void **state)
 {
     struct fixture *fx = *state;
-    const struct {
-        int injected;
-        enum shmc_err want;
-    } c[] = {
+    const struct fault c[] = {
         {ENOENT, SHMC_E_PATH_MISSING}, {EACCES, SHMC_E_PATH_ACCESS},
         {ENOMEM, SHMC_E_NO_MEMORY},    {EIO, SHMC_E_SYSTEM},
         {EOVERFLOW, SHMC_E_SYSTEM},
     };
+    fx->proj = 'k';
 
-    for (size_t i = 0; i < NELEM(c); i++) {
-        key_t out = UNTOUCHED;
-        mock_reset();
-        mock_fail_after(MOCK_ftok, 0, c[i].injected);
-
-        enum shmc_err err = shmc_key_from_path(fx->file, 'k', &out);
-        int saved = errno;
-
-        expect_failure(strerror(c[i].injected), err, saved, out, c[i].want,
-                       c[i].injected);
-        assert_true(mock_fired());
-        assert_int_equal(mock_fired_on(), MOCK_ftok);
-        assert_int_equal(mock_calls(MOCK_faccessat), 1);
-    }
+    inject_faults(MOCK_ftok, 0, c, COUNT(c), key_of_file, refused_by_ftok, fx);
 }
 
 /* ftok's result can be a real key equal to -1 (errno untouched): it is

@@ -23,6 +23,7 @@
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
 /* include/uapi/linux/shm.h: SHMMAX, SHMALL and SHMMNI a kernel boots with. */
 #define DEFAULT_SHMMAX (ULONG_MAX - (1UL << 24))
@@ -32,7 +33,7 @@
 #define NTHREADS 8
 
 static const char *const files[] = {"shmmax", "shmall", "shmmni"};
-#define NFILES (sizeof files / sizeof files[0])
+#define NFILES COUNT(files)
 
 struct fixture {
     char dir[64];
@@ -211,7 +212,7 @@ static void test_read_missing_dir_gives_defaults(void **state)
     char missing[128];
     struct shmc_limits l;
     snprintf(missing, sizeof missing, "%s/nonexistent", fx->dir);
-    memset(&l, 0xa5, sizeof l);
+    fill_sentinel(l);
 
     int n = shmc_limits_read(missing, &l);
 
@@ -278,7 +279,7 @@ static void test_read_malformed_keeps_default(void **state)
     };
 
     for (size_t f = 0; f < NFILES; f++) {
-        for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        for (size_t b = 0; b < COUNT(bad); b++) {
             struct shmc_limits l;
             for (size_t g = 0; g < NFILES; g++)
                 write_file(fx->dir, files[g], g == f ? bad[b] : "77\n");

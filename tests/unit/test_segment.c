@@ -19,16 +19,9 @@
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
 #define KEY ((key_t)0x5e600001)
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define assert_err(got, want)                                                 \
-    assert_string_equal(shmc_errname(got), shmc_errname(want))
-
-/* Out-parameters of failing calls start as this pattern and must keep it. */
-static unsigned char sentinel[256];
-#define fill_sentinel(x) memset(&(x), 0xa5, sizeof(x))
-#define assert_untouched(x) assert_memory_equal(&(x), sentinel, sizeof(x))
 
 struct fx {
     struct shmc_segment seg; /* the test's segment                     */
@@ -37,66 +30,27 @@ struct fx {
     int in_use;              /* segments in the namespace before       */
 };
 
-/* Injected errno -> the code the library must report for that call. */
-struct fault {
-    int err;
-    enum shmc_err want;
-};
-#define FAULTS(einval_means)                                                  \
-    {ENOMEM, SHMC_E_NO_MEMORY}, {ENOSPC, SHMC_E_NO_SPACE},                     \
-    {EACCES, SHMC_E_PERMISSION}, {EPERM, SHMC_E_PERMISSION},                   \
-    {EEXIST, SHMC_E_EXISTS}, {ENOENT, SHMC_E_NOT_FOUND},                       \
-    {EIDRM, SHMC_E_REMOVED}, {EMFILE, SHMC_E_TOO_MANY},                        \
-    {ENFILE, SHMC_E_TOO_MANY}, {EIO, SHMC_E_SYSTEM}, {EINVAL, einval_means}
 static const struct fault create_faults[] = {FAULTS(SHMC_E_KERNEL_INVALID)};
 static const struct fault open_faults[] = {FAULTS(SHMC_E_TOO_SMALL)};
 static const struct fault ctl_faults[] = {FAULTS(SHMC_E_REMOVED)};
 
-static const char *ename(int e)
-{
-    const char *name = strerrorname_np(e);
-    return name ? name : "?";
-}
-
-static void assert_fault(const struct fault *f, enum shmc_err got, int saved)
-{
-    if (got != f->want || saved != f->err)
-        fail_msg("injected %s: got %s errno %s, want %s errno %s",
-                 ename(f->err), shmc_errname(got), ename(saved),
-                 shmc_errname(f->want), ename(f->err));
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    memset(sentinel, 0xa5, sizeof sentinel);
-    return 0;
-}
-
 static int setup(void **state)
 {
     static struct fx fx;
-
-    memset(&fx, 0, sizeof fx);
-    mock_reset();
-    fx.in_use = mock_segments_in_use();
-    *state = &fx;
-    return 0;
+    return fixture_begin(state, &fx, sizeof fx, &fx.in_use);
 }
 
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    int id;
 
     mock_reset();
     if (fx->addr != NULL)
         shmdt(fx->addr);
     (void)shmc_segment_remove(&fx->seg);
     (void)shmc_segment_remove(&fx->out);
-    if ((id = shmget(KEY, 0, 0)) >= 0)
-        shmctl(id, IPC_RMID, NULL);
-    return mock_segments_in_use() == fx->in_use ? 0 : -1;
+    remove_key(KEY);
+    return fixture_end(fx->in_use);
 }
 
 /* --- create ------------------------------------------------------------ */
@@ -199,23 +153,24 @@ static void test_create_existing_key(void **state)
     assert_int_equal(mock_segments_in_use(), fx->in_use + 1);
 }
 
+static enum shmc_err create_private(void *arg)
+{
+    struct fx *fx = arg;
+    fill_sentinel(fx->out);
+    return shmc_segment_create(IPC_PRIVATE, 4096, 0600, &fx->out);
+}
+
+static void nothing_created(void *arg)
+{
+    struct fx *fx = arg;
+    assert_untouched(fx->out);
+    assert_int_equal(mock_segments_in_use(), fx->in_use);
+}
+
 static void test_create_kernel_faults(void **state)
 {
-    struct fx *fx = *state;
-
-    for (size_t i = 0; i < COUNT(create_faults); i++) {
-        mock_fail_after(MOCK_shmget, 0, create_faults[i].err);
-        fill_sentinel(fx->out);
-
-        enum shmc_err err =
-            shmc_segment_create(IPC_PRIVATE, 4096, 0600, &fx->out);
-        int saved = errno;
-
-        assert_true(mock_fired());
-        assert_fault(&create_faults[i], err, saved);
-        assert_untouched(fx->out);
-        assert_int_equal(mock_segments_in_use(), fx->in_use);
-    }
+    inject_faults(MOCK_shmget, 0, create_faults, COUNT(create_faults),
+                  create_private, nothing_created, *state);
 }
 
 /* --- open -------------------------------------------------------------- */
@@ -334,25 +289,27 @@ static void test_open_larger_than_segment(void **state)
     assert_untouched(fx->out);
 }
 
+static enum shmc_err open_key(void *arg)
+{
+    struct fx *fx = arg;
+    fill_sentinel(fx->out);
+    return shmc_segment_open(KEY, 0, 0, &fx->out);
+}
+
+static void nothing_opened(void *arg)
+{
+    struct fx *fx = arg;
+    assert_untouched(fx->out);
+    assert_int_equal(mock_segments_in_use(), fx->in_use + 1);
+}
+
 /* Injected into the shmget (nth == 0) or the IPC_STAT that reads the size. */
 static void open_faults_on(struct fx *fx, enum mock_call call,
                            const struct fault *faults, size_t n)
 {
     assert_err(shmc_segment_create(KEY, 4096, 0600, &fx->seg), SHMC_OK);
 
-    for (size_t i = 0; i < n; i++) {
-        mock_fail_after(call, 0, faults[i].err);
-        fill_sentinel(fx->out);
-
-        enum shmc_err err = shmc_segment_open(KEY, 0, 0, &fx->out);
-        int saved = errno;
-
-        assert_true(mock_fired());
-        assert_int_equal(mock_fired_on(), call);
-        assert_fault(&faults[i], err, saved);
-        assert_untouched(fx->out);
-        assert_int_equal(mock_segments_in_use(), fx->in_use + 1);
-    }
+    inject_faults(call, 0, faults, n, open_key, nothing_opened, fx);
 }
 
 static void test_open_shmget_faults(void **state)
@@ -385,5 +342,5 @@ int main(void)
         T(test_open_ipc_stat_faults),
 #undef T
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

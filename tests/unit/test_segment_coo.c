@@ -16,16 +16,9 @@
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
 #define KEY ((key_t)0x5e600021)
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define assert_err(got, want)                                                 \
-    assert_string_equal(shmc_errname(got), shmc_errname(want))
-
-/* Out-parameters of failing calls start as this pattern and must keep it. */
-static unsigned char sentinel[256];
-#define fill_sentinel(x) memset(&(x), 0xa5, sizeof(x))
-#define assert_untouched(x) assert_memory_equal(&(x), sentinel, sizeof(x))
 
 struct fx {
     struct shmc_segment seg; /* the segment that "won the race" */
@@ -33,35 +26,21 @@ struct fx {
     int in_use;              /* segments in the namespace before */
 };
 
-static int group_setup(void **state)
-{
-    (void)state;
-    memset(sentinel, 0xa5, sizeof sentinel);
-    return 0;
-}
-
 static int setup(void **state)
 {
     static struct fx fx;
-
-    memset(&fx, 0, sizeof fx);
-    mock_reset();
-    fx.in_use = mock_segments_in_use();
-    *state = &fx;
-    return 0;
+    return fixture_begin(state, &fx, sizeof fx, &fx.in_use);
 }
 
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    int id;
 
     mock_reset();
     (void)shmc_segment_remove(&fx->seg);
     (void)shmc_segment_remove(&fx->out);
-    if ((id = shmget(KEY, 0, 0)) >= 0)
-        shmctl(id, IPC_RMID, NULL);
-    return mock_segments_in_use() == fx->in_use ? 0 : -1;
+    remove_key(KEY);
+    return fixture_end(fx->in_use);
 }
 
 /* Another process's segment under KEY; the counters start afresh. */
@@ -233,46 +212,34 @@ static void test_gives_up_with_race(void **state)
     }
 }
 
+static enum shmc_err create_or_open(void *arg)
+{
+    struct fx *fx = arg;
+    fill_sentinel(fx->out);
+    return shmc_segment_create_or_open(KEY, 4096, 0600, &fx->out);
+}
+
+static void out_untouched(void *arg)
+{
+    struct fx *fx = arg;
+    assert_untouched(fx->out);
+}
+
 /* Fails the first failable call that create_or_open makes with ENOMEM,
  * then the second, and so on, until it succeeds with no fault left to
  * fire. Each failure must be ENOMEM's code with nothing made or changed.
  * Returns how many runs failed; fired_on[i] is the call run i failed. */
-static int fault_loop(struct fx *fx, enum mock_call *fired_on, int max)
+static int fault_loop_coo(struct fx *fx, enum mock_call *fired_on)
 {
-    int in_use = mock_segments_in_use();
-    int n;
-
-    for (n = 0; n < max; n++) {
-        mock_reset();
-        mock_fail_after(MOCK_ANY, n, ENOMEM);
-        fill_sentinel(fx->out);
-
-        enum shmc_err err =
-            shmc_segment_create_or_open(KEY, 4096, 0600, &fx->out);
-        int saved = errno;
-
-        if (err == SHMC_OK) {
-            assert_false(mock_fired());
-            break;
-        }
-        assert_true(mock_fired());
-        assert_err(err, SHMC_E_NO_MEMORY);
-        assert_int_equal(saved, ENOMEM);
-        assert_untouched(fx->out);
-        assert_int_equal(mock_segments_in_use(), in_use);
-        fired_on[n] = mock_fired_on();
-    }
-    mock_reset(); /* the last run left its fault armed */
-    assert_true(n < max);
-    return n;
+    return fault_loop(create_or_open, out_untouched, fx, fired_on);
 }
 
 static void test_fault_loop_key_free(void **state)
 {
     struct fx *fx = *state;
-    enum mock_call fired_on[8];
+    enum mock_call fired_on[FAULT_LOOP_MAX];
 
-    int failed = fault_loop(fx, fired_on, 8);
+    int failed = fault_loop_coo(fx, fired_on);
 
     assert_int_equal(failed, 1);
     assert_int_equal(fired_on[0], MOCK_shmget);
@@ -283,10 +250,10 @@ static void test_fault_loop_key_taken(void **state)
 {
     struct fx *fx = *state;
     struct shmc_seginfo info;
-    enum mock_call fired_on[8];
+    enum mock_call fired_on[FAULT_LOOP_MAX];
     make_existing(fx, 4096);
 
-    int failed = fault_loop(fx, fired_on, 8);
+    int failed = fault_loop_coo(fx, fired_on);
 
     assert_int_equal(failed, 3);
     assert_int_equal(fired_on[0], MOCK_shmget); /* create */
@@ -315,5 +282,5 @@ int main(void)
         T(test_fault_loop_key_taken),
 #undef T
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,72 +14,33 @@
 #include <grp.h>
 #include <string.h>
 #include <sys/shm.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
 #define KEY ((key_t)0x5e600011)
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define assert_err(got, want)                                                 \
-    assert_string_equal(shmc_errname(got), shmc_errname(want))
-
-/* Out-parameters of failing calls start as this pattern and must keep it. */
-static unsigned char sentinel[256];
-#define fill_sentinel(x) memset(&(x), 0xa5, sizeof(x))
-#define assert_untouched(x) assert_memory_equal(&(x), sentinel, sizeof(x))
 
 struct fx {
-    struct shmc_segment seg; /* made by setup, removed by teardown */
-    void *addr;              /* a raw attachment of seg, or NULL   */
-    int in_use;              /* segments in the namespace before   */
+    struct shmc_segment seg;  /* made by setup, removed by teardown */
+    struct shmc_seginfo info; /* out-parameter of the stat faults   */
+    void *addr;               /* a raw attachment of seg, or NULL   */
+    struct child child;       /* the running child, if any          */
+    int in_use;               /* segments in the namespace before   */
 };
 
-/* Injected errno -> the code shmctl's failures must give. */
-static const struct fault {
-    int err;
-    enum shmc_err want;
-} ctl_faults[] = {
-    {ENOMEM, SHMC_E_NO_MEMORY}, {ENOSPC, SHMC_E_NO_SPACE},
-    {EACCES, SHMC_E_PERMISSION}, {EPERM, SHMC_E_PERMISSION},
-    {EEXIST, SHMC_E_EXISTS},    {ENOENT, SHMC_E_NOT_FOUND},
-    {EIDRM, SHMC_E_REMOVED},    {EMFILE, SHMC_E_TOO_MANY},
-    {ENFILE, SHMC_E_TOO_MANY},  {EIO, SHMC_E_SYSTEM},
-    {EINVAL, SHMC_E_REMOVED}, /* shmctl: the id names no segment */
-};
-
-static const char *ename(int e)
-{
-    const char *name = strerrorname_np(e);
-    return name ? name : "?";
-}
-
-static void assert_fault(const struct fault *f, enum shmc_err got, int saved)
-{
-    if (got != f->want || saved != f->err)
-        fail_msg("injected %s: got %s errno %s, want %s errno %s",
-                 ename(f->err), shmc_errname(got), ename(saved),
-                 shmc_errname(f->want), ename(f->err));
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    memset(sentinel, 0xa5, sizeof sentinel);
-    return 0;
-}
+/* shmctl's EINVAL: the id names no segment. */
+static const struct fault ctl_faults[] = {FAULTS(SHMC_E_REMOVED)};
 
 static int setup(void **state)
 {
     static struct fx fx;
 
-    memset(&fx, 0, sizeof fx);
-    fx.in_use = mock_segments_in_use();
+    fixture_begin(state, &fx, sizeof fx, &fx.in_use);
     if (shmc_segment_create(KEY, 8192, 0640, &fx.seg) != SHMC_OK)
         return -1;
     mock_reset();
-    *state = &fx;
     return 0;
 }
 
@@ -87,11 +48,12 @@ static int teardown(void **state)
 {
     struct fx *fx = *state;
 
+    child_reap(&fx->child);
     mock_reset();
     if (fx->addr != NULL)
         shmdt(fx->addr);
     (void)shmc_segment_remove(&fx->seg);
-    return mock_segments_in_use() == fx->in_use ? 0 : -1;
+    return fixture_end(fx->in_use);
 }
 
 /* Handles that were never filled by the library, or were damaged. */
@@ -203,22 +165,23 @@ static void test_stat_removed_segment(void **state)
     assert_untouched(info);
 }
 
+static enum shmc_err stat_seg(void *arg)
+{
+    struct fx *fx = arg;
+    fill_sentinel(fx->info);
+    return shmc_segment_stat(&fx->seg, &fx->info);
+}
+
+static void info_untouched(void *arg)
+{
+    struct fx *fx = arg;
+    assert_untouched(fx->info);
+}
+
 static void test_stat_kernel_faults(void **state)
 {
-    struct fx *fx = *state;
-    struct shmc_seginfo info;
-
-    for (size_t i = 0; i < COUNT(ctl_faults); i++) {
-        mock_fail_after(MOCK_shmctl, 0, ctl_faults[i].err);
-        fill_sentinel(info);
-
-        enum shmc_err err = shmc_segment_stat(&fx->seg, &info);
-        int saved = errno;
-
-        assert_true(mock_fired());
-        assert_fault(&ctl_faults[i], err, saved);
-        assert_untouched(info);
-    }
+    inject_faults(MOCK_shmctl, 0, ctl_faults, COUNT(ctl_faults), stat_seg,
+                  info_untouched, *state);
 }
 
 /* --- remove ------------------------------------------------------------ */
@@ -291,67 +254,62 @@ static void test_remove_twice(void **state)
     assert_int_equal(saved, EINVAL);
 }
 
+static enum shmc_err remove_seg(void *arg)
+{
+    struct fx *fx = arg;
+    return shmc_segment_remove(&fx->seg);
+}
+
+static void not_marked(void *arg)
+{
+    struct fx *fx = arg;
+    assert_int_equal(stat_of(&fx->seg).marked_for_removal, 0);
+}
+
 static void test_remove_kernel_faults(void **state)
 {
     struct fx *fx = *state;
-    struct shmc_seginfo info;
 
-    for (size_t i = 0; i < COUNT(ctl_faults); i++) {
-        mock_fail_after(MOCK_shmctl, 0, ctl_faults[i].err);
+    inject_faults(MOCK_shmctl, 0, ctl_faults, COUNT(ctl_faults), remove_seg,
+                  not_marked, fx);
 
-        enum shmc_err err = shmc_segment_remove(&fx->seg);
-        int saved = errno;
-
-        assert_true(mock_fired());
-        assert_fault(&ctl_faults[i], err, saved);
-        assert_err(shmc_segment_stat(&fx->seg, &info), SHMC_OK);
-        assert_int_equal(info.marked_for_removal, 0);
-    }
     assert_int_equal(mock_segments_in_use(), fx->in_use + 1);
 }
 
 /* --- without root --------------------------------------------------- */
 
 /* A 0640 segment of root's, seen by uid/gid 65534: found by key (shmflg 0
- * asks for nothing), but neither read (IPC_STAT) nor removed (IPC_RMID). */
-static void unprivileged_child(const struct shmc_segment *seg, int fd)
+ * asks for nothing), but neither read (IPC_STAT) nor removed (IPC_RMID).
+ * Runs in a child (child_start); skipped where it cannot drop root (no uid
+ * 65534 in a user namespace). */
+static void unprivileged_child(void *arg, void *report)
 {
+    const struct shmc_segment *seg = arg;
     struct shmc_seginfo info;
     struct shmc_segment s;
-    int r[6];
+    int *r = report;
 
     if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
         setresuid(65534, 65534, 65534) != 0)
-        _exit(77);
+        _exit(CHILD_SKIP);
     r[0] = shmc_segment_open(KEY, 0, 0, &s);
     r[1] = errno;
     r[2] = shmc_segment_stat(seg, &info);
     r[3] = errno;
     r[4] = shmc_segment_remove(seg);
     r[5] = errno;
-    _exit(write(fd, r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
 }
 
 /* The child reports through a pipe and never calls cmocka. */
 static void test_unprivileged_caller_is_refused(void **state)
 {
     struct fx *fx = *state;
-    int fds[2], r[6] = {0}, status;
-    assert_int_equal(pipe(fds), 0);
+    int r[6] = {0};
+    child_start(&fx->child, unprivileged_child, &fx->seg, r, sizeof r);
 
-    pid_t pid = fork();
-    if (pid == 0)
-        unprivileged_child(&fx->seg, fds[1]);
-    close(fds[1]);
-    ssize_t got = read(fds[0], r, sizeof r);
-    close(fds[0]);
+    child_go(&fx->child);
+    child_finish(&fx->child, r, sizeof r);
 
-    assert_true(pid > 0);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-        skip(); /* cannot drop root here (no uid 65534 in a user namespace) */
-    assert_int_equal(status, 0);
-    assert_int_equal(got, sizeof r);
     assert_err(r[0], SHMC_E_PERMISSION);
     assert_int_equal(r[1], EACCES);
     assert_err(r[2], SHMC_E_PERMISSION);
@@ -379,5 +337,5 @@ int main(void)
         T(test_unprivileged_caller_is_refused),
 #undef T
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,27 +19,9 @@
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
 #define KEY ((key_t)0x5e600031)
-#define HEADER_SPACE 128 /* the payload never starts before this */
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define assert_err(got, want)                                                 \
-    assert_string_equal(shmc_errname(got), shmc_errname(want))
-
-/* Out-parameters of failing calls start as this pattern and must keep it. */
-static unsigned char sentinel[256];
-#define fill_sentinel(x) memset(&(x), 0xa5, sizeof(x))
-#define assert_untouched(x) assert_memory_equal(&(x), sentinel, sizeof(x))
-
-struct counters {
-    uint64_t hits;
-    uint64_t misses;
-};
-struct other {
-    uint64_t hits;
-    uint64_t misses;
-};
-#define LAYOUT SHMC_TYPED_FIELDS(struct counters, hits, misses)
 
 struct fx {
     struct shmc_typed t[2]; /* detached and removed by teardown     */
@@ -47,28 +29,15 @@ struct fx {
     int in_use;             /* segments in the namespace before     */
 };
 
-static int group_setup(void **state)
-{
-    (void)state;
-    memset(sentinel, 0xa5, sizeof sentinel);
-    return 0;
-}
-
 static int setup(void **state)
 {
     static struct fx fx;
-
-    memset(&fx, 0, sizeof fx);
-    mock_reset();
-    fx.in_use = mock_segments_in_use();
-    *state = &fx;
-    return 0;
+    return fixture_begin(state, &fx, sizeof fx, &fx.in_use);
 }
 
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    int id;
 
     mock_reset();
     for (int i = 0; i < 2; i++) {
@@ -77,16 +46,8 @@ static int teardown(void **state)
     }
     shmc_typed_detach_cleanup(&fx->out);
     (void)shmc_segment_remove(&fx->out.seg);
-    if ((id = shmget(KEY, 0, 0)) >= 0)
-        shmctl(id, IPC_RMID, NULL);
-    return mock_segments_in_use() == fx->in_use ? 0 : -1;
-}
-
-static unsigned long nattch(const struct shmc_typed *t)
-{
-    struct shmc_seginfo info;
-    assert_err(shmc_segment_stat(&t->seg, &info), SHMC_OK);
-    return info.nattch;
+    remove_key(KEY);
+    return fixture_end(fx->in_use);
 }
 
 /* fx->t[0]: the creator's segment under KEY; counters start afresh. */
@@ -110,7 +71,7 @@ static void test_create(void **state)
     assert_int_equal(fx->t[0].seg.size, HEADER_SPACE + sizeof(struct counters));
     assert_ptr_equal(fx->t[0].data, (char *)fx->t[0].att.addr + HEADER_SPACE);
     assert_memory_equal(fx->t[0].data, &zero, sizeof zero);
-    assert_int_equal(nattch(&fx->t[0]), 1);
+    assert_int_equal(nattch(&fx->t[0].seg), 1);
     assert_int_equal(mock_segments_in_use(), fx->in_use + 1);
 }
 
@@ -177,7 +138,7 @@ static void test_create_existing_key(void **state)
     assert_int_equal(saved, EEXIST);
     assert_untouched(fx->out);
     assert_int_equal(mock_segments_in_use(), fx->in_use + 1);
-    assert_int_equal(nattch(&fx->t[0]), 1);
+    assert_int_equal(nattch(&fx->t[0].seg), 1);
 }
 
 /* --- open -------------------------------------------------------------- */
@@ -195,7 +156,7 @@ static void test_open_sees_creators_data(void **state)
     assert_int_equal(fx->t[1].seg.id, fx->t[0].seg.id);
     assert_ptr_equal(fx->t[1].data, (char *)fx->t[1].att.addr + HEADER_SPACE);
     assert_int_equal(((struct counters *)fx->t[1].data)->hits, 42);
-    assert_int_equal(nattch(&fx->t[0]), 2);
+    assert_int_equal(nattch(&fx->t[0].seg), 2);
 }
 
 static void test_open_readonly(void **state)
@@ -248,7 +209,7 @@ static void test_open_refuses_arguments(void **state)
         assert_untouched(fx->out);
     }
     assert_int_equal(mock_calls(MOCK_shmat), 0);
-    assert_int_equal(nattch(&fx->t[0]), 1);
+    assert_int_equal(nattch(&fx->t[0].seg), 1);
 }
 
 static void test_open_missing_key(void **state)
@@ -274,7 +235,7 @@ static void test_create_or_open_creates(void **state)
 
     assert_err(err, SHMC_OK);
     assert_int_equal(fx->t[0].seg.created, 1);
-    assert_int_equal(nattch(&fx->t[0]), 1);
+    assert_int_equal(nattch(&fx->t[0].seg), 1);
 }
 
 static void test_create_or_open_opens(void **state)
@@ -288,7 +249,7 @@ static void test_create_or_open_opens(void **state)
     assert_err(err, SHMC_OK);
     assert_int_equal(fx->t[1].seg.created, 0);
     assert_int_equal(((struct counters *)fx->t[1].data)->hits, 5);
-    assert_int_equal(nattch(&fx->t[0]), 2);
+    assert_int_equal(nattch(&fx->t[0].seg), 2);
 }
 
 /* create: EEXIST; open: ENOENT (injected, "removed meanwhile"); create
@@ -305,7 +266,7 @@ static void test_create_or_open_retries(void **state)
     assert_true(mock_fired());
     assert_int_equal(mock_calls(MOCK_shmget), 4);
     assert_int_equal(fx->t[1].seg.created, 0);
-    assert_int_equal(nattch(&fx->t[0]), 2);
+    assert_int_equal(nattch(&fx->t[0].seg), 2);
 }
 
 static void test_create_or_open_other_layout(void **state)
@@ -314,14 +275,14 @@ static void test_create_or_open_other_layout(void **state)
     make_typed(fx);
     fill_sentinel(fx->out);
 
-    enum shmc_err err = shmc_typed_create_or_open(
-        KEY, SHMC_TYPED(struct other), 0600, &fx->out);
+    enum shmc_err err = shmc_typed_create_or_open(KEY, SHMC_TYPED(struct other),
+                                                  0600, &fx->out);
     int saved = errno;
 
     assert_err(err, SHMC_E_TYPED_LAYOUT);
     assert_int_equal(saved, EINVAL);
     assert_untouched(fx->out);
-    assert_int_equal(nattch(&fx->t[0]), 1);
+    assert_int_equal(nattch(&fx->t[0].seg), 1);
     assert_int_equal(mock_segments_in_use(), fx->in_use + 1);
 }
 
@@ -342,7 +303,7 @@ static void test_create_or_open_gives_up_with_race(void **state)
     assert_int_equal(mock_calls(MOCK_shmat), 0);
     assert_untouched(fx->out);
     mock_reset();
-    assert_int_equal(nattch(&fx->t[0]), 1);
+    assert_int_equal(nattch(&fx->t[0].seg), 1);
 }
 
 static void test_create_or_open_null_arguments(void **state)
@@ -354,8 +315,8 @@ static void test_create_or_open_null_arguments(void **state)
     enum shmc_err no_out = shmc_typed_create_or_open(KEY, LAYOUT, 0600, NULL);
     int no_out_errno = errno;
     errno = 0;
-    enum shmc_err no_layout = shmc_typed_create_or_open(KEY, NULL, 0600,
-                                                        &fx->out);
+    enum shmc_err no_layout =
+        shmc_typed_create_or_open(KEY, NULL, 0600, &fx->out);
     int no_layout_errno = errno;
 
     assert_err(no_out, SHMC_E_NULL);
@@ -386,5 +347,5 @@ int main(void)
         T(test_create_or_open_null_arguments),
 #undef T
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

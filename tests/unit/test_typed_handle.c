@@ -14,17 +14,10 @@
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
 #define KEY ((key_t)0x5e600041)
 #define UNTOUCHED (-12345) /* *removed of a failed call keeps this */
-#define assert_err(got, want)                                                 \
-    assert_string_equal(shmc_errname(got), shmc_errname(want))
-
-struct counters {
-    uint64_t hits;
-    uint64_t misses;
-};
-#define LAYOUT SHMC_TYPED_FIELDS(struct counters, hits, misses)
 
 struct fx {
     struct shmc_typed t[2];  /* t[0] made by setup; detached by teardown */
@@ -36,13 +29,11 @@ static int setup(void **state)
 {
     static struct fx fx;
 
-    memset(&fx, 0, sizeof fx);
-    fx.in_use = mock_segments_in_use();
+    fixture_begin(state, &fx, sizeof fx, &fx.in_use);
     if (shmc_typed_create(KEY, LAYOUT, 0600, &fx.t[0]) != SHMC_OK)
         return -1;
     fx.seg = fx.t[0].seg;
     mock_reset();
-    *state = &fx;
     return 0;
 }
 
@@ -54,21 +45,7 @@ static int teardown(void **state)
     shmc_typed_detach_cleanup(&fx->t[0]);
     shmc_typed_detach_cleanup(&fx->t[1]);
     (void)shmc_segment_remove(&fx->seg);
-    return mock_segments_in_use() == fx->in_use ? 0 : -1;
-}
-
-static struct shmc_seginfo stat_of(const struct fx *fx)
-{
-    struct shmc_seginfo info;
-    assert_err(shmc_segment_stat(&fx->seg, &info), SHMC_OK);
-    return info;
-}
-
-static void assert_gone(const struct fx *fx)
-{
-    struct shmc_seginfo info;
-    assert_err(shmc_segment_stat(&fx->seg, &info), SHMC_E_REMOVED);
-    assert_int_equal(mock_segments_in_use(), fx->in_use);
+    return fixture_end(fx->in_use);
 }
 
 static void test_detach(void **state)
@@ -83,7 +60,7 @@ static void test_detach(void **state)
     assert_err(second, SHMC_E_ALREADY_DETACHED);
     assert_int_equal(saved, EINVAL);
     assert_int_equal(mock_calls(MOCK_shmdt), 1);
-    assert_int_equal(stat_of(fx).nattch, 0);
+    assert_int_equal(stat_of(&fx->seg).nattch, 0);
 }
 
 static void test_release_last_removes(void **state)
@@ -95,7 +72,7 @@ static void test_release_last_removes(void **state)
 
     assert_err(err, SHMC_OK);
     assert_int_equal(removed, 1);
-    assert_gone(fx);
+    assert_gone(&fx->seg, fx->in_use);
 }
 
 static void test_release_not_last_keeps(void **state)
@@ -108,8 +85,8 @@ static void test_release_not_last_keeps(void **state)
 
     assert_err(err, SHMC_OK);
     assert_int_equal(removed, 0);
-    assert_int_equal(stat_of(fx).nattch, 1);
-    assert_int_equal(stat_of(fx).marked_for_removal, 0);
+    assert_int_equal(stat_of(&fx->seg).nattch, 1);
+    assert_int_equal(stat_of(&fx->seg).marked_for_removal, 0);
 }
 
 static void test_null_and_invalid_handles(void **state)
@@ -141,7 +118,7 @@ static void test_null_and_invalid_handles(void **state)
         assert_int_equal(e[i], EINVAL);
     assert_int_equal(removed, UNTOUCHED);
     assert_int_equal(mock_calls(MOCK_ANY), 0);
-    assert_int_equal(stat_of(fx).nattch, 1);
+    assert_int_equal(stat_of(&fx->seg).nattch, 1);
 }
 
 static void test_release_failure_keeps_handle(void **state)
@@ -156,8 +133,8 @@ static void test_release_failure_keeps_handle(void **state)
     assert_err(err, SHMC_E_PERMISSION);
     assert_int_equal(saved, EPERM);
     assert_int_equal(removed, UNTOUCHED);
-    assert_int_equal(stat_of(fx).nattch, 1);
-    assert_int_equal(stat_of(fx).marked_for_removal, 0);
+    assert_int_equal(stat_of(&fx->seg).nattch, 1);
+    assert_int_equal(stat_of(&fx->seg).marked_for_removal, 0);
     assert_err(shmc_typed_release(&fx->t[0], &removed), SHMC_OK);
     assert_int_equal(removed, 1);
 }
@@ -179,7 +156,7 @@ static void test_cleanups_skip_null_and_unattached(void **state)
     shmc_typed_release_cleanup(&fx->t[1]);
 
     assert_int_equal(mock_calls(MOCK_ANY), 0);
-    assert_int_equal(stat_of(fx).nattch, 1);
+    assert_int_equal(stat_of(&fx->seg).nattch, 1);
 }
 
 static void test_detach_cleanup(void **state)
@@ -188,7 +165,7 @@ static void test_detach_cleanup(void **state)
 
     shmc_typed_detach_cleanup(&fx->t[0]);
 
-    assert_int_equal(stat_of(fx).nattch, 0);
+    assert_int_equal(stat_of(&fx->seg).nattch, 0);
     assert_err(shmc_typed_detach(&fx->t[0]), SHMC_E_ALREADY_DETACHED);
 }
 
@@ -201,7 +178,7 @@ static void test_release_cleanup_removes_when_last(void **state)
     int saved = errno;
 
     assert_int_equal(saved, EDOM);
-    assert_gone(fx);
+    assert_gone(&fx->seg, fx->in_use);
 }
 
 static void test_auto_typed_at_scope_exit(void **state)
@@ -212,11 +189,11 @@ static void test_auto_typed_at_scope_exit(void **state)
     {
         SHMC_AUTO_TYPED struct shmc_typed t = {0};
         assert_err(shmc_typed_open(KEY, LAYOUT, 0, &t), SHMC_OK);
-        inside = stat_of(fx).nattch;
+        inside = stat_of(&fx->seg).nattch;
     }
 
     assert_int_equal(inside, 2);
-    assert_int_equal(stat_of(fx).nattch, 1);
+    assert_int_equal(stat_of(&fx->seg).nattch, 1);
     assert_int_equal(mock_calls(MOCK_shmdt), 1);
 }
 
@@ -231,7 +208,7 @@ static void test_auto_typed_release_at_scope_exit(void **state)
         ((struct counters *)t.data)->hits = 1;
     }
 
-    assert_gone(fx);
+    assert_gone(&fx->seg, fx->in_use);
 }
 
 static void test_auto_typed_release_keeps_when_not_last(void **state)
@@ -243,8 +220,8 @@ static void test_auto_typed_release_keeps_when_not_last(void **state)
         assert_err(shmc_typed_open(KEY, LAYOUT, 0, &t), SHMC_OK);
     }
 
-    assert_int_equal(stat_of(fx).nattch, 1);
-    assert_int_equal(stat_of(fx).marked_for_removal, 0);
+    assert_int_equal(stat_of(&fx->seg).nattch, 1);
+    assert_int_equal(stat_of(&fx->seg).marked_for_removal, 0);
 }
 
 int main(void)

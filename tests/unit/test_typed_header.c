@@ -16,15 +16,9 @@
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
 #define KEY ((key_t)0x5e600051)
-#define assert_err(got, want)                                                 \
-    assert_string_equal(shmc_errname(got), shmc_errname(want))
-
-/* Out-parameters of failing calls start as this pattern and must keep it. */
-static unsigned char sentinel[256];
-#define fill_sentinel(x) memset(&(x), 0xa5, sizeof(x))
-#define assert_untouched(x) assert_memory_equal(&(x), sentinel, sizeof(x))
 
 /* The header as src/lib/typed.c lays it out in the first 128 bytes;
  * test_header_as_written holds this mirror to a real segment. */
@@ -40,17 +34,6 @@ struct header {
 };
 #define MAGIC 0x44505954434d4853ULL /* "SHMCTYPD" */
 #define READY 0x59444552u           /* "REDY" */
-#define HEADER_SPACE 128
-
-struct counters {
-    uint64_t hits;
-    uint64_t misses;
-};
-struct other {
-    uint64_t hits;
-    uint64_t misses;
-};
-#define LAYOUT SHMC_TYPED_FIELDS(struct counters, hits, misses)
 
 struct fx {
     struct shmc_segment seg;    /* the segment under KEY, however made  */
@@ -60,29 +43,16 @@ struct fx {
     int in_use;                 /* segments in the namespace before     */
 };
 
-static int group_setup(void **state)
-{
-    (void)state;
-    memset(sentinel, 0xa5, sizeof sentinel);
-    return 0;
-}
-
 static int setup(void **state)
 {
     static struct fx fx;
-
-    memset(&fx, 0, sizeof fx);
-    mock_reset();
-    fx.in_use = mock_segments_in_use();
-    *state = &fx;
-    return 0;
+    return fixture_begin(state, &fx, sizeof fx, &fx.in_use);
 }
 
 static int teardown(void **state)
 {
     struct fx *fx = *state;
     struct shmc_typed *typed[] = {&fx->t[0], &fx->t[1], &fx->out};
-    int id;
 
     mock_reset();
     shmc_detach_cleanup(&fx->att);
@@ -91,9 +61,8 @@ static int teardown(void **state)
         shmc_typed_detach_cleanup(typed[i]);
         (void)shmc_segment_remove(&typed[i]->seg);
     }
-    if ((id = shmget(KEY, 0, 0)) >= 0)
-        shmctl(id, IPC_RMID, NULL);
-    return mock_segments_in_use() == fx->in_use ? 0 : -1;
+    remove_key(KEY);
+    return fixture_end(fx->in_use);
 }
 
 /* A zeroed segment under KEY made without the typed layer, attached for
@@ -121,13 +90,6 @@ static void let_go(struct fx *fx)
     mock_reset();
 }
 
-static unsigned long nattch(const struct fx *fx)
-{
-    struct shmc_seginfo info;
-    assert_err(shmc_segment_stat(&fx->seg, &info), SHMC_OK);
-    return info.nattch;
-}
-
 static long elapsed_ms(const struct timespec *since)
 {
     struct timespec now;
@@ -144,7 +106,7 @@ static void assert_refused(struct fx *fx, enum shmc_err err, int saved,
     assert_err(err, want);
     assert_int_equal(saved, EINVAL);
     assert_untouched(fx->out);
-    assert_int_equal(nattch(fx), 0);
+    assert_int_equal(nattch(&fx->seg), 0);
     assert_int_equal(mock_calls(MOCK_shmat), mock_calls(MOCK_shmdt));
 }
 
@@ -325,5 +287,5 @@ int main(void)
         T(test_open_zeroed_segment_is_not_ready),
 #undef T
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,10 +17,7 @@
 
 #include "mock.h"
 #include "shmcheck.h"
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define assert_err(got, want)                                                 \
-    assert_string_equal(shmc_errname(got), shmc_errname(want))
+#include "testutil.h"
 
 struct one {
     uint64_t a;
@@ -46,13 +43,6 @@ struct sixteen {
     void *f14;
     double f15;
 };
-
-static int setup(void **state)
-{
-    (void)state;
-    mock_reset();
-    return 0;
-}
 
 static void assert_field(const struct shmc_field *f, const char *name,
                          size_t offset, size_t size)
@@ -116,10 +106,22 @@ static void test_typed_fields_sixteen(void **state)
         offsetof(struct sixteen, f10), offsetof(struct sixteen, f11),
         offsetof(struct sixteen, f12), offsetof(struct sixteen, f13),
         offsetof(struct sixteen, f14), offsetof(struct sixteen, f15)};
-    static const size_t sizes[16] = {1, 2, 4, 8, 3, 1, 5, 1, sizeof(int),
-                                     sizeof(int), sizeof(int), sizeof(int),
-                                     sizeof(short), sizeof(long),
-                                     sizeof(void *), sizeof(double)};
+    static const size_t sizes[16] = {1,
+                                     2,
+                                     4,
+                                     8,
+                                     3,
+                                     1,
+                                     5,
+                                     1,
+                                     sizeof(int),
+                                     sizeof(int),
+                                     sizeof(int),
+                                     sizeof(int),
+                                     sizeof(short),
+                                     sizeof(long),
+                                     sizeof(void *),
+                                     sizeof(double)};
     (void)state;
 
     const struct shmc_layout *l =
@@ -201,9 +203,9 @@ static uint64_t counters_v1(int fields)
         uint32_t hits;
         uint32_t misses;
     };
-    return shmc_layout_tag(fields ? SHMC_TYPED_FIELDS(struct counters, hits,
-                                                      misses)
-                                  : SHMC_TYPED(struct counters));
+    return shmc_layout_tag(
+        fields ? SHMC_TYPED_FIELDS(struct counters, hits, misses)
+               : SHMC_TYPED(struct counters));
 }
 
 static uint64_t counters_v2(int fields)
@@ -212,9 +214,9 @@ static uint64_t counters_v2(int fields)
         uint32_t misses;
         uint32_t hits;
     };
-    return shmc_layout_tag(fields ? SHMC_TYPED_FIELDS(struct counters, hits,
-                                                      misses)
-                                  : SHMC_TYPED(struct counters));
+    return shmc_layout_tag(
+        fields ? SHMC_TYPED_FIELDS(struct counters, hits, misses)
+               : SHMC_TYPED(struct counters));
 }
 
 static void test_tag_swapped_fields(void **state)
@@ -289,7 +291,7 @@ static void test_check_refuses_each_invalid_case(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup(f, setup)
+#define T(f) cmocka_unit_test_setup(f, reset_setup)
         T(test_typed_names_size_and_alignment),
         T(test_typed_fields_one),
         T(test_typed_fields_several),

@@ -19,9 +19,8 @@
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
-#define ERRNO_SENTINEL 12345
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define ADDR(a) ((const void *)(uintptr_t)(a))
 
 struct at_case {
@@ -64,26 +63,6 @@ static const struct shmid_ds ds_01777 = {.shm_perm.mode = 01777};
 static const struct shmid_ds ds_01000 = {.shm_perm.mode = 01000};
 static const struct shmid_ds ds_reg = {.shm_perm.mode = 0100600};
 
-static int setup(void **state)
-{
-    (void)state;
-    mock_reset();
-    return 0;
-}
-
-/* One validator answer: the code, errno untouched, no system call made. */
-static void expect_code(const char *what, enum shmc_err got, int errno_after,
-                        enum shmc_err want)
-{
-    if (got != want)
-        fail_msg("%s: got %s, want %s", what, shmc_errname(got),
-                 shmc_errname(want));
-    if (errno_after != ERRNO_SENTINEL)
-        fail_msg("%s: errno changed to %d", what, errno_after);
-    if (mock_calls(MOCK_ANY) != 0)
-        fail_msg("%s: %d system call(s)", what, mock_calls(MOCK_ANY));
-}
-
 static void run_at(const struct at_case *c, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -106,24 +85,13 @@ static void run_ctl(const struct ctl_case *c, size_t n)
 static void test_id(void **state)
 {
     (void)state;
-    const struct {
-        int id;
-        enum shmc_err want;
-    } c[] = {{-1, SHMC_E_ID_NEGATIVE},
-             {INT_MIN, SHMC_E_ID_NEGATIVE},
-             {0, SHMC_OK},
-             {1, SHMC_OK},
-             {INT_MAX, SHMC_OK}};
+    const struct int_case c[] = {{-1, SHMC_E_ID_NEGATIVE},
+                                 {INT_MIN, SHMC_E_ID_NEGATIVE},
+                                 {0, SHMC_OK},
+                                 {1, SHMC_OK},
+                                 {INT_MAX, SHMC_OK}};
 
-    for (size_t i = 0; i < NELEM(c); i++) {
-        char what[32];
-        snprintf(what, sizeof what, "id %d", c[i].id);
-        errno = ERRNO_SENTINEL;
-
-        enum shmc_err got = shmc_validate_id(c[i].id);
-
-        expect_code(what, got, errno, c[i].want);
-    }
+    run_int_cases("id", shmc_validate_id, c, COUNT(c));
 }
 
 static void test_at_id_and_flags(void **state)
@@ -150,7 +118,7 @@ static void test_at_id_and_flags(void **state)
         AT(0, 1, 1 << 20, &lim4k, SHMC_E_AT_FLAGS_UNKNOWN),
     };
 
-    run_at(c, NELEM(c));
+    run_at(c, COUNT(c));
 }
 
 static void test_at_remap_needs_address(void **state)
@@ -163,7 +131,7 @@ static void test_at_remap_needs_address(void **state)
         AT(0, 2 * PAGE + 5, SHM_REMAP | SHM_RND, &lim4k, SHMC_OK),
     };
 
-    run_at(c, NELEM(c));
+    run_at(c, COUNT(c));
 }
 
 static void test_at_alignment(void **state)
@@ -183,7 +151,7 @@ static void test_at_alignment(void **state)
         AT(0, PAGE - 1, SHM_RND | SHM_REMAP, &lim4k, SHMC_E_AT_ADDR_LOW),
     };
 
-    run_at(c, NELEM(c));
+    run_at(c, COUNT(c));
 }
 
 /* The SHMLBA of the limits passed in decides, not the machine's nor the
@@ -205,7 +173,7 @@ static void test_at_uses_given_shmlba(void **state)
         AT(0, 8 * PAGE, 0, &lim4lba, SHMC_OK),
     };
 
-    run_at(c, NELEM(c));
+    run_at(c, COUNT(c));
 }
 
 #if defined(__x86_64__)
@@ -226,7 +194,7 @@ static void test_at_address_range(void **state)
         AT(0, USER_END - PAGE - 1, SHM_RND, &lim4k, SHMC_OK),
     };
 
-    run_at(c, NELEM(c));
+    run_at(c, COUNT(c));
 }
 #endif
 
@@ -244,7 +212,7 @@ static void test_at_null_limits_use_cached(void **state)
         AT(-1, lba, 0, NULL, SHMC_E_ID_NEGATIVE),
     };
 
-    run_at(c, NELEM(c));
+    run_at(c, COUNT(c));
 }
 
 static void test_dt(void **state)
@@ -274,7 +242,7 @@ static void test_dt(void **state)
         {page + 8, NULL, SHMC_E_DT_ADDR, "page + 8, NULL"},
     };
 
-    for (size_t i = 0; i < NELEM(c); i++) {
+    for (size_t i = 0; i < COUNT(c); i++) {
         errno = ERRNO_SENTINEL;
 
         enum shmc_err got = shmc_validate_dt(ADDR(c[i].addr), c[i].lim);
@@ -302,7 +270,7 @@ static void test_ctl_stat_commands(void **state)
         CTL(INT_MIN, SHM_STAT_ANY, &ds_0600, SHMC_E_ID_NEGATIVE),
     };
 
-    run_ctl(c, NELEM(c));
+    run_ctl(c, COUNT(c));
 }
 
 /* IPC_INFO and SHM_INFO ask about the namespace: the id is ignored. */
@@ -319,7 +287,7 @@ static void test_ctl_info_commands(void **state)
         CTL(0, SHM_INFO, NULL, SHMC_E_CTL_BUF_NULL),
     };
 
-    run_ctl(c, NELEM(c));
+    run_ctl(c, COUNT(c));
 }
 
 /* IPC_RMID, SHM_LOCK and SHM_UNLOCK read no buffer: any, or none. */
@@ -338,7 +306,7 @@ static void test_ctl_bufferless_commands(void **state)
         CTL(INT_MIN, SHM_UNLOCK, NULL, SHMC_E_ID_NEGATIVE),
     };
 
-    run_ctl(c, NELEM(c));
+    run_ctl(c, COUNT(c));
 }
 
 static void test_ctl_ipc_set(void **state)
@@ -357,7 +325,7 @@ static void test_ctl_ipc_set(void **state)
         CTL(-1, IPC_SET, NULL, SHMC_E_ID_NEGATIVE),
     };
 
-    run_ctl(c, NELEM(c));
+    run_ctl(c, COUNT(c));
 }
 
 static void test_ctl_unknown_command(void **state)
@@ -373,27 +341,27 @@ static void test_ctl_unknown_command(void **state)
         CTL(0, INT_MAX, &ds_0600, SHMC_E_CTL_CMD_UNKNOWN),
     };
 
-    run_ctl(c, NELEM(c));
+    run_ctl(c, COUNT(c));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_id, setup),
-        cmocka_unit_test_setup(test_at_id_and_flags, setup),
-        cmocka_unit_test_setup(test_at_remap_needs_address, setup),
-        cmocka_unit_test_setup(test_at_alignment, setup),
-        cmocka_unit_test_setup(test_at_uses_given_shmlba, setup),
+        cmocka_unit_test_setup(test_id, reset_setup),
+        cmocka_unit_test_setup(test_at_id_and_flags, reset_setup),
+        cmocka_unit_test_setup(test_at_remap_needs_address, reset_setup),
+        cmocka_unit_test_setup(test_at_alignment, reset_setup),
+        cmocka_unit_test_setup(test_at_uses_given_shmlba, reset_setup),
 #if defined(__x86_64__)
-        cmocka_unit_test_setup(test_at_address_range, setup),
+        cmocka_unit_test_setup(test_at_address_range, reset_setup),
 #endif
-        cmocka_unit_test_setup(test_at_null_limits_use_cached, setup),
-        cmocka_unit_test_setup(test_dt, setup),
-        cmocka_unit_test_setup(test_ctl_stat_commands, setup),
-        cmocka_unit_test_setup(test_ctl_info_commands, setup),
-        cmocka_unit_test_setup(test_ctl_bufferless_commands, setup),
-        cmocka_unit_test_setup(test_ctl_ipc_set, setup),
-        cmocka_unit_test_setup(test_ctl_unknown_command, setup),
+        cmocka_unit_test_setup(test_at_null_limits_use_cached, reset_setup),
+        cmocka_unit_test_setup(test_dt, reset_setup),
+        cmocka_unit_test_setup(test_ctl_stat_commands, reset_setup),
+        cmocka_unit_test_setup(test_ctl_info_commands, reset_setup),
+        cmocka_unit_test_setup(test_ctl_bufferless_commands, reset_setup),
+        cmocka_unit_test_setup(test_ctl_ipc_set, reset_setup),
+        cmocka_unit_test_setup(test_ctl_unknown_command, reset_setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

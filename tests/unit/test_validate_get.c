@@ -21,9 +21,8 @@
 
 #include "mock.h"
 #include "shmcheck.h"
+#include "testutil.h"
 
-#define ERRNO_SENTINEL 12345
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define HUGE_LOG(n) ((int)((unsigned)(n) << HUGETLB_FLAG_ENCODE_SHIFT))
 #define PTRDIFF_MAX_Z ((size_t)PTRDIFF_MAX)
 
@@ -63,26 +62,6 @@ static const struct shmc_limits small = LIMITS(1 << 20),
     X(HUGETLB_FLAG_ENCODE_2GB) X(HUGETLB_FLAG_ENCODE_16GB)
 // clang-format on
 
-static int setup(void **state)
-{
-    (void)state;
-    mock_reset();
-    return 0;
-}
-
-/* One validator answer: the code, errno untouched, no system call made. */
-static void expect_code(const char *what, enum shmc_err got, int errno_after,
-                        enum shmc_err want)
-{
-    if (got != want)
-        fail_msg("%s: got %s, want %s", what, shmc_errname(got),
-                 shmc_errname(want));
-    if (errno_after != ERRNO_SENTINEL)
-        fail_msg("%s: errno changed to %d", what, errno_after);
-    if (mock_calls(MOCK_ANY) != 0)
-        fail_msg("%s: %d system call(s)", what, mock_calls(MOCK_ANY));
-}
-
 static void run_flags(const struct flags_case *c, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -105,26 +84,15 @@ static void run_get(const struct get_case *c, size_t n)
 static void test_key(void **state)
 {
     (void)state;
-    const struct {
-        key_t key;
-        enum shmc_err want;
-    } c[] = {{(key_t)-1, SHMC_E_KEY_FTOK_FAILED},
-             {IPC_PRIVATE, SHMC_OK},
-             {1, SHMC_OK},
-             {-2, SHMC_OK},
-             {INT_MAX, SHMC_OK},
-             {INT_MIN, SHMC_OK},
-             {0x41000001, SHMC_OK}};
+    const struct int_case c[] = {{(key_t)-1, SHMC_E_KEY_FTOK_FAILED},
+                                 {IPC_PRIVATE, SHMC_OK},
+                                 {1, SHMC_OK},
+                                 {-2, SHMC_OK},
+                                 {INT_MAX, SHMC_OK},
+                                 {INT_MIN, SHMC_OK},
+                                 {0x41000001, SHMC_OK}};
 
-    for (size_t i = 0; i < NELEM(c); i++) {
-        char what[32];
-        snprintf(what, sizeof what, "key %d", (int)c[i].key);
-        errno = ERRNO_SENTINEL;
-
-        enum shmc_err got = shmc_validate_key(c[i].key);
-
-        expect_code(what, got, errno, c[i].want);
-    }
+    run_int_cases("key", shmc_validate_key, c, COUNT(c));
 }
 
 static void test_size_explicit_limits(void **state)
@@ -149,7 +117,7 @@ static void test_size_explicit_limits(void **state)
         {SIZE_MAX - (1UL << 24), &big, SHMC_E_SIZE_TOO_BIG, "big: shmmax"},
     };
 
-    for (size_t i = 0; i < NELEM(c); i++) {
+    for (size_t i = 0; i < COUNT(c); i++) {
         errno = ERRNO_SENTINEL;
 
         enum shmc_err got = shmc_validate_size(c[i].size, c[i].lim);
@@ -174,7 +142,7 @@ static void test_size_null_limits_use_cached(void **state)
              {top + 1, SHMC_E_SIZE_TOO_BIG},
              {SIZE_MAX, SHMC_E_SIZE_TOO_BIG}};
 
-    for (size_t i = 0; i < NELEM(c); i++) {
+    for (size_t i = 0; i < COUNT(c); i++) {
         char what[48];
         snprintf(what, sizeof what, "size %zu, NULL", c[i].size);
         errno = ERRNO_SENTINEL;
@@ -199,7 +167,7 @@ static void test_get_flags_accepted(void **state)
               SHMC_OK),
     };
 
-    run_flags(c, NELEM(c));
+    run_flags(c, COUNT(c));
 }
 
 static void test_get_flags_unknown_bits(void **state)
@@ -217,7 +185,7 @@ static void test_get_flags_unknown_bits(void **state)
         FLAGS(HUGE_LOG(21) | (1 << 20), SHMC_E_GET_FLAGS_UNKNOWN),
     };
 
-    run_flags(c, NELEM(c));
+    run_flags(c, COUNT(c));
 }
 
 static void test_get_flags_excl_without_creat(void **state)
@@ -230,7 +198,7 @@ static void test_get_flags_excl_without_creat(void **state)
         FLAGS(IPC_EXCL | HUGE_LOG(21), SHMC_E_GET_EXCL_WITHOUT_CREAT),
     };
 
-    run_flags(c, NELEM(c));
+    run_flags(c, COUNT(c));
 }
 
 static void test_get_flags_known_huge_sizes(void **state)
@@ -244,7 +212,7 @@ static void test_get_flags_known_huge_sizes(void **state)
 #undef WITH_HUGETLB
 #undef WITHOUT_HUGETLB
 
-    run_flags(c, NELEM(c));
+    run_flags(c, COUNT(c));
 }
 
 static void test_get_flags_unknown_huge_sizes(void **state)
@@ -264,7 +232,7 @@ static void test_get_flags_unknown_huge_sizes(void **state)
         FLAGS(HUGE_LOG(63), SHMC_E_GET_HUGE_WITHOUT_HUGETLB),
     };
 
-    run_flags(c, NELEM(c));
+    run_flags(c, COUNT(c));
 }
 
 static void test_get_creating_needs_size(void **state)
@@ -284,7 +252,7 @@ static void test_get_creating_needs_size(void **state)
         GET(42, PTRDIFF_MAX_Z + 1, IPC_CREAT, &big, SHMC_E_SIZE_TOO_BIG),
     };
 
-    run_get(c, NELEM(c));
+    run_get(c, COUNT(c));
 }
 
 static void test_get_joining_size(void **state)
@@ -301,7 +269,7 @@ static void test_get_joining_size(void **state)
         GET(42, SIZE_MAX, 0, &big, SHMC_E_SIZE_TOO_BIG),
     };
 
-    run_get(c, NELEM(c));
+    run_get(c, COUNT(c));
 }
 
 /* The key is checked first, then the flags, then the size. */
@@ -321,7 +289,7 @@ static void test_get_check_order(void **state)
             &small, SHMC_OK),
     };
 
-    run_get(c, NELEM(c));
+    run_get(c, COUNT(c));
 }
 
 static void test_get_null_limits_use_cached(void **state)
@@ -340,52 +308,41 @@ static void test_get_null_limits_use_cached(void **state)
         GET(42, top + 1, 0, NULL, SHMC_E_SIZE_TOO_BIG),
     };
 
-    run_get(c, NELEM(c));
+    run_get(c, COUNT(c));
 }
 
 static void test_proj(void **state)
 {
     (void)state;
-    const struct {
-        int proj;
-        enum shmc_err want;
-    } c[] = {{0, SHMC_E_PROJ_RANGE},
-             {1, SHMC_OK},
-             {'A', SHMC_OK},
-             {255, SHMC_OK},
-             {256, SHMC_E_PROJ_RANGE},
-             {257, SHMC_E_PROJ_RANGE},
-             {-1, SHMC_E_PROJ_RANGE},
-             {INT_MAX, SHMC_E_PROJ_RANGE},
-             {INT_MIN, SHMC_E_PROJ_RANGE}};
+    const struct int_case c[] = {{0, SHMC_E_PROJ_RANGE},
+                                 {1, SHMC_OK},
+                                 {'A', SHMC_OK},
+                                 {255, SHMC_OK},
+                                 {256, SHMC_E_PROJ_RANGE},
+                                 {257, SHMC_E_PROJ_RANGE},
+                                 {-1, SHMC_E_PROJ_RANGE},
+                                 {INT_MAX, SHMC_E_PROJ_RANGE},
+                                 {INT_MIN, SHMC_E_PROJ_RANGE}};
 
-    for (size_t i = 0; i < NELEM(c); i++) {
-        char what[32];
-        snprintf(what, sizeof what, "proj %d", c[i].proj);
-        errno = ERRNO_SENTINEL;
-
-        enum shmc_err got = shmc_validate_proj(c[i].proj);
-
-        expect_code(what, got, errno, c[i].want);
-    }
+    run_int_cases("proj", shmc_validate_proj, c, COUNT(c));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_key, setup),
-        cmocka_unit_test_setup(test_size_explicit_limits, setup),
-        cmocka_unit_test_setup(test_size_null_limits_use_cached, setup),
-        cmocka_unit_test_setup(test_get_flags_accepted, setup),
-        cmocka_unit_test_setup(test_get_flags_unknown_bits, setup),
-        cmocka_unit_test_setup(test_get_flags_excl_without_creat, setup),
-        cmocka_unit_test_setup(test_get_flags_known_huge_sizes, setup),
-        cmocka_unit_test_setup(test_get_flags_unknown_huge_sizes, setup),
-        cmocka_unit_test_setup(test_get_creating_needs_size, setup),
-        cmocka_unit_test_setup(test_get_joining_size, setup),
-        cmocka_unit_test_setup(test_get_check_order, setup),
-        cmocka_unit_test_setup(test_get_null_limits_use_cached, setup),
-        cmocka_unit_test_setup(test_proj, setup),
+        cmocka_unit_test_setup(test_key, reset_setup),
+        cmocka_unit_test_setup(test_size_explicit_limits, reset_setup),
+        cmocka_unit_test_setup(test_size_null_limits_use_cached, reset_setup),
+        cmocka_unit_test_setup(test_get_flags_accepted, reset_setup),
+        cmocka_unit_test_setup(test_get_flags_unknown_bits, reset_setup),
+        cmocka_unit_test_setup(test_get_flags_excl_without_creat, reset_setup),
+        cmocka_unit_test_setup(test_get_flags_known_huge_sizes, reset_setup),
+        cmocka_unit_test_setup(test_get_flags_unknown_huge_sizes, reset_setup),
+        cmocka_unit_test_setup(test_get_creating_needs_size, reset_setup),
+        cmocka_unit_test_setup(test_get_joining_size, reset_setup),
+        cmocka_unit_test_setup(test_get_check_order, reset_setup),
+        cmocka_unit_test_setup(test_get_null_limits_use_cached, reset_setup),
+        cmocka_unit_test_setup(test_proj, reset_setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
