@@ -36,12 +36,25 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 LIB_A := $(B)/libshmcheck.a
 LIB_SO := $(B)/libshmcheck.so.$(VERSION)
 
+# The tracer: a core (tables, settings, journal) that the CLI and the tests
+# link too, and the preloaded library around it, which exports only the
+# interposed functions.
+TRACE_CORE := table config jwriter jreader
+TRACE_CORE_OBJ := $(TRACE_CORE:%=$(B)/src/trace/%.o)
+TRACE_CORE_A := $(B)/libshmctrace.a
+TRACE_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard src/trace/*.c))
+TRACE_SO := $(B)/libshmcheck-trace.so
+
 # Every system call the library makes is wrapped in unit tests (mock.h).
 WRAPS := shmget shmat shmdt shmctl ftok faccessat
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(B)/tests/integration/%)
+ifneq ($(SAN),)
+# A sanitized tracer cannot be preloaded into uninstrumented programs.
+INTEG_BIN := $(filter-out %/test_trace,$(INTEG_BIN))
+endif
 EXAMPLES := children_report child_writes meet_by_key layout_v1 layout_v2
 EXAMPLE_BIN := $(EXAMPLES:%=$(B)/examples/%)
 BENCH_BIN := $(B)/bench/bench_lib
@@ -67,6 +80,26 @@ $(LIB_SO): $(LIB_OBJ) src/lib/shmcheck.map
 	ln -sf libshmcheck.so.$(VERSION) $(B)/libshmcheck.so.$(MAJOR)
 	ln -sf libshmcheck.so.$(MAJOR) $(B)/libshmcheck.so
 
+$(B)/src/trace/%.o: ALL_CFLAGS += -fvisibility=hidden -Isrc/trace \
+	-fno-omit-frame-pointer -ftls-model=initial-exec
+
+$(TRACE_CORE_A): $(TRACE_CORE_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# The tracer uses the library's pure parts only: validator and messages.
+TRACE_LIB_OBJ := $(B)/src/lib/validate.o $(B)/src/lib/limits.o \
+	$(B)/src/lib/errors.o
+$(TRACE_SO): $(TRACE_OBJ) $(TRACE_LIB_OBJ) src/trace/exports.map
+	$(CC) -shared -Wl,--version-script=src/trace/exports.map -o $@ \
+	    $(TRACE_OBJ) $(TRACE_LIB_OBJ) -ldl -lpthread $(LDFLAGS_ALL)
+
+# Tracer unit tests: the tracer core, no system call mocks.
+$(B)/tests/unit/test_trace_%.o: ALL_CFLAGS += -Isrc/trace
+$(B)/tests/unit/test_trace_%: $(B)/tests/unit/test_trace_%.o $(TRACE_CORE_A) \
+	    $(LIB_A)
+	$(CC) -o $@ $^ -lcmocka -lpthread $(LDFLAGS_ALL)
+
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/mock.o \
 	$(B)/tests/unit/testutil.o $(LIB_A)
 	$(CC) -o $@ $^ -lcmocka $(addprefix -Wl$(comma)--wrap=,$(WRAPS)) \
@@ -76,6 +109,19 @@ $(B)/tests/integration/%.o: ALL_CFLAGS += \
 	-DSHMC_EXAMPLES_DIR='"$(abspath $(B)/examples)"'
 $(B)/tests/integration/%: $(B)/tests/integration/%.o $(LIB_A)
 	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
+
+# The tracer's integration test runs tprog under the (uninstrumented)
+# tracer; it is built in the plain build only.
+$(B)/tests/integration/test_trace.o: ALL_CFLAGS += -Isrc/trace \
+	-DSHMC_TRACE_SO='"$(abspath $(TRACE_SO))"' \
+	-DSHMC_TPROG='"$(abspath $(B)/tests/trace/tprog)"'
+$(B)/tests/integration/test_trace: $(B)/tests/integration/test_trace.o \
+	    $(TRACE_CORE_A) $(TRACE_SO) $(B)/tests/trace/tprog
+	$(CC) -o $@ $< $(TRACE_CORE_A) -lcmocka $(LDFLAGS_ALL)
+
+$(B)/tests/trace/tprog: tests/trace/tprog.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread $< -o $@
 
 $(B)/examples/layout_v1.o: examples/layout.c
 	@mkdir -p $(@D)
@@ -96,7 +142,8 @@ deps:
 # Plain build and ASan+UBSan build, then every test of both, each test
 # binary in a private IPC namespace that must be empty when it ends; the
 # tests that run threads also under TSan.
-TSAN_TESTS = $(B)/tsan/tests/unit/test_limits
+TSAN_TESTS = $(B)/tsan/tests/unit/test_limits \
+	$(B)/tsan/tests/unit/test_trace_journal
 check: deps
 	$(MAKE) --no-print-directory tests
 	$(MAKE) --no-print-directory B=$(B)/asan SAN=asan tests
@@ -111,8 +158,17 @@ demo:
 $(BENCH_BIN): $(B)/bench/bench_lib.o $(LIB_A)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 
-bench: $(BENCH_BIN)
+$(B)/bench/bench_loop: bench/bench_loop.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -g $< -o $@
+$(B)/bench/bench_trace: $(B)/bench/bench_trace.o
+	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+
+bench: $(BENCH_BIN) $(B)/bench/bench_loop $(B)/bench/bench_trace $(TRACE_SO)
+	ci/deps.sh bench
 	ci/run-ipcns.sh $(BENCH_BIN)
+	ci/run-ipcns.sh $(B)/bench/bench_trace $(B)/bench/bench_loop \
+	    $(abspath $(TRACE_SO))
 
 install: lib
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \

@@ -4,16 +4,19 @@
 # Idempotent: asks dpkg what is installed and apt-gets only what is missing.
 # As non-root it prints the exact command to run and fails.
 #   build  compiler and make (make, make demo)
-#   test   build + cmocka, pkg-config, unshare (make check)
+#   test   build + cmocka, pkg-config, unshare, and the real programs the
+#          tracer is tested on: ipcmk (util-linux), afl-showmap (afl++)
+#   bench  build + strace and valgrind, measured beside the tracer
 set -eu
 
 group=${1:-test}
 build_pkgs="gcc make libc6-dev"
 case "$group" in
 build) pkgs="$build_pkgs" ;;
-test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux" ;;
+test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace" ;;
+bench) pkgs="$build_pkgs strace valgrind" ;;
 *)
-    echo "ci/deps.sh: unknown group '$group'; use build or test" >&2
+    echo "ci/deps.sh: unknown group '$group'; use build, test or bench" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,75 @@
+/*
+ * config.h - the tracer's settings, from SHMCHECK_* environment variables.
+ *
+ * One X-macro table (SHMC_TRACE_OPTIONS) yields the parser and the help
+ * text. A malformed value keeps its default and adds one warning line that
+ * names the variable, the value and what is allowed; an unknown SHMCHECK_*
+ * name adds a warning too. Parsing never allocates, never crashes on any
+ * bytes, and touches nothing but its arguments.
+ */
+#ifndef SHMC_TRACE_CONFIG_H
+#define SHMC_TRACE_CONFIG_H
+
+#include <limits.h>
+#ifndef PATH_MAX /* <limits.h> has it only with POSIX feature macros */
+#include <linux/limits.h>
+#endif
+#include <stddef.h>
+
+/* Finding kinds, as bits of shmc_trace_config.errors. */
+enum shmc_kind {
+    SHMC_KIND_LEAKED_SEGMENT = 1u << 0,
+    SHMC_KIND_UNMATCHED_ATTACH = 1u << 1,
+    SHMC_KIND_INHERITED_UNMATCHED = 1u << 2,
+    SHMC_KIND_INVALID_DETACH = 1u << 3,
+    SHMC_KIND_FAILED_CALL = 1u << 4,
+    SHMC_KIND_LINT = 1u << 5,
+};
+
+enum shmc_report_to {
+    SHMC_REPORT_STDERR,
+    SHMC_REPORT_LOGDIR,
+    SHMC_REPORT_NONE
+};
+enum shmc_stacks { SHMC_STACKS_OFF, SHMC_STACKS_FAST, SHMC_STACKS_FULL };
+
+struct shmc_trace_config {
+    char log_dir[PATH_MAX];     /* "" = no journal                    */
+    enum shmc_report_to report; /* where the exit report goes         */
+    enum shmc_stacks stacks;    /* off, frame pointers, full unwind   */
+    unsigned stack_depth;       /* 1..32                              */
+    unsigned errors;            /* enum shmc_kind bits that are errors */
+    int exitcode;               /* 0..255; 0 keeps the program's own  */
+};
+
+/*   X(NAME,             default text,                      help) */
+#define SHMC_TRACE_OPTIONS(X)                                                 \
+    X(SHMCHECK_LOG_DIR, "",                                                   \
+      "directory for per-process journals (and the "                          \
+      "report with SHMCHECK_REPORT=logdir); ignored in setuid programs")      \
+    X(SHMCHECK_REPORT, "stderr",                                              \
+      "where each process's exit report goes: "                               \
+      "stderr, logdir or none")                                               \
+    X(SHMCHECK_STACKS, "fast",                                                \
+      "call stacks: off, fast (caller plus frame "                            \
+      "pointers) or full (DWARF unwinder, slower)")                           \
+    X(SHMCHECK_STACK_DEPTH, "8", "frames per stack, 1..32")                   \
+    X(SHMCHECK_ERRORS, "leaked_segment,invalid_detach",                       \
+      "finding kinds that "                                                   \
+      "count as errors: a comma list of leaked_segment, unmatched_attach, "   \
+      "inherited_unmatched, invalid_detach, failed_call, lint; or all, none") \
+    X(SHMCHECK_EXITCODE, "23",                                                \
+      "exit status when errors were found, 0..255; "                          \
+      "0 keeps the program's own")
+
+/* Fills cfg from envp (NULL-terminated "NAME=value" strings, as environ).
+ * secure != 0 (AT_SECURE: setuid/setgid execution) ignores path settings.
+ * Warnings, one per line, go into warn (NUL-terminated, truncated to
+ * wlen). Returns the number of warnings. */
+int shmc_trace_config_parse(struct shmc_trace_config *cfg, char *const *envp,
+                            int secure, char *warn, size_t wlen);
+
+/* Writes the option table as help text ("NAME=default  help" lines). */
+size_t shmc_trace_config_help(char *buf, size_t len);
+
+#endif

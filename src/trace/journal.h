@@ -1,0 +1,137 @@
+/*
+ * journal.h - the tracer's per-process journal: binary format and API.
+ *
+ * Shared by the tracer (writer, src/trace) and the CLI and fuzzers
+ * (reader). One file per process image, SHMCHECK_LOG_DIR/<pid>.<n>.shmj
+ * (n counts images of the same pid: 0, then 1 after an exec, ...).
+ *
+ * File = header, then records, then zeros:
+ *   struct shmc_jheader (64 bytes): magic "SHMCJRNL", version, sizes, ids.
+ *   records, each 8-byte aligned: struct shmc_jrec, then its payload.
+ * A writer reserves a record's space and writes its size first, fills it,
+ * and sets commit = SHMC_JCOMMIT last (release). A reader walks records by
+ * size; size 0 is the end; a size that is not a multiple of 8, smaller than
+ * the record header or beyond the file means damage (stop, warn); a record
+ * whose commit is not SHMC_JCOMMIT was being written when the process died
+ * (skip it: its call had not returned to the program).
+ *
+ * The file is written through a shared mapping: an event is in the page
+ * cache, hence in the file, before the call returns, so SIGKILL loses
+ * nothing. All integers are little-endian (the host's; the journal is read
+ * on the machine that wrote it).
+ */
+#ifndef SHMC_TRACE_JOURNAL_H
+#define SHMC_TRACE_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHMC_JMAGIC "SHMCJRNL"
+#define SHMC_JVERSION 1u
+#define SHMC_JCOMMIT 0xC0DEu
+#define SHMC_JMAX_FRAMES 32u
+#define SHMC_JMAX_RECORD 4096u /* no record is longer */
+#define SHMC_JSUFFIX ".shmj"
+
+struct shmc_jheader {
+    char magic[8];        /* SHMC_JMAGIC, no NUL                      */
+    uint32_t version;     /* SHMC_JVERSION                            */
+    uint32_t header_size; /* sizeof(struct shmc_jheader)              */
+    int32_t pid;
+    int32_t ppid;
+    uint32_t image;         /* n in <pid>.<n>.shmj                      */
+    uint32_t flags;         /* SHMC_JF_*                                */
+    uint64_t start_ns;      /* CLOCK_MONOTONIC at tracer start          */
+    uint64_t start_real_ns; /* CLOCK_REALTIME at tracer start         */
+    uint8_t reserved[16];
+};
+
+#define SHMC_JF_STACKS 1u /* stacks were captured                     */
+
+/* Record types. Arguments (args[]) and what result means, per type. */
+enum shmc_jtype {
+    SHMC_J_START = 1, /* a[0]=ppid; payload: exe path, NUL, argv
+                         strings each NUL-terminated (truncated to fit) */
+    SHMC_J_MODULE,    /* a[0]=load base, a[1]=end; payload: path NUL   */
+    SHMC_J_SHMGET,    /* a: key, size, shmflg, created(0/1); res=shmid */
+    SHMC_J_SHMAT,     /* a: shmid, addr asked, shmflg, segsz; res=addr */
+    SHMC_J_SHMDT,     /* a: addr, shmid (-1 unknown), was_attached;
+                         res=0/-1                                     */
+    SHMC_J_SHMCTL,    /* a: shmid, cmd, mode (IPC_SET); res            */
+    SHMC_J_FTOK,      /* a: proj; res=key; payload: path NUL          */
+    SHMC_J_FORK,      /* res=child pid (parent side)                  */
+    SHMC_J_INHERIT,   /* first record of a fork child: a: addr, shmid,
+                         segsz; one per inherited attachment          */
+    SHMC_J_EXEC,      /* about to exec; payload: path NUL             */
+    SHMC_J_EXEC_FAIL, /* the exec returned; err=errno                 */
+    SHMC_J_SPAWN,     /* posix_spawn; res=child pid or -1             */
+    SHMC_J_EXIT,      /* a[0]=status, a[1]=how (SHMC_JEXIT_*)         */
+    SHMC_J_TYPE_MAX
+};
+
+enum shmc_jexit { SHMC_JEXIT_EXIT = 1, SHMC_JEXIT__EXIT = 2 };
+
+struct shmc_jrec {
+    uint32_t size;    /* whole record, header included, multiple of 8 */
+    uint16_t type;    /* enum shmc_jtype                              */
+    uint16_t commit;  /* SHMC_JCOMMIT once complete                   */
+    uint64_t time_ns; /* CLOCK_MONOTONIC                              */
+    int32_t tid;
+    int32_t err; /* errno after the call, 0 on success           */
+    int64_t result;
+    int64_t args[4];
+    uint16_t nframes; /* return addresses after this header           */
+    uint16_t payload; /* bytes of payload after the frames            */
+    uint32_t reserved;
+    /* uint64_t frames[nframes]; then payload bytes; then padding to 8 */
+};
+
+#define SHMC_JREC_HEADER ((uint32_t)sizeof(struct shmc_jrec))
+
+static inline uint32_t shmc_jrec_size(unsigned nframes, unsigned payload)
+{
+    uint32_t n = SHMC_JREC_HEADER + 8u * nframes + payload;
+    return (n + 7u) & ~7u;
+}
+
+static inline const uint64_t *shmc_jrec_frames(const struct shmc_jrec *r)
+{
+    return (const uint64_t *)(const void *)(r + 1);
+}
+
+static inline const char *shmc_jrec_payload(const struct shmc_jrec *r)
+{
+    return (const char *)(shmc_jrec_frames(r) + r->nframes);
+}
+
+/* ---- reader (used by the CLI, the fuzzers and the tests) ---- */
+
+enum shmc_jstatus {
+    SHMC_JOK = 0,     /* record returned                             */
+    SHMC_JEND,        /* clean end                                   */
+    SHMC_JTRUNCATED,  /* damage: a record runs past the data or has a
+                         bad size; everything before it was good     */
+    SHMC_JBAD_HEADER, /* not a journal, or another version           */
+};
+
+struct shmc_jreader {
+    const unsigned char *data;
+    size_t len;
+    size_t off;
+    size_t skipped; /* uncommitted records passed over */
+    struct shmc_jheader header;
+};
+
+/* Starts reading a journal held in memory (data, len). data must be 8-byte
+ * aligned (mmap, malloc and fuzzers' buffers are); unaligned data is
+ * refused as SHMC_JBAD_HEADER. */
+enum shmc_jstatus shmc_jreader_init(struct shmc_jreader *r, const void *data,
+                                    size_t len);
+
+/* Next committed record into *out (pointing into data), skipping records
+ * left uncommitted by a process that died mid-write. Validates that frames
+ * and payload fit the record. */
+enum shmc_jstatus shmc_jreader_next(struct shmc_jreader *r,
+                                    const struct shmc_jrec **out);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * jwriter.h - writes one process's journal (format: journal.h).
+ *
+ * The file is created O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode 0600, as
+ * <dir>/<pid>.<n>.shmj with the first free n. It is written through a
+ * MAP_SHARED mapping placed inside an address range reserved once
+ * (SHMC_JREGION bytes, PROT_NONE), so the base address never moves and
+ * writers never take a lock except to grow: growing reopens the file by its
+ * path (O_RDWR|O_NOFOLLOW|O_CLOEXEC), extends it by SHMC_JCHUNK, maps the
+ * new chunk MAP_FIXED at the end of the mapped part, and closes the fd. No
+ * fd stays open between calls, so a program that closes all its fds does
+ * not break the journal, and nothing leaks into exec'd programs.
+ *
+ * Thread-safe: space is reserved with an atomic add. Not async-signal-safe
+ * while growing.
+ */
+#ifndef SHMC_TRACE_JWRITER_H
+#define SHMC_TRACE_JWRITER_H
+
+#include <limits.h>
+#ifndef PATH_MAX /* <limits.h> has it only with POSIX feature macros */
+#include <linux/limits.h>
+#endif
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "journal.h"
+
+#define SHMC_JREGION ((size_t)1 << 30) /* most a journal can hold   */
+#define SHMC_JCHUNK ((size_t)1 << 20)  /* the file grows by this    */
+
+struct shmc_jwriter {
+    unsigned char *base;        /* reserved region; NULL when closed      */
+    _Atomic size_t off;         /* next free byte                         */
+    _Atomic size_t mapped;      /* bytes of the file mapped at base       */
+    _Atomic unsigned long lost; /* records dropped (full, or growth failed) */
+    pthread_mutex_t grow;       /* held only while growing                */
+    char path[PATH_MAX];
+};
+
+/* Creates the journal file for pid in dir and writes its header.
+ * Returns 0, or -1 with errno (the writer is then closed and every
+ * begin returns NULL). */
+int shmc_jwriter_open(struct shmc_jwriter *w, const char *dir, int pid,
+                      int ppid, uint32_t flags, uint64_t start_ns,
+                      uint64_t start_real_ns);
+
+/* Reserves a record of `size` bytes (shmc_jrec_size), writes its size and
+ * type and zeroes the rest of the header. Returns NULL when the writer is
+ * closed, size is out of range (< SHMC_JREC_HEADER, > SHMC_JMAX_RECORD, not
+ * a multiple of 8), type is not a known record type, or the journal is
+ * full or could not grow (then `lost` counts it, and the journal stays
+ * frozen: a later record behind the hole could never be read). */
+struct shmc_jrec *shmc_jwriter_begin(struct shmc_jwriter *w, uint32_t size,
+                                     uint16_t type);
+
+/* Publishes a record filled after begin (release store of commit). */
+void shmc_jwriter_commit(struct shmc_jrec *r);
+
+/* Truncates the file to what was written and unmaps it. Not while another
+ * thread may be in begin (the tracer closes at the very end). */
+void shmc_jwriter_close(struct shmc_jwriter *w);
+
+/* In a forked child: drops the parent's mapping without touching the
+ * parent's file, leaving the writer closed (open a new one after). */
+void shmc_jwriter_abandon(struct shmc_jwriter *w);
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * process.c - the process lifecycle that changes attachments: fork, the
+ * exec family, posix_spawn, exit, _exit and _Exit.
+ *
+ * A vfork or posix_spawn child shares the parent's memory until it execs
+ * or exits: code here that may run in one compares getpid() with the
+ * tracer's pid and then touches no state, only its own stack.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compiler.h"
+#include "state.h"
+
+#define REAL shmc__trace.real
+#define ENV_MAX 1024 /* larger environments are passed unchanged */
+#define ENV_BUF 8192
+
+extern char **environ;
+
+SHMC_EXPORT pid_t fork(void)
+{
+    struct shmc_call c;
+    pid_t pid;
+    int saved;
+
+    if (!shmc__enter())
+        return REAL.fork();
+    c.frames[0] = (uint64_t)(uintptr_t)SHMC_RETURN_ADDRESS();
+    c.nframes = 1;
+    pid = REAL.fork(); /* the atfork handlers reset the child's state */
+    saved = errno;
+    if (pid != 0) {
+        int64_t args[4] = {0, 0, 0, 0};
+        c.time_ns = shmc__now_ns();
+        c.err = pid < 0 ? saved : 0;
+        shmc__journal(SHMC_J_FORK, &c, pid, args, NULL, 0);
+    }
+    shmc__leave();
+    errno = saved;
+    return pid;
+}
+
+/* 1 if the list value (':' or ' ' separated) contains item. */
+static int list_has(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+
+    for (const char *p = list; (p = strstr(p, item)) != NULL; p += n) {
+        int starts = p == list || p[-1] == ':' || p[-1] == ' ';
+        int ends = p[n] == '\0' || p[n] == ':' || p[n] == ' ';
+        if (starts && ends)
+            return 1;
+    }
+    return 0;
+}
+
+static int env_has(char *const envp[], const char *entry)
+{
+    size_t name = strcspn(entry, "=") + 1;
+
+    for (size_t i = 0; envp[i]; i++)
+        if (strncmp(envp[i], entry, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* envp, or a copy in out/buf that also preloads the tracer and carries
+ * the SHMCHECK_* settings the process started with, so that the new image
+ * is traced like this one. Only the stack is used (vfork-safe). */
+static char *const *traced_env(char *const envp[], char **out, char *buf)
+{
+    const struct shmc_trace *t = &shmc__trace;
+    size_t n = 0, used = 0;
+    int preload = 0;
+
+    if (envp == NULL || t->self_path[0] == '\0')
+        return envp;
+    for (; envp[n]; n++) {
+        if (n + 16 >= ENV_MAX)
+            return envp;
+        out[n] = envp[n];
+        if (strncmp(envp[n], "LD_PRELOAD=", 11) != 0)
+            continue;
+        preload = 1;
+        if (list_has(envp[n] + 11, t->self_path))
+            continue;
+        used = (size_t)snprintf(buf, ENV_BUF, "LD_PRELOAD=%s:%s", t->self_path,
+                                envp[n] + 11) +
+               1;
+        if (used > ENV_BUF)
+            return envp;
+        out[n] = buf;
+    }
+    if (!preload) {
+        used =
+            (size_t)snprintf(buf, ENV_BUF, "LD_PRELOAD=%s", t->self_path) + 1;
+        out[n++] = buf;
+    }
+    for (const char *e = t->env_keep; *e; e += strlen(e) + 1)
+        if (n + 1 < ENV_MAX && !env_has(envp, e))
+            out[n++] = (char *)e;
+    out[n] = NULL;
+    return out;
+}
+
+enum exec_kind { EXEC_PATH, EXEC_SEARCH, EXEC_FD };
+
+static int call_exec(enum exec_kind kind, const char *file, int fd,
+                     char *const argv[], char *const envp[])
+{
+    switch (kind) {
+    case EXEC_SEARCH:
+        return REAL.execvpe(file, argv, envp);
+    case EXEC_FD:
+        return REAL.fexecve(fd, argv, envp);
+    default:
+        return REAL.execve(file, argv, envp);
+    }
+}
+
+/* Journals the exec and reports this image (its attachments end here);
+ * if the exec returns, journals that it failed and goes on tracing. */
+static int exec_common(enum exec_kind kind, const char *file, int fd,
+                       char *const argv[], char *const envp[])
+{
+    char *env[ENV_MAX], buf[ENV_BUF];
+    char *const *use;
+    int r, saved;
+
+    shmc__resolve();
+    use = traced_env(envp, env, buf);
+    if (getpid() != shmc__trace.pid || !shmc__enter())
+        return call_exec(kind, file, fd, argv, use);
+    int64_t args[4] = {fd, kind, 0, 0};
+    shmc__journal(SHMC_J_EXEC, NULL, 0, args, file,
+                  file ? strlen(file) + 1 : 0);
+    shmc__report("exec");
+    r = call_exec(kind, file, fd, argv, use);
+    saved = errno;
+    struct shmc_call c = {.time_ns = shmc__now_ns(), .err = saved};
+    shmc__journal(SHMC_J_EXEC_FAIL, &c, r, args, NULL, 0);
+    shmc__leave();
+    errno = saved;
+    return r;
+}
+
+SHMC_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+    return exec_common(EXEC_PATH, path, -1, argv, envp);
+}
+
+SHMC_EXPORT int execv(const char *path, char *const argv[])
+{
+    return exec_common(EXEC_PATH, path, -1, argv, environ);
+}
+
+SHMC_EXPORT int execvpe(const char *file, char *const argv[],
+                        char *const envp[])
+{
+    return exec_common(EXEC_SEARCH, file, -1, argv, envp);
+}
+
+SHMC_EXPORT int execvp(const char *file, char *const argv[])
+{
+    return exec_common(EXEC_SEARCH, file, -1, argv, environ);
+}
+
+SHMC_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+    return exec_common(EXEC_FD, NULL, fd, argv, envp);
+}
+
+/* The execl family: collect the arguments, then as execv*. */
+static size_t count_args(const char *arg0, va_list ap)
+{
+    size_t n = 1;
+    if (arg0 == NULL)
+        return 0;
+    while (va_arg(ap, const char *) != NULL)
+        n++;
+    return n;
+}
+
+#define COLLECT_ARGS(argv, n, arg0, ap)      \
+    do {                                     \
+        (argv)[0] = (char *)(arg0);          \
+        for (size_t i_ = 1; i_ <= (n); i_++) \
+            (argv)[i_] = va_arg(ap, char *); \
+    } while (0)
+
+SHMC_EXPORT int execl(const char *path, const char *arg0, ...)
+{
+    va_list ap;
+    va_start(ap, arg0);
+    size_t n = count_args(arg0, ap);
+    va_end(ap);
+    char *argv[n + 1];
+    va_start(ap, arg0);
+    COLLECT_ARGS(argv, n, arg0, ap);
+    va_end(ap);
+    argv[n] = NULL;
+    return exec_common(EXEC_PATH, path, -1, argv, environ);
+}
+
+SHMC_EXPORT int execlp(const char *file, const char *arg0, ...)
+{
+    va_list ap;
+    va_start(ap, arg0);
+    size_t n = count_args(arg0, ap);
+    va_end(ap);
+    char *argv[n + 1];
+    va_start(ap, arg0);
+    COLLECT_ARGS(argv, n, arg0, ap);
+    va_end(ap);
+    argv[n] = NULL;
+    return exec_common(EXEC_SEARCH, file, -1, argv, environ);
+}
+
+SHMC_EXPORT int execle(const char *path, const char *arg0, ...)
+{
+    va_list ap;
+    va_start(ap, arg0);
+    size_t n = count_args(arg0, ap);
+    va_end(ap);
+    char *argv[n + 1];
+    va_start(ap, arg0);
+    COLLECT_ARGS(argv, n, arg0, ap);
+    if (n > 0)
+        (void)va_arg(ap, char *); /* the NULL that ends the arguments */
+    char *const *envp = va_arg(ap, char *const *);
+    va_end(ap);
+    argv[n] = NULL;
+    return exec_common(EXEC_PATH, path, -1, argv, envp);
+}
+
+static int spawn_common(int search, pid_t *pid, const char *file,
+                        const posix_spawn_file_actions_t *fa,
+                        const posix_spawnattr_t *attr, char *const argv[],
+                        char *const envp[])
+{
+    char *env[ENV_MAX], buf[ENV_BUF];
+    pid_t child = -1;
+    int r;
+
+    shmc__resolve();
+    char *const *use = traced_env(envp, env, buf);
+    r = (search ? REAL.posix_spawnp : REAL.posix_spawn)(
+        pid ? pid : &child, file, fa, attr, argv, use);
+    if (getpid() == shmc__trace.pid && shmc__enter()) {
+        struct shmc_call c = {.time_ns = shmc__now_ns(), .err = r};
+        int64_t args[4] = {search, 0, 0, 0};
+        shmc__journal(SHMC_J_SPAWN, &c, r == 0 ? *(pid ? pid : &child) : -1,
+                      args, file, file ? strlen(file) + 1 : 0);
+        shmc__leave();
+    }
+    return r;
+}
+
+SHMC_EXPORT int posix_spawn(pid_t *pid, const char *path,
+                            const posix_spawn_file_actions_t *fa,
+                            const posix_spawnattr_t *attr, char *const argv[],
+                            char *const envp[])
+{
+    return spawn_common(0, pid, path, fa, attr, argv, envp);
+}
+
+SHMC_EXPORT int posix_spawnp(pid_t *pid, const char *file,
+                             const posix_spawn_file_actions_t *fa,
+                             const posix_spawnattr_t *attr, char *const argv[],
+                             char *const envp[])
+{
+    return spawn_common(1, pid, file, fa, attr, argv, envp);
+}
+
+/* exit() runs the exit handlers, then our destructor reports. */
+SHMC_EXPORT _Noreturn void exit(int status)
+{
+    shmc__resolve();
+    if (getpid() == shmc__trace.pid)
+        shmc__trace.exit_status = status;
+    REAL.exit_(status);
+    for (;;) {
+    }
+}
+
+/* _exit and _Exit skip the exit handlers and destructors: report here. */
+SHMC_EXPORT _Noreturn void _exit(int status)
+{
+    shmc__resolve();
+    if (shmc__finish("_exit", status, SHMC_JEXIT__EXIT))
+        status = shmc__trace.cfg.exitcode;
+    REAL._exit_(status);
+    for (;;) {
+    }
+}
+
+SHMC_EXPORT _Noreturn void _Exit(int status)
+{
+    shmc__resolve();
+    if (shmc__finish("_exit", status, SHMC_JEXIT__EXIT))
+        status = shmc__trace.cfg.exitcode;
+    REAL._Exit_(status);
+    for (;;) {
+    }
+}

@@ -1,0 +1,214 @@
+/*
+ * record.c - what each call leaves behind: a journal record, and the
+ * per-process tables the exit report reads.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+#include "shmcheck.h"
+#include "state.h"
+
+void shmc__journal(uint16_t type, const struct shmc_call *call, int64_t result,
+                   const int64_t args[4], const void *payload,
+                   size_t payload_len)
+{
+    struct shmc_trace *t = &shmc__trace;
+    unsigned nframes = call ? call->nframes : 0;
+    size_t room = SHMC_JMAX_RECORD - SHMC_JREC_HEADER - 8u * nframes;
+    struct shmc_jrec *r;
+
+    if (!t->journal_on)
+        return;
+    if (payload_len > room)
+        payload_len = room; /* long paths and argv are cut, never dropped */
+    r = shmc_jwriter_begin(
+        &t->journal, shmc_jrec_size(nframes, (unsigned)payload_len), type);
+    if (r == NULL)
+        return;
+    r->time_ns = call ? call->time_ns : shmc__now_ns();
+    r->tid = shmc__tid();
+    r->err = call ? call->err : 0;
+    r->result = result;
+    memcpy(r->args, args, sizeof r->args);
+    r->nframes = (uint16_t)nframes;
+    r->payload = (uint16_t)payload_len;
+    if (nframes)
+        memcpy(r + 1, call->frames, 8u * nframes);
+    if (payload_len)
+        memcpy((char *)(r + 1) + 8u * nframes, payload, payload_len);
+    shmc_jwriter_commit(r);
+}
+
+/* A failed call or invalid detach for the report; the lock is held. */
+static void add_event(int op, const struct shmc_call *c, int check, int shmid,
+                      const int64_t args[4])
+{
+    struct shmc_trace *t = &shmc__trace;
+    struct shmc_event *e;
+
+    if (t->nevents == SHMC_MAX_FINDINGS) {
+        t->events_lost++;
+        return;
+    }
+    e = &t->events[t->nevents++];
+    e->op = op;
+    e->err = c->err;
+    e->check = check;
+    e->shmid = shmid;
+    memcpy(e->args, args, sizeof e->args);
+    e->nframes = c->nframes;
+    memcpy(e->frames, c->frames, 8u * c->nframes);
+}
+
+static void failed(int op, const struct shmc_call *c, int check,
+                   const int64_t args[4])
+{
+    pthread_mutex_lock(&shmc__trace.lock);
+    shmc__trace.failed_calls++;
+    add_event(op, c, check, -1, args);
+    pthread_mutex_unlock(&shmc__trace.lock);
+}
+
+/* Did this successful shmget create the segment? Certain for IPC_PRIVATE
+ * and IPC_CREAT|IPC_EXCL; for IPC_CREAT alone the kernel's creator pid
+ * tells, unless this process already knew the segment. */
+static int created(key_t key, int flg, int shmid)
+{
+    struct shmc_trace *t = &shmc__trace;
+    struct shmid_ds ds;
+    int known;
+
+    if (key == IPC_PRIVATE || ((flg & IPC_CREAT) && (flg & IPC_EXCL)))
+        return 1;
+    if (!(flg & IPC_CREAT) || t->real.shmctl(shmid, IPC_STAT, &ds) != 0)
+        return 0;
+    pthread_mutex_lock(&t->lock);
+    known = shmc_table_get(&t->segs, (uint64_t)shmid) != NULL;
+    pthread_mutex_unlock(&t->lock);
+    return !known && ds.shm_cpid == t->pid;
+}
+
+void shmc__on_shmget(struct shmc_call *c, key_t key, size_t size, int flg,
+                     int r)
+{
+    struct shmc_trace *t = &shmc__trace;
+    int made = r >= 0 && created(key, flg, r);
+    int64_t args[4] = {key, (int64_t)size, flg, made};
+
+    shmc__journal(SHMC_J_SHMGET, c, r, args, NULL, 0);
+    if (r < 0) {
+        failed(SHMC_J_SHMGET, c, shmc_validate_get(key, size, flg, NULL), args);
+        return;
+    }
+    if (!made)
+        return;
+    pthread_mutex_lock(&t->lock);
+    struct shmc_seg *s = shmc_table_put(&t->segs, (uint64_t)r, NULL);
+    if (s != NULL) {
+        s->key = key;
+        s->size = size;
+        s->removed = 0;
+        s->nframes = c->nframes;
+        memcpy(s->frames, c->frames, 8u * c->nframes);
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
+void shmc__on_shmat(struct shmc_call *c, int shmid, const void *addr, int flg,
+                    void *p)
+{
+    struct shmc_trace *t = &shmc__trace;
+    int64_t args[4] = {shmid, (int64_t)(uintptr_t)addr, flg, 0};
+    struct shmc_att *a;
+
+    if (p == (void *)-1) {
+        shmc__journal(SHMC_J_SHMAT, c, -1, args, NULL, 0);
+        failed(SHMC_J_SHMAT, c, shmc_validate_at(shmid, addr, flg, NULL), args);
+        return;
+    }
+    pthread_mutex_lock(&t->lock);
+    struct shmc_seg *s = shmc_table_get(&t->segs, (uint64_t)shmid);
+    args[3] = s ? (int64_t)s->size : 0;
+    a = shmc_table_put(&t->atts, (uint64_t)(uintptr_t)p, NULL);
+    if (a != NULL) {
+        a->shmid = shmid;
+        a->shmflg = flg;
+        a->segsz = (uint64_t)args[3];
+        a->inherited = 0;
+        a->detached = 0;
+        a->gen = ++t->gen;
+        a->nframes = c->nframes;
+        memcpy(a->frames, c->frames, 8u * c->nframes);
+    }
+    t->attaches++;
+    pthread_mutex_unlock(&t->lock);
+    shmc__journal(SHMC_J_SHMAT, c, (int64_t)(uintptr_t)p, args, NULL, 0);
+}
+
+void shmc__before_shmdt(const void *addr, struct shmc_dt *d)
+{
+    struct shmc_trace *t = &shmc__trace;
+    const struct shmc_att *a;
+
+    pthread_mutex_lock(&t->lock);
+    a = shmc_table_get(&t->atts, (uint64_t)(uintptr_t)addr);
+    d->shmid = a ? a->shmid : -1;
+    d->was_attached = a && !a->detached;
+    d->gen = a ? a->gen : 0;
+    pthread_mutex_unlock(&t->lock);
+}
+
+void shmc__on_shmdt(struct shmc_call *c, const void *addr,
+                    const struct shmc_dt *d, int r)
+{
+    struct shmc_trace *t = &shmc__trace;
+    uint64_t key = (uint64_t)(uintptr_t)addr;
+    int64_t args[4] = {(int64_t)key, d->shmid, d->was_attached, 0};
+
+    shmc__journal(SHMC_J_SHMDT, c, r, args, NULL, 0);
+    pthread_mutex_lock(&t->lock);
+    if (r == 0) {
+        struct shmc_att *a = shmc_table_get(&t->atts, key);
+        /* Only if no other thread attached anew at this address since. */
+        if (a != NULL && a->gen == d->gen)
+            a->detached = 1;
+        t->detaches++;
+    } else {
+        t->invalid_detaches++;
+        add_event(SHMC_J_SHMDT, c, shmc_validate_dt(addr, NULL), d->shmid,
+                  args);
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
+void shmc__on_shmctl(struct shmc_call *c, int shmid, int cmd,
+                     const struct shmid_ds *buf, int r)
+{
+    struct shmc_trace *t = &shmc__trace;
+    int64_t mode = cmd == IPC_SET && buf ? buf->shm_perm.mode : 0;
+    int64_t args[4] = {shmid, cmd, mode, 0};
+
+    shmc__journal(SHMC_J_SHMCTL, c, r, args, NULL, 0);
+    if (r < 0) {
+        failed(SHMC_J_SHMCTL, c, shmc_validate_ctl(shmid, cmd, buf), args);
+        return;
+    }
+    if (cmd != IPC_RMID)
+        return;
+    /* Removed: it can no longer leak, so it leaves the table. */
+    pthread_mutex_lock(&t->lock);
+    shmc_table_del(&t->segs, (uint64_t)shmid);
+    pthread_mutex_unlock(&t->lock);
+}
+
+void shmc__on_ftok(struct shmc_call *c, const char *path, int proj, key_t r)
+{
+    int64_t args[4] = {proj, 0, 0, 0};
+
+    shmc__journal(SHMC_J_FTOK, c, r, args, path, path ? strlen(path) + 1 : 0);
+    if (r == (key_t)-1)
+        failed(SHMC_J_FTOK, c, shmc_validate_proj(proj), args);
+}

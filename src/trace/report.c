@@ -1,0 +1,284 @@
+/*
+ * report.c - the standalone report at the end of a process image, in the
+ * manner of LeakSanitizer: this process's unmatched attaches (own and
+ * inherited apart), invalid detaches, failed calls with the validator's
+ * explanation, and the segments it created that still exist, are not
+ * marked for removal and have no attachment but its own. Nothing is
+ * printed when there is nothing to say. The shmcheck CLI gives the verdict
+ * for a whole process tree from the journals instead.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shmcheck.h"
+#include "state.h"
+
+#define NOT_OPEN (-2)
+
+struct out {
+    int fd; /* NOT_OPEN until the first flush; -1: nowhere */
+    const char *how;
+    size_t len;
+    char buf[4096];
+};
+
+static int destination(const char *how);
+
+static void flush(struct out *o)
+{
+    size_t done = 0;
+
+    if (o->fd == NOT_OPEN)
+        o->fd = destination(o->how);
+    while (o->fd >= 0 && done < o->len) {
+        ssize_t n = write(o->fd, o->buf + done, o->len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    o->len = 0;
+}
+
+static void put(struct out *o, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof line)
+        n = sizeof line - 1;
+    if (o->len + (size_t)n > sizeof o->buf)
+        flush(o);
+    memcpy(o->buf + o->len, line, (size_t)n);
+    o->len += (size_t)n;
+}
+
+static void stack(struct out *o, const uint64_t *frames, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        Dl_info info;
+        void *pc = (void *)(uintptr_t)frames[i];
+        if (dladdr(pc, &info) && info.dli_fname) {
+            put(o, "==%d==     #%u 0x%llx in %s (%s+0x%llx)\n",
+                (int)shmc__trace.pid, i, (unsigned long long)frames[i],
+                info.dli_sname ? info.dli_sname : "??", info.dli_fname,
+                (unsigned long long)((uintptr_t)pc -
+                                     (uintptr_t)info.dli_fbase));
+        } else {
+            put(o, "==%d==     #%u 0x%llx\n", (int)shmc__trace.pid, i,
+                (unsigned long long)frames[i]);
+        }
+    }
+}
+
+static const char *level(unsigned kind)
+{
+    return (shmc__trace.cfg.errors & kind) ? "ERROR" : "WARNING";
+}
+
+/* Attachments this process holds to shmid right now. */
+static unsigned long own_attachments(int shmid)
+{
+    size_t pos = 0;
+    unsigned long n = 0;
+    uint64_t addr;
+    void *v;
+
+    while (shmc_table_next(&shmc__trace.atts, &pos, &addr, &v)) {
+        const struct shmc_att *a = v;
+        n += !a->detached && a->shmid == shmid;
+    }
+    return n;
+}
+
+struct tally {
+    unsigned long leaked, leaked_bytes, unmatched, inherited, invalid, failed;
+    unsigned found; /* enum shmc_kind bits seen */
+};
+
+static void leaked_segments(struct out *o, struct tally *n)
+{
+    struct shmc_trace *t = &shmc__trace;
+    size_t pos = 0;
+    uint64_t id;
+    void *v;
+
+    while (shmc_table_next(&t->segs, &pos, &id, &v)) {
+        const struct shmc_seg *s = v;
+        struct shmid_ds ds;
+        if (s->removed || t->real.shmctl((int)id, IPC_STAT, &ds) != 0 ||
+            (ds.shm_perm.mode & SHM_DEST) ||
+            ds.shm_nattch > own_attachments((int)id))
+            continue;
+        put(o,
+            "==%d== %s: leaked segment: shmid %d key 0x%08x, %llu bytes, "
+            "created here and never removed (IPC_RMID):\n",
+            (int)t->pid, level(SHMC_KIND_LEAKED_SEGMENT), (int)id,
+            (unsigned)s->key, (unsigned long long)ds.shm_segsz);
+        stack(o, s->frames, s->nframes);
+        n->leaked++;
+        n->leaked_bytes += ds.shm_segsz;
+        n->found |= SHMC_KIND_LEAKED_SEGMENT;
+    }
+}
+
+static void unmatched(struct out *o, struct tally *n, const char *how)
+{
+    struct shmc_trace *t = &shmc__trace;
+    size_t pos = 0;
+    uint64_t addr;
+    void *v;
+
+    while (shmc_table_next(&t->atts, &pos, &addr, &v)) {
+        const struct shmc_att *a = v;
+        unsigned kind = a->inherited ? SHMC_KIND_INHERITED_UNMATCHED
+                                     : SHMC_KIND_UNMATCHED_ATTACH;
+        if (a->detached)
+            continue;
+        put(o,
+            "==%d== %s: unmatched attach: shmid %d at 0x%llx%s, still "
+            "attached at %s; attached %s:\n",
+            (int)t->pid, level(kind), a->shmid, (unsigned long long)addr,
+            a->inherited ? " (inherited through fork)" : "", how,
+            a->inherited ? "by the parent" : "here");
+        stack(o, a->frames, a->nframes);
+        if (a->inherited)
+            n->inherited++;
+        else
+            n->unmatched++;
+        n->found |= kind;
+    }
+}
+
+/* The call as the program wrote it, from its recorded arguments. */
+static void describe(char *buf, size_t len, const struct shmc_event *e)
+{
+    const int64_t *a = e->args;
+
+    switch (e->op) {
+    case SHMC_J_SHMGET:
+        snprintf(buf, len, "shmget(key 0x%08x, size %llu, flags 0%o)",
+                 (unsigned)a[0], (unsigned long long)a[1], (unsigned)a[2]);
+        break;
+    case SHMC_J_SHMAT:
+        snprintf(buf, len, "shmat(shmid %d, addr 0x%llx, flags 0%o)", (int)a[0],
+                 (unsigned long long)a[1], (unsigned)a[2]);
+        break;
+    case SHMC_J_SHMCTL:
+        snprintf(buf, len, "shmctl(shmid %d, cmd %d)", (int)a[0], (int)a[1]);
+        break;
+    default:
+        snprintf(buf, len, "ftok(path, proj %d)", (int)a[0]);
+        break;
+    }
+}
+
+static void events(struct out *o, struct tally *n)
+{
+    struct shmc_trace *t = &shmc__trace;
+
+    for (unsigned i = 0; i < t->nevents; i++) {
+        const struct shmc_event *e = &t->events[i];
+        const char *why = e->check ? shmc_strerror(e->check) : NULL;
+        if (e->op == SHMC_J_SHMDT) {
+            put(o,
+                "==%d== %s: invalid detach: shmdt(0x%llx) failed with "
+                "%s: %s\n",
+                (int)t->pid, level(SHMC_KIND_INVALID_DETACH),
+                (unsigned long long)e->args[0], strerrorname_np(e->err),
+                e->shmid >= 0 ? "double detach (shmid was detached there "
+                                "before)"
+                : why         ? why
+                              : "not the start of an "
+                                "attachment of this process");
+            n->found |= SHMC_KIND_INVALID_DETACH;
+        } else {
+            char call[160];
+            describe(call, sizeof call, e);
+            put(o, "==%d== %s: failed call: %s -> %s%s%s\n", (int)t->pid,
+                level(SHMC_KIND_FAILED_CALL), call, strerrorname_np(e->err),
+                why ? ": shmcheck: " : "", why ? why : "");
+            n->found |= SHMC_KIND_FAILED_CALL;
+        }
+        stack(o, e->frames, e->nframes);
+    }
+    n->invalid = t->invalid_detaches;
+    n->failed = t->failed_calls;
+    if (t->events_lost)
+        put(o, "==%d== ... and %u more failed calls or invalid detaches\n",
+            (int)t->pid, t->events_lost);
+}
+
+/* Where the report goes: stderr if it is still the one we started with
+ * (a daemon may have reused fd 2 for a file of its own), or a file in the
+ * log directory. -1: nowhere. */
+static int destination(const char *how)
+{
+    struct shmc_trace *t = &shmc__trace;
+    char path[PATH_MAX + 64];
+    struct stat st;
+
+    if (t->cfg.report == SHMC_REPORT_NONE)
+        return -1;
+    if (t->cfg.report == SHMC_REPORT_STDERR)
+        return t->stderr_ok && fstat(2, &st) == 0 &&
+                       st.st_dev == t->stderr_dev && st.st_ino == t->stderr_ino
+                   ? 2
+                   : -1;
+    for (int n = 0; n < 1000; n++) {
+        if (snprintf(path, sizeof path, "%s/%d.%d.%s.report", t->cfg.log_dir,
+                     (int)t->pid, n, how) >= (int)sizeof path)
+            return -1;
+        int fd = open(
+            path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
+int shmc__report(const char *how)
+{
+    struct shmc_trace *t = &shmc__trace;
+    struct tally n = {0};
+    struct out o = {.fd = NOT_OPEN, .how = how};
+    int saved = errno, errors;
+
+    put(&o, "==%d== shmcheck: process %d (%s) at %s:\n", (int)t->pid,
+        (int)t->pid, t->exe, how);
+    pthread_mutex_lock(&t->lock);
+    leaked_segments(&o, &n);
+    unmatched(&o, &n, how);
+    events(&o, &n);
+    pthread_mutex_unlock(&t->lock);
+    if (n.found || n.invalid || n.failed || o.fd != NOT_OPEN) {
+        put(&o,
+            "==%d== SUMMARY: shmcheck: %lu leaked segment(s) (%lu bytes), "
+            "%lu unmatched attach(es), %lu inherited unmatched, %lu "
+            "invalid detach(es), %lu failed call(s) in %s at %s\n",
+            (int)t->pid, n.leaked, n.leaked_bytes, n.unmatched, n.inherited,
+            n.invalid, n.failed, t->exe, how);
+        flush(&o);
+        if (o.fd > 2)
+            close(o.fd);
+    }
+    errno = saved;
+    errors = (n.found & t->cfg.errors) != 0;
+    return errors;
+}

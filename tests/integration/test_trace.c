@@ -1,0 +1,511 @@
+/*
+ * test_trace.c - the LD_PRELOAD tracer on real processes: tprog's
+ * subcommands (tests/trace/tprog.c) and real programs nobody here wrote,
+ * run with the tracer preloaded; their reports, exit statuses and
+ * journals are checked.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "journal.h"
+
+#ifndef SHMC_TRACE_SO
+#error "build with -DSHMC_TRACE_SO and -DSHMC_TPROG"
+#endif
+
+#define OUT_MAX (64 * 1024)
+#define MAX_JOURNALS 8
+
+struct run {
+    int status;
+    char out[OUT_MAX];
+    char err[OUT_MAX];
+};
+
+struct journal {
+    int pid, ppid, image;
+    unsigned count[SHMC_J_TYPE_MAX];  /* committed records per type */
+    unsigned failed[SHMC_J_TYPE_MAX]; /* of those, err != 0 */
+    size_t skipped, file_size;
+    enum shmc_jstatus end;
+    mode_t mode;
+    int64_t fork_child, inherit_addr;
+};
+
+struct fx {
+    char dir[64];
+    struct journal j[MAX_JOURNALS];
+    int nj;
+};
+
+static int setup(void **state)
+{
+    static struct fx fx;
+
+    memset(&fx, 0, sizeof fx);
+    strcpy(fx.dir, "/tmp/shmc-trace-XXXXXX");
+    if (mkdtemp(fx.dir) == NULL)
+        return -1;
+    *state = &fx;
+    return 0;
+}
+
+static void read_journals(struct fx *fx);
+
+/* Removes the segments the traced processes left on purpose: those whose
+ * creator pid has a journal (never anything else on the machine). */
+static void remove_leftovers(struct fx *fx)
+{
+    FILE *f = fopen("/proc/sysvipc/shm", "re");
+    char line[512];
+    int key, id, cpid;
+
+    read_journals(fx);
+    while (f && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%d %d %*o %*u %d", &key, &id, &cpid) != 3)
+            continue;
+        for (int i = 0; i < fx->nj; i++)
+            if (fx->j[i].pid == cpid)
+                shmctl(id, IPC_RMID, NULL);
+    }
+    if (f)
+        fclose(f);
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+    DIR *d;
+
+    remove_leftovers(fx);
+    d = opendir(fx->dir);
+    struct dirent *e;
+    char path[512];
+
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", fx->dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    return rmdir(fx->dir);
+}
+
+static void slurp(int fd, char *buf)
+{
+    size_t len = 0;
+    ssize_t n;
+
+    while (len < OUT_MAX - 1 &&
+           (n = read(fd, buf + len, OUT_MAX - 1 - len)) > 0)
+        len += (size_t)n;
+    buf[len] = '\0';
+    close(fd);
+}
+
+/* Runs argv (traced when dir != NULL) with extra "NAME=value" settings.
+ * stdout and stderr are collected from files, so a child that keeps them
+ * open cannot block the test. */
+static void run(struct run *r, const char *dir, char *const argv[],
+                const char *extra)
+{
+    char outp[] = "/tmp/shmc-out-XXXXXX", errp[] = "/tmp/shmc-err-XXXXXX";
+    int out = mkstemp(outp), err = mkstemp(errp);
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        dup2(out, 1);
+        dup2(err, 2);
+        if (dir) {
+            setenv("LD_PRELOAD", SHMC_TRACE_SO, 1);
+            setenv("SHMCHECK_LOG_DIR", dir, 1);
+        }
+        if (extra) {
+            char buf[256], *save, *kv;
+            snprintf(buf, sizeof buf, "%s", extra);
+            for (kv = strtok_r(buf, " ", &save); kv;
+                 kv = strtok_r(NULL, " ", &save))
+                putenv(strdup(kv));
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    waitpid(pid, &r->status, 0);
+    lseek(out, 0, SEEK_SET);
+    lseek(err, 0, SEEK_SET);
+    slurp(out, r->out);
+    slurp(err, r->err);
+    unlink(outp);
+    unlink(errp);
+}
+
+static void read_journal(const char *path, struct journal *j)
+{
+    struct shmc_jreader rd;
+    const struct shmc_jrec *rec;
+    struct stat st;
+    void *data = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    assert_true(fd >= 0);
+    assert_int_equal(fstat(fd, &st), 0);
+    j->mode = st.st_mode & 07777;
+    j->file_size = (size_t)st.st_size;
+    assert_int_equal(posix_memalign(&data, 8, j->file_size + 8), 0);
+    assert_int_equal(read(fd, data, j->file_size), (ssize_t)j->file_size);
+    close(fd);
+    assert_int_equal(shmc_jreader_init(&rd, data, j->file_size), SHMC_JOK);
+    j->pid = rd.header.pid;
+    j->ppid = rd.header.ppid;
+    j->image = (int)rd.header.image;
+    while ((j->end = shmc_jreader_next(&rd, &rec)) == SHMC_JOK) {
+        j->count[rec->type]++;
+        j->failed[rec->type] += rec->err != 0;
+        if (rec->type == SHMC_J_FORK)
+            j->fork_child = rec->result;
+        if (rec->type == SHMC_J_INHERIT)
+            j->inherit_addr = rec->args[0];
+    }
+    j->skipped = rd.skipped;
+    free(data);
+}
+
+/* Reads every journal in fx->dir, sorted by pid then image. */
+static void read_journals(struct fx *fx)
+{
+    struct dirent **names;
+    char path[512];
+    int n = scandir(fx->dir, &names, NULL, alphasort);
+
+    assert_true(n >= 0);
+    fx->nj = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        size_t len = strlen(name);
+        if (len > 5 && strcmp(name + len - 5, SHMC_JSUFFIX) == 0 &&
+            fx->nj < MAX_JOURNALS) {
+            snprintf(path, sizeof path, "%s/%s", fx->dir, name);
+            read_journal(path, &fx->j[fx->nj++]);
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+static int count_lines(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+static void assert_exit(int status, int code)
+{
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != code)
+        fail_msg("status 0x%x, want exit %d", status, code);
+}
+
+static void threads_exact_counts(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {SHMC_TPROG, "threads", NULL};
+
+    run(&r, fx->dir, argv, NULL);
+    read_journals(fx);
+
+    assert_exit(r.status, 0);
+    assert_string_equal(r.err, ""); /* nothing to report */
+    assert_int_equal(fx->nj, 1);
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMAT], 80000);
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMDT], 80000);
+    assert_int_equal(fx->j[0].failed[SHMC_J_SHMAT], 0);
+    assert_int_equal(fx->j[0].failed[SHMC_J_SHMDT], 0);
+    assert_int_equal(fx->j[0].count[SHMC_J_EXIT], 1);
+    assert_int_equal(fx->j[0].end, SHMC_JEND);
+}
+
+static void fork_child_inherits(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {SHMC_TPROG, "fork", NULL};
+    int child;
+
+    run(&r, fx->dir, argv, NULL);
+    read_journals(fx);
+    assert_int_equal(sscanf(r.out, "child %d", &child), 1);
+
+    assert_exit(r.status, 23); /* the parent's leak is an error */
+    assert_int_equal(count_lines(r.err, "ERROR: leaked segment"), 1); /* once */
+    assert_int_equal(count_lines(r.err, "(inherited through fork)"), 1);
+    assert_int_equal(fx->nj, 2);
+    const struct journal *parent =
+        fx->j[0].pid == child ? &fx->j[1] : &fx->j[0];
+    const struct journal *kid = fx->j[0].pid == child ? &fx->j[0] : &fx->j[1];
+    assert_int_equal(parent->fork_child, child);
+    assert_int_equal(kid->ppid, parent->pid);
+    assert_int_equal(kid->count[SHMC_J_INHERIT], 1);
+    assert_int_equal(kid->count[SHMC_J_SHMGET], 0); /* not the parent's */
+    assert_int_equal(parent->count[SHMC_J_SHMGET], 1);
+    assert_int_equal(parent->count[SHMC_J_SHMDT], 1);
+}
+
+static void exec_ends_attachments(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {SHMC_TPROG, "exec", NULL};
+    int pid;
+
+    run(&r, fx->dir, argv, NULL);
+    read_journals(fx);
+    assert_int_equal(sscanf(r.out, "clean %d", &pid), 1);
+
+    assert_exit(r.status, 0); /* an unmatched attach is a warning */
+    assert_non_null(strstr(r.err, "still attached at exec"));
+    assert_int_equal(fx->nj, 2); /* the old image and the new one */
+    assert_int_equal(fx->j[0].pid, pid);
+    assert_int_equal(fx->j[1].pid, pid);
+    assert_int_equal(fx->j[0].image + fx->j[1].image, 1);
+    const struct journal *old = fx->j[0].image == 0 ? &fx->j[0] : &fx->j[1];
+    const struct journal *img = fx->j[0].image == 0 ? &fx->j[1] : &fx->j[0];
+    assert_int_equal(old->count[SHMC_J_EXEC], 1);
+    assert_int_equal(old->count[SHMC_J_EXEC_FAIL], 0);
+    assert_int_equal(img->count[SHMC_J_SHMGET], 1); /* traced again */
+    assert_int_equal(img->count[SHMC_J_EXIT], 1);
+}
+
+static void exit_and__exit_report(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    const char *hows[] = {"exit", "_exit"};
+
+    for (int i = 0; i < 2; i++) {
+        char *argv[] = {SHMC_TPROG, "leave", (char *)hows[i], NULL};
+        run(&r, fx->dir, argv, NULL);
+        assert_exit(r.status, 23);
+        assert_int_equal(count_lines(r.err, "ERROR: leaked segment"), 1);
+        assert_int_equal(count_lines(r.err, "WARNING: unmatched attach"), 1);
+        assert_non_null(strstr(r.err, "SUMMARY: shmcheck: 1 leaked"));
+    }
+    run(&r, fx->dir, (char *[]){SHMC_TPROG, "leave", "exit", NULL},
+        "SHMCHECK_EXITCODE=0");
+    assert_exit(r.status, 0);
+    assert_non_null(strstr(r.err, "leaked segment"));
+}
+
+static void crash_keeps_journal(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    const char *hows[] = {"kill", "abort", "segv"};
+    const int sigs[] = {SIGKILL, SIGABRT, SIGSEGV};
+
+    for (int i = 0; i < 3; i++) {
+        char *argv[] = {SHMC_TPROG, "leave", (char *)hows[i], NULL};
+        run(&r, fx->dir, argv, NULL);
+        read_journals(fx);
+        assert_true(WIFSIGNALED(r.status));
+        assert_int_equal(WTERMSIG(r.status), sigs[i]);
+        assert_int_equal(fx->nj, i + 1);
+        const struct journal *j = &fx->j[0];
+        for (int k = 0; k < fx->nj; k++) /* the newest pid's journal */
+            if (fx->j[k].pid > j->pid)
+                j = &fx->j[k];
+        assert_int_equal(j->count[SHMC_J_SHMGET], 1);
+        assert_int_equal(j->count[SHMC_J_SHMAT], 1);
+        assert_int_equal(j->count[SHMC_J_EXIT], 0);
+        assert_int_equal(j->end, SHMC_JEND);
+    }
+}
+
+static void scale_segments_and_attachments(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {SHMC_TPROG, "scale", NULL};
+
+    run(&r, fx->dir, argv, NULL);
+    read_journals(fx);
+
+    assert_exit(r.status, 0);
+    assert_string_equal(r.err, "");
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMGET], 2000);
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMAT], 20000);
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMDT], 20000);
+    assert_int_equal(fx->j[0].failed[SHMC_J_SHMDT], 0);
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMCTL], 2000);
+}
+
+static void journal_survives_closed_fds(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {SHMC_TPROG, "closefds", NULL};
+
+    run(&r, fx->dir, argv, NULL);
+    read_journals(fx);
+
+    assert_exit(r.status, 23); /* the leak, though stderr was closed */
+    assert_int_equal(fx->nj, 1);
+    assert_true(fx->j[0].file_size > (1u << 20)); /* grew after the close */
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMAT], 20000);
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMGET], 2);
+    assert_int_equal(fx->j[0].count[SHMC_J_EXIT], 1);
+}
+
+/* The tracer changes nothing the program sees: results, errno, fds. */
+static void program_sees_no_difference(void **state)
+{
+    struct fx *fx = *state;
+    static struct run bare, traced;
+    const char *cmds[] = {"results", "fds"};
+
+    for (int i = 0; i < 2; i++) {
+        char *argv[] = {SHMC_TPROG, (char *)cmds[i], NULL};
+        run(&bare, NULL, argv, NULL);
+        run(&traced, fx->dir, argv, "SHMCHECK_EXITCODE=0");
+        assert_exit(bare.status, 0);
+        assert_exit(traced.status, 0);
+        assert_string_equal(bare.out, traced.out);
+    }
+    read_journals(fx);
+    for (int i = 0; i < fx->nj; i++)
+        assert_int_equal(fx->j[i].mode, 0600);
+}
+
+static void malformed_setting_warns_once(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {SHMC_TPROG, "clean", NULL};
+
+    run(&r, fx->dir, argv, "SHMCHECK_STACK_DEPTH=abc SHMCHECK_BOGUS=1");
+
+    assert_exit(r.status, 0);
+    assert_int_equal(count_lines(r.err, "SHMCHECK_STACK_DEPTH='abc'"), 1);
+    assert_int_equal(count_lines(r.err, "SHMCHECK_BOGUS"), 1);
+    assert_non_null(strstr(r.out, "clean "));
+}
+
+/* util-linux ipcmk leaves its segment on purpose. */
+static void ipcmk_leak_is_reported(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {"/usr/bin/ipcmk", "-M", "4096", NULL};
+
+    if (access(argv[0], X_OK) != 0)
+        skip();
+    run(&r, fx->dir, argv, NULL);
+    read_journals(fx);
+
+    assert_exit(r.status, 23);
+    assert_int_equal(count_lines(r.err, "ERROR: leaked segment"), 1);
+    assert_non_null(strstr(r.err, "4096 bytes"));
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMGET], 1);
+}
+
+/* Concatenates the reports of every process (SHMCHECK_REPORT=logdir). */
+static void read_reports(const struct fx *fx, char *out, size_t len)
+{
+    struct dirent **names;
+    char path[512];
+    size_t used = 0;
+    int n = scandir(fx->dir, &names, NULL, alphasort);
+
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        int fd;
+        ssize_t got;
+        snprintf(path, sizeof path, "%s/%s", fx->dir, name);
+        if (strstr(name, ".report") && (fd = open(path, O_RDONLY)) >= 0) {
+            while (used + 1 < len &&
+                   (got = read(fd, out + used, len - 1 - used)) > 0)
+                used += (size_t)got;
+            out[used] = '\0';
+            close(fd);
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* AFL++ creates its coverage segments, shares them with the forked
+ * target, and removes them: nothing leaks; the target's attachment, which
+ * the kernel drops at its exit, is an unmatched attach only. */
+static void afl_showmap_leaks_nothing(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    static char reports[OUT_MAX];
+    char src[256], bin[256], map[256], cc[1024];
+
+    if (access("/usr/bin/afl-showmap", X_OK) != 0 ||
+        access("/usr/bin/afl-cc", X_OK) != 0)
+        skip();
+    snprintf(src, sizeof src, "%s/target.c", fx->dir);
+    snprintf(bin, sizeof bin, "%s/target", fx->dir);
+    snprintf(map, sizeof map, "%s/map", fx->dir);
+    FILE *f = fopen(src, "w");
+    assert_non_null(f);
+    fputs("#include <stdio.h>\nint main(void) { return getchar() == 'a'; }\n",
+          f);
+    fclose(f);
+    snprintf(cc, sizeof cc, "AFL_QUIET=1 afl-cc -o %s %s 2>/dev/null", bin,
+             src);
+    assert_int_equal(system(cc), 0);
+    char *argv[] = {"/usr/bin/afl-showmap", "-q", "-o", map, "--", bin, NULL};
+
+    run(&r, fx->dir, argv, "SHMCHECK_REPORT=logdir");
+    read_reports(fx, reports, sizeof reports);
+    read_journals(fx);
+
+    assert_true(WIFEXITED(r.status)); /* afl-showmap's own status kept */
+    assert_null(strstr(reports, "leaked segment:"));
+    assert_non_null(strstr(reports, "unmatched attach"));
+    assert_true(fx->nj >= 3); /* afl-showmap, forkserver, target */
+    unsigned created = 0, removed = 0;
+    for (int i = 0; i < fx->nj; i++) {
+        created += fx->j[i].count[SHMC_J_SHMGET];
+        removed += fx->j[i].count[SHMC_J_SHMCTL];
+    }
+    assert_true(created >= 1);
+    assert_true(removed >= created);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(threads_exact_counts),         T(fork_child_inherits),
+        T(exec_ends_attachments),        T(exit_and__exit_report),
+        T(crash_keeps_journal),          T(scale_segments_and_attachments),
+        T(journal_survives_closed_fds),  T(program_sees_no_difference),
+        T(malformed_setting_warns_once), T(ipcmk_leak_is_reported),
+        T(afl_showmap_leaks_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,241 @@
+/*
+ * tprog - the programs the tracer tests run under LD_PRELOAD, one per
+ * subcommand. They use the raw System V calls (not libshmcheck), as the
+ * programs users preload the tracer into do. Each prints what the test
+ * needs on stdout and exits 0 unless it says otherwise.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define THREADS 8
+#define ROUNDS 10000
+
+static int make(size_t size)
+{
+    int id = shmget(IPC_PRIVATE, size, IPC_CREAT | 0600);
+    if (id < 0) {
+        perror("tprog: shmget");
+        exit(2);
+    }
+    return id;
+}
+
+static void *attach(int id)
+{
+    void *p = shmat(id, NULL, 0);
+    if (p == (void *)-1) {
+        perror("tprog: shmat");
+        exit(2);
+    }
+    return p;
+}
+
+static void *worker(void *arg)
+{
+    int id = *(int *)arg;
+    for (int i = 0; i < ROUNDS; i++)
+        if (shmdt(attach(id)) != 0)
+            return (void *)1;
+    return NULL;
+}
+
+/* 8 threads attach and detach 10,000 times each, then clean up: no
+ * finding, and the journal holds exactly 80,000 of each. */
+static int threads(void)
+{
+    pthread_t t[THREADS];
+    int id = make(4096), bad = 0;
+
+    for (int i = 0; i < THREADS; i++)
+        pthread_create(&t[i], NULL, worker, &id);
+    for (int i = 0; i < THREADS; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        bad |= r != NULL;
+    }
+    shmctl(id, IPC_RMID, NULL);
+    return bad;
+}
+
+/* The parent creates and attaches, the child inherits the attachment and
+ * ends without detaching; the parent detaches and never removes: one leak,
+ * reported by the parent only, and one inherited unmatched attach in the
+ * child. */
+static int forked(void)
+{
+    int id = make(4096), status;
+    void *p = attach(id);
+    pid_t pid = fork();
+
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, &status, 0);
+    printf("child %d\n", (int)pid);
+    shmdt(p);
+    return 0;
+}
+
+/* Attach, then exec: the attachment ends by exec; the new image (this
+ * program again, "clean") is traced too. */
+static int execs(const char *self)
+{
+    int id = make(4096);
+    attach(id);
+    shmctl(id, IPC_RMID, NULL);
+    execl(self, self, "clean", (char *)NULL);
+    perror("tprog: execl");
+    return 2;
+}
+
+static int clean(void)
+{
+    int id = make(4096);
+    shmdt(attach(id));
+    shmctl(id, IPC_RMID, NULL);
+    printf("clean %d\n", (int)getpid());
+    return 0;
+}
+
+/* A leak and an unmatched attach, then the way out named by how. */
+static int leave(const char *how)
+{
+    int id = make(4096);
+    attach(id);
+    printf("ready\n");
+    fflush(stdout);
+    if (strcmp(how, "_exit") == 0)
+        _exit(0);
+    if (strcmp(how, "kill") == 0)
+        raise(SIGKILL);
+    if (strcmp(how, "abort") == 0)
+        abort();
+    if (strcmp(how, "segv") == 0)
+        raise(SIGSEGV);
+    exit(0);
+}
+
+/* 2,000 segments and 20,000 live attachments at once, then all undone. */
+static int scale(void)
+{
+    enum { SEGS = 2000, PER = 10 };
+    static int id[SEGS];
+    static void *p[SEGS][PER];
+
+    for (int i = 0; i < SEGS; i++)
+        id[i] = make(4096);
+    for (int i = 0; i < SEGS; i++)
+        for (int k = 0; k < PER; k++)
+            p[i][k] = attach(id[i]);
+    for (int i = 0; i < SEGS; i++) {
+        for (int k = 0; k < PER; k++)
+            shmdt(p[i][k]);
+        shmctl(id[i], IPC_RMID, NULL);
+    }
+    return 0;
+}
+
+/* Like a daemon: closes every fd, then goes on using shared memory past a
+ * journal chunk (1 MiB) and leaks one segment at the end. */
+static int closefds(void)
+{
+    for (int fd = 0; fd < 1024; fd++)
+        close(fd);
+    int id = make(4096);
+    for (int i = 0; i < 20000; i++)
+        shmdt(attach(id));
+    make(4096); /* the leak */
+    shmctl(id, IPC_RMID, NULL);
+    return 0;
+}
+
+/* Results and errno of calls that succeed and fail, to compare traced and
+ * bare runs. */
+static void show(const char *what, long r)
+{
+    printf("%s %ld %d\n", what, r, errno);
+    errno = 1234;
+}
+
+static int results(void)
+{
+    int id = make(8192);
+    void *p = shmat(id, NULL, 0);
+    long r;
+
+    errno = 1234;
+    r = shmget(0x7e57, 0, 0);
+    show("shmget(missing)", r);
+    r = shmget(0x7e58, 10, IPC_CREAT | IPC_EXCL | 0600) >= 0;
+    show("shmget(excl)", r);
+    r = shmget(0x7e58, 10, IPC_CREAT | IPC_EXCL | 0600);
+    show("shmget(excl again)", r);
+    r = (long)shmat(-1, NULL, 0);
+    show("shmat(bad id)", r);
+    r = shmdt(p);
+    show("shmdt", r);
+    r = shmdt(p);
+    show("shmdt(again)", r);
+    r = shmctl(id, 99, NULL);
+    show("shmctl(bad cmd)", r);
+    r = ftok("/nonexistent/x", 1);
+    show("ftok(missing)", r);
+    r = ftok("/", 1) != -1;
+    show("ftok(/)", r);
+    r = shmctl(shmget(0x7e58, 0, 0), IPC_RMID, NULL);
+    show("rmid(key)", r);
+    r = shmctl(id, IPC_RMID, NULL);
+    show("rmid", r);
+    return 0;
+}
+
+/* Lists this process's open fds (the tracer must add none). */
+static int fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int own = dirfd(d);
+
+    shmctl(make(4096), IPC_RMID, NULL);
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && atoi(e->d_name) != own)
+            printf("fd %s\n", e->d_name);
+    closedir(d);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : "";
+
+    if (strcmp(cmd, "threads") == 0)
+        return threads();
+    if (strcmp(cmd, "fork") == 0)
+        return forked();
+    if (strcmp(cmd, "exec") == 0)
+        return execs(argv[0]);
+    if (strcmp(cmd, "clean") == 0)
+        return clean();
+    if (strcmp(cmd, "leave") == 0 && argc > 2)
+        return leave(argv[2]);
+    if (strcmp(cmd, "scale") == 0)
+        return scale();
+    if (strcmp(cmd, "closefds") == 0)
+        return closefds();
+    if (strcmp(cmd, "results") == 0)
+        return results();
+    if (strcmp(cmd, "fds") == 0)
+        return fds();
+    fprintf(stderr, "usage: tprog threads|fork|exec|clean|leave HOW|scale|"
+                    "closefds|results|fds\n");
+    return 2;
+}
