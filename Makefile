@@ -121,7 +121,8 @@ $(B)/tests/integration/test_trace: $(B)/tests/integration/test_trace.o \
 
 $(B)/tests/trace/tprog: tests/trace/tprog.c
 	@mkdir -p $(@D)
-	$(CC) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread $< -o $@
+	$(CC) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread $(SANFLAGS) $< \
+	    -o $@
 
 $(B)/examples/layout_v1.o: examples/layout.c
 	@mkdir -p $(@D)
@@ -143,7 +144,8 @@ deps:
 # binary in a private IPC namespace that must be empty when it ends; the
 # tests that run threads also under TSan.
 TSAN_TESTS = $(B)/tsan/tests/unit/test_limits \
-	$(B)/tsan/tests/unit/test_trace_journal
+	$(B)/tsan/tests/unit/test_trace_journal \
+	$(B)/tsan/libshmcheck-trace.so $(B)/tsan/tests/trace/tprog
 check: deps
 	$(MAKE) --no-print-directory tests
 	$(MAKE) --no-print-directory B=$(B)/asan SAN=asan tests

@@ -197,16 +197,22 @@ static void events(struct out *o, struct tally *n)
         const struct shmc_event *e = &t->events[i];
         const char *why = e->check ? shmc_strerror(e->check) : NULL;
         if (e->op == SHMC_J_SHMDT) {
+            char what[128];
+            if (e->shmid >= 0)
+                snprintf(what, sizeof what,
+                         "double detach: shmid %d was "
+                         "attached there and already detached",
+                         e->shmid);
+            else
+                snprintf(what, sizeof what, "%s",
+                         why ? why
+                             : "not the start of an attachment of "
+                               "this process");
             put(o,
                 "==%d== %s: invalid detach: shmdt(0x%llx) failed with "
                 "%s: %s\n",
                 (int)t->pid, level(SHMC_KIND_INVALID_DETACH),
-                (unsigned long long)e->args[0], strerrorname_np(e->err),
-                e->shmid >= 0 ? "double detach (shmid was detached there "
-                                "before)"
-                : why         ? why
-                              : "not the start of an "
-                                "attachment of this process");
+                (unsigned long long)e->args[0], strerrorname_np(e->err), what);
             n->found |= SHMC_KIND_INVALID_DETACH;
         } else {
             char call[160];

@@ -427,6 +427,33 @@ static void ipcmk_leak_is_reported(void **state)
     assert_int_equal(fx->j[0].count[SHMC_J_SHMGET], 1);
 }
 
+/* The tracer makes no System V call of its own: a program that makes none
+ * shows none under strace, journal and all. */
+static void tracer_makes_no_ipc_of_its_own(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char log[256];
+
+    if (access("/usr/bin/strace", X_OK) != 0)
+        skip();
+    snprintf(log, sizeof log, "%s/strace.txt", fx->dir);
+    char *argv[] = {
+        "/usr/bin/strace", "-f", "-qq", "-e", "trace=ipc", "-o", log,
+        "/bin/true",       NULL};
+
+    run(&r, fx->dir, argv, NULL);
+    read_journals(fx);
+    int fd = open(log, O_RDONLY);
+    assert_true(fd >= 0);
+    slurp(fd, r.out);
+    unlink(log);
+
+    assert_exit(r.status, 0);
+    assert_true(fx->nj >= 1); /* true was traced */
+    assert_null(strstr(r.out, "shm"));
+}
+
 /* Concatenates the reports of every process (SHMCHECK_REPORT=logdir). */
 static void read_reports(const struct fx *fx, char *out, size_t len)
 {
@@ -505,7 +532,7 @@ int main(void)
         T(crash_keeps_journal),          T(scale_segments_and_attachments),
         T(journal_survives_closed_fds),  T(program_sees_no_difference),
         T(malformed_setting_warns_once), T(ipcmk_leak_is_reported),
-        T(afl_showmap_leaks_nothing),
+        T(afl_showmap_leaks_nothing),    T(tracer_makes_no_ipc_of_its_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
