@@ -107,6 +107,8 @@ static unsigned long own_attachments(int shmid)
     return n;
 }
 
+#define MAX_BLOCKS 30 /* blocks printed per kind; the rest are counted */
+
 struct tally {
     unsigned long leaked, leaked_bytes, unmatched, inherited, invalid, failed;
     unsigned found; /* enum shmc_kind bits seen */
@@ -126,44 +128,88 @@ static void leaked_segments(struct out *o, struct tally *n)
             (ds.shm_perm.mode & SHM_DEST) ||
             ds.shm_nattch > own_attachments((int)id))
             continue;
-        put(o,
-            "==%d== %s: leaked segment: shmid %d key 0x%08x, %llu bytes, "
-            "created here and never removed (IPC_RMID):\n",
-            (int)t->pid, level(SHMC_KIND_LEAKED_SEGMENT), (int)id,
-            (unsigned)s->key, (unsigned long long)ds.shm_segsz);
-        stack(o, s->frames, s->nframes);
+        if (n->leaked < MAX_BLOCKS) {
+            put(o,
+                "==%d== %s: leaked segment: shmid %d key 0x%08x, %llu bytes, "
+                "created here and never removed (IPC_RMID):\n",
+                (int)t->pid, level(SHMC_KIND_LEAKED_SEGMENT), (int)id,
+                (unsigned)s->key, (unsigned long long)ds.shm_segsz);
+            stack(o, s->frames, s->nframes);
+        }
         n->leaked++;
         n->leaked_bytes += ds.shm_segsz;
         n->found |= SHMC_KIND_LEAKED_SEGMENT;
     }
+    if (n->leaked > MAX_BLOCKS)
+        put(o, "==%d== ... and %lu more leaked segments\n", (int)t->pid,
+            n->leaked - MAX_BLOCKS);
+}
+
+/* Unmatched attaches made by one call site (same stack, own or
+ * inherited) are one block, as LeakSanitizer groups leaks by stack. */
+struct group {
+    unsigned long count;
+    int shmid; /* of the first attachment seen */
+    uint64_t addr;
+    const struct shmc_att *att;
+};
+
+static uint64_t stack_key(const struct shmc_att *a)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ a->inherited;
+    for (unsigned i = 0; i < a->nframes; i++)
+        h = (h ^ a->frames[i]) * 0x100000001b3ULL;
+    return h;
 }
 
 static void unmatched(struct out *o, struct tally *n, const char *how)
 {
     struct shmc_trace *t = &shmc__trace;
-    size_t pos = 0;
-    uint64_t addr;
+    struct shmc_table groups;
+    size_t pos = 0, shown = 0, more = 0;
+    uint64_t key;
     void *v;
 
-    while (shmc_table_next(&t->atts, &pos, &addr, &v)) {
+    shmc_table_init(&groups, sizeof(struct group));
+    while (shmc_table_next(&t->atts, &pos, &key, &v)) {
         const struct shmc_att *a = v;
-        unsigned kind = a->inherited ? SHMC_KIND_INHERITED_UNMATCHED
-                                     : SHMC_KIND_UNMATCHED_ATTACH;
+        struct group *g;
         if (a->detached)
             continue;
+        *(a->inherited ? &n->inherited : &n->unmatched) += 1;
+        n->found |= a->inherited ? SHMC_KIND_INHERITED_UNMATCHED
+                                 : SHMC_KIND_UNMATCHED_ATTACH;
+        if ((g = shmc_table_put(&groups, stack_key(a), NULL)) == NULL)
+            continue;
+        if (g->count++ == 0) {
+            g->shmid = a->shmid;
+            g->addr = key;
+            g->att = a;
+        }
+    }
+    pos = 0;
+    while (shmc_table_next(&groups, &pos, &key, &v)) {
+        const struct group *g = v;
+        const struct shmc_att *a = g->att;
+        if (shown++ == MAX_BLOCKS) {
+            more = 1;
+            continue;
+        }
         put(o,
-            "==%d== %s: unmatched attach: shmid %d at 0x%llx%s, still "
-            "attached at %s; attached %s:\n",
-            (int)t->pid, level(kind), a->shmid, (unsigned long long)addr,
+            "==%d== %s: unmatched attach: %lu attachment(s), the first of "
+            "shmid %d at 0x%llx%s, still attached at %s; attached %s:\n",
+            (int)t->pid,
+            level(a->inherited ? SHMC_KIND_INHERITED_UNMATCHED
+                               : SHMC_KIND_UNMATCHED_ATTACH),
+            g->count, g->shmid, (unsigned long long)g->addr,
             a->inherited ? " (inherited through fork)" : "", how,
             a->inherited ? "by the parent" : "here");
         stack(o, a->frames, a->nframes);
-        if (a->inherited)
-            n->inherited++;
-        else
-            n->unmatched++;
-        n->found |= kind;
     }
+    if (more)
+        put(o, "==%d== ... and %zu more call sites with unmatched attaches\n",
+            (int)t->pid, shown - MAX_BLOCKS);
+    shmc_table_destroy(&groups);
 }
 
 /* The call as the program wrote it, from its recorded arguments. */

@@ -427,6 +427,23 @@ static void ipcmk_leak_is_reported(void **state)
     assert_int_equal(fx->j[0].count[SHMC_J_SHMGET], 1);
 }
 
+/* Like the sanitizers' reports: grouped by call site, capped. */
+static void report_groups_and_caps(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {SHMC_TPROG, "many", NULL};
+
+    run(&r, fx->dir, argv, NULL);
+
+    assert_exit(r.status, 23);
+    assert_int_equal(count_lines(r.err, "ERROR: leaked segment"), 30);
+    assert_non_null(strstr(r.err, "... and 10 more leaked segments"));
+    assert_int_equal(count_lines(r.err, "WARNING: unmatched attach: 40 "), 1);
+    assert_non_null(strstr(r.err, "SUMMARY: shmcheck: 40 leaked segment(s) "
+                                  "(163840 bytes), 40 unmatched"));
+}
+
 /* The tracer makes no System V call of its own: a program that makes none
  * shows none under strace, journal and all. */
 static void tracer_makes_no_ipc_of_its_own(void **state)
@@ -533,6 +550,7 @@ int main(void)
         T(journal_survives_closed_fds),  T(program_sees_no_difference),
         T(malformed_setting_warns_once), T(ipcmk_leak_is_reported),
         T(afl_showmap_leaks_nothing),    T(tracer_makes_no_ipc_of_its_own),
+        T(report_groups_and_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,15 @@ static int results(void)
     return 0;
 }
 
+/* 40 leaked segments and 40 unmatched attaches from one call site: the
+ * report groups and caps them. */
+static int many(void)
+{
+    for (int i = 0; i < 40; i++)
+        attach(make(4096));
+    return 0;
+}
+
 /* Lists this process's open fds (the tracer must add none). */
 static int fds(void)
 {
@@ -235,7 +244,9 @@ int main(int argc, char **argv)
         return results();
     if (strcmp(cmd, "fds") == 0)
         return fds();
+    if (strcmp(cmd, "many") == 0)
+        return many();
     fprintf(stderr, "usage: tprog threads|fork|exec|clean|leave HOW|scale|"
-                    "closefds|results|fds\n");
+                    "closefds|results|fds|many\n");
     return 2;
 }
