@@ -122,13 +122,19 @@ static void loops(char *prog, int rounds, char *iters)
                 t[l][c][r] = run(&configs[c], args, 1);
             }
         }
-    printf("%-24s %14s %7s %14s %7s\n", "configuration", "attach+detach",
-           "ratio", "get+remove", "ratio");
-    double bare[2] = {median(t[0][0], rounds), median(t[1][0], rounds)};
+    printf("%-24s %14s %7s %14s %7s %14s %7s\n", "configuration",
+           "attach+detach", "ratio", "get+remove", "ratio", "with 20k live",
+           "ratio");
+    double bare[3];
+    for (int l = 0; l < 3; l++)
+        bare[l] = median(t[l][0], rounds);
     for (size_t c = 0; c < NCONFIGS; c++) {
-        double a = median(t[0][c], rounds), g = median(t[1][c], rounds);
-        printf("%-24s %11.0f ns %6.2fx %11.0f ns %6.2fx\n", configs[c].name, a,
-               a / bare[0], g, g / bare[1]);
+        printf("%-24s", configs[c].name);
+        for (int l = 0; l < 3; l++) {
+            double v = median(t[l][c], rounds);
+            printf(" %11.0f ns %6.2fx", v, v / bare[l]);
+        }
+        printf("\n");
     }
 }
 

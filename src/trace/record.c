@@ -11,9 +11,9 @@
 #include "shmcheck.h"
 #include "state.h"
 
-void shmc__journal(uint16_t type, const struct shmc_call *call, int64_t result,
-                   const int64_t args[4], const void *payload,
-                   size_t payload_len)
+void shmc__journal_write(uint16_t type, const struct shmc_call *call,
+                         int64_t result, const int64_t args[4],
+                         const void *payload, size_t payload_len)
 {
     struct shmc_trace *t = &shmc__trace;
     unsigned nframes = call ? call->nframes : 0;
@@ -42,6 +42,27 @@ void shmc__journal(uint16_t type, const struct shmc_call *call, int64_t result,
     shmc_jwriter_commit(r);
 }
 
+uint64_t shmc__stack_save(const struct shmc_call *c)
+{
+    uint64_t key = 0xcbf29ce484222325ULL;
+    struct shmc_stack *s;
+    int existed;
+
+    for (unsigned i = 0; i < c->nframes; i++)
+        key = (key ^ c->frames[i]) * 0x100000001b3ULL;
+    s = shmc_table_put(&shmc__trace.depot, key, &existed);
+    if (s != NULL && !existed) {
+        s->nframes = c->nframes;
+        memcpy(s->frames, c->frames, 8u * c->nframes);
+    }
+    return key;
+}
+
+const struct shmc_stack *shmc__stack_get(uint64_t key)
+{
+    return shmc_table_get(&shmc__trace.depot, key);
+}
+
 /* A failed call or invalid detach for the report; the lock is held. */
 static void add_event(int op, const struct shmc_call *c, int check, int shmid,
                       const int64_t args[4])
@@ -66,10 +87,10 @@ static void add_event(int op, const struct shmc_call *c, int check, int shmid,
 static void failed(int op, const struct shmc_call *c, int check,
                    const int64_t args[4])
 {
-    pthread_mutex_lock(&shmc__trace.lock);
+    shmc__lock();
     shmc__trace.failed_calls++;
     add_event(op, c, check, -1, args);
-    pthread_mutex_unlock(&shmc__trace.lock);
+    shmc__unlock();
 }
 
 /* Did this successful shmget create the segment? Certain for IPC_PRIVATE
@@ -85,9 +106,9 @@ static int created(key_t key, int flg, int shmid)
         return 1;
     if (!(flg & IPC_CREAT) || t->real.shmctl(shmid, IPC_STAT, &ds) != 0)
         return 0;
-    pthread_mutex_lock(&t->lock);
+    shmc__lock();
     known = shmc_table_get(&t->segs, (uint64_t)shmid) != NULL;
-    pthread_mutex_unlock(&t->lock);
+    shmc__unlock();
     return !known && ds.shm_cpid == t->pid;
 }
 
@@ -105,16 +126,15 @@ void shmc__on_shmget(struct shmc_call *c, key_t key, size_t size, int flg,
     }
     if (!made)
         return;
-    pthread_mutex_lock(&t->lock);
+    shmc__lock();
     struct shmc_seg *s = shmc_table_put(&t->segs, (uint64_t)r, NULL);
     if (s != NULL) {
         s->key = key;
         s->size = size;
         s->removed = 0;
-        s->nframes = c->nframes;
-        memcpy(s->frames, c->frames, 8u * c->nframes);
+        s->stack = shmc__stack_save(c);
     }
-    pthread_mutex_unlock(&t->lock);
+    shmc__unlock();
 }
 
 void shmc__on_shmat(struct shmc_call *c, int shmid, const void *addr, int flg,
@@ -129,7 +149,7 @@ void shmc__on_shmat(struct shmc_call *c, int shmid, const void *addr, int flg,
         failed(SHMC_J_SHMAT, c, shmc_validate_at(shmid, addr, flg, NULL), args);
         return;
     }
-    pthread_mutex_lock(&t->lock);
+    shmc__lock();
     struct shmc_seg *s = shmc_table_get(&t->segs, (uint64_t)shmid);
     args[3] = s ? (int64_t)s->size : 0;
     a = shmc_table_put(&t->atts, (uint64_t)(uintptr_t)p, NULL);
@@ -140,11 +160,10 @@ void shmc__on_shmat(struct shmc_call *c, int shmid, const void *addr, int flg,
         a->inherited = 0;
         a->detached = 0;
         a->gen = ++t->gen;
-        a->nframes = c->nframes;
-        memcpy(a->frames, c->frames, 8u * c->nframes);
+        a->stack = shmc__stack_save(c);
     }
     t->attaches++;
-    pthread_mutex_unlock(&t->lock);
+    shmc__unlock();
     shmc__journal(SHMC_J_SHMAT, c, (int64_t)(uintptr_t)p, args, NULL, 0);
 }
 
@@ -153,12 +172,12 @@ void shmc__before_shmdt(const void *addr, struct shmc_dt *d)
     struct shmc_trace *t = &shmc__trace;
     const struct shmc_att *a;
 
-    pthread_mutex_lock(&t->lock);
+    shmc__lock();
     a = shmc_table_get(&t->atts, (uint64_t)(uintptr_t)addr);
     d->shmid = a ? a->shmid : -1;
     d->was_attached = a && !a->detached;
     d->gen = a ? a->gen : 0;
-    pthread_mutex_unlock(&t->lock);
+    shmc__unlock();
 }
 
 void shmc__on_shmdt(struct shmc_call *c, const void *addr,
@@ -169,7 +188,7 @@ void shmc__on_shmdt(struct shmc_call *c, const void *addr,
     int64_t args[4] = {(int64_t)key, d->shmid, d->was_attached, 0};
 
     shmc__journal(SHMC_J_SHMDT, c, r, args, NULL, 0);
-    pthread_mutex_lock(&t->lock);
+    shmc__lock();
     if (r == 0) {
         struct shmc_att *a = shmc_table_get(&t->atts, key);
         /* Only if no other thread attached anew at this address since. */
@@ -181,7 +200,7 @@ void shmc__on_shmdt(struct shmc_call *c, const void *addr,
         add_event(SHMC_J_SHMDT, c, shmc_validate_dt(addr, NULL), d->shmid,
                   args);
     }
-    pthread_mutex_unlock(&t->lock);
+    shmc__unlock();
 }
 
 void shmc__on_shmctl(struct shmc_call *c, int shmid, int cmd,
@@ -199,9 +218,9 @@ void shmc__on_shmctl(struct shmc_call *c, int shmid, int cmd,
     if (cmd != IPC_RMID)
         return;
     /* Removed: it can no longer leak, so it leaves the table. */
-    pthread_mutex_lock(&t->lock);
+    shmc__lock();
     shmc_table_del(&t->segs, (uint64_t)shmid);
-    pthread_mutex_unlock(&t->lock);
+    shmc__unlock();
 }
 
 void shmc__on_ftok(struct shmc_call *c, const char *path, int proj, key_t r)

@@ -69,6 +69,15 @@ static void put(struct out *o, const char *fmt, ...)
     o->len += (size_t)n;
 }
 
+static void stack(struct out *o, const uint64_t *frames, unsigned n);
+
+static void saved_stack(struct out *o, uint64_t key)
+{
+    const struct shmc_stack *s = shmc__stack_get(key);
+    if (s != NULL)
+        stack(o, s->frames, s->nframes);
+}
+
 static void stack(struct out *o, const uint64_t *frames, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
@@ -134,7 +143,7 @@ static void leaked_segments(struct out *o, struct tally *n)
                 "created here and never removed (IPC_RMID):\n",
                 (int)t->pid, level(SHMC_KIND_LEAKED_SEGMENT), (int)id,
                 (unsigned)s->key, (unsigned long long)ds.shm_segsz);
-            stack(o, s->frames, s->nframes);
+            saved_stack(o, s->stack);
         }
         n->leaked++;
         n->leaked_bytes += ds.shm_segsz;
@@ -156,10 +165,7 @@ struct group {
 
 static uint64_t stack_key(const struct shmc_att *a)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ a->inherited;
-    for (unsigned i = 0; i < a->nframes; i++)
-        h = (h ^ a->frames[i]) * 0x100000001b3ULL;
-    return h;
+    return a->stack ^ a->inherited;
 }
 
 static void unmatched(struct out *o, struct tally *n, const char *how)
@@ -204,7 +210,7 @@ static void unmatched(struct out *o, struct tally *n, const char *how)
             g->count, g->shmid, (unsigned long long)g->addr,
             a->inherited ? " (inherited through fork)" : "", how,
             a->inherited ? "by the parent" : "here");
-        stack(o, a->frames, a->nframes);
+        saved_stack(o, a->stack);
     }
     if (more)
         put(o, "==%d== ... and %zu more call sites with unmatched attaches\n",
@@ -314,11 +320,11 @@ int shmc__report(const char *how)
 
     put(&o, "==%d== shmcheck: process %d (%s) at %s:\n", (int)t->pid,
         (int)t->pid, t->exe, how);
-    pthread_mutex_lock(&t->lock);
+    shmc__lock();
     leaked_segments(&o, &n);
     unmatched(&o, &n, how);
     events(&o, &n);
-    pthread_mutex_unlock(&t->lock);
+    shmc__unlock();
     if (n.found || n.invalid || n.failed || o.fd != NOT_OPEN) {
         put(&o,
             "==%d== SUMMARY: shmcheck: %lu leaked segment(s) (%lu bytes), "

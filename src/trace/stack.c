@@ -142,7 +142,7 @@ void shmc__modules_scan(void)
     pthread_mutex_lock(&t->scan_lock);
     f->n = 0;
     dl_iterate_phdr(on_object, f);
-    pthread_mutex_lock(&t->lock);
+    shmc__lock();
     for (unsigned i = 0; i < f->n; i++) {
         const char *path = f->obj[i].path;
         int64_t args[4] = {(int64_t)f->obj[i].bias, (int64_t)f->obj[i].start,
@@ -156,6 +156,6 @@ void shmc__modules_scan(void)
         if (t->journal_on)
             shmc__journal(SHMC_J_MODULE, NULL, 0, args, path, strlen(path) + 1);
     }
-    pthread_mutex_unlock(&t->lock);
+    shmc__unlock();
     pthread_mutex_unlock(&t->scan_lock);
 }

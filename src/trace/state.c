@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,7 @@
 #include "compiler.h"
 #include "state.h"
 
-struct shmc_trace shmc__trace = {.lock = PTHREAD_MUTEX_INITIALIZER,
-                                 .scan_lock = PTHREAD_MUTEX_INITIALIZER,
+struct shmc_trace shmc__trace = {.scan_lock = PTHREAD_MUTEX_INITIALIZER,
                                  .exit_status = -1};
 
 /* Per thread: inside the tracer (recursion guard), and the cached tid. */
@@ -115,14 +115,33 @@ static void journal_start(pid_t ppid)
     shmc__journal(SHMC_J_START, NULL, 0, args, payload, exe_len + n);
 }
 
+/* A spin lock: the sections it guards are a few hash-table operations
+ * (well under a microsecond), where a mutex costs several times more than
+ * the work; a waiter that spins too long yields its CPU. */
+void shmc__lock(void)
+{
+    while (
+        atomic_exchange_explicit(&shmc__trace.lock, 1, memory_order_acquire)) {
+        for (unsigned spins = 0;
+             atomic_load_explicit(&shmc__trace.lock, memory_order_relaxed);)
+            if (++spins % 64 == 0)
+                sched_yield();
+    }
+}
+
+void shmc__unlock(void)
+{
+    atomic_store_explicit(&shmc__trace.lock, 0, memory_order_release);
+}
+
 static void atfork_prepare(void)
 {
-    pthread_mutex_lock(&shmc__trace.lock);
+    shmc__lock();
 }
 
 static void atfork_parent(void)
 {
-    pthread_mutex_unlock(&shmc__trace.lock);
+    shmc__unlock();
 }
 
 /* Attachments are inherited; segments were created by the parent, which
@@ -164,7 +183,7 @@ static void atfork_child(void)
     struct shmc_trace *t = &shmc__trace;
     pid_t parent = t->pid;
 
-    pthread_mutex_init(&t->lock, NULL);
+    atomic_store(&t->lock, 0); /* another thread may have held it */
     pthread_mutex_init(&t->scan_lock, NULL);
     cached_tid = 0;
     t->pid = getpid();
@@ -245,6 +264,7 @@ static void init(void)
     t->start_ns = shmc__now_ns();
     shmc_table_init(&t->atts, sizeof(struct shmc_att));
     shmc_table_init(&t->segs, sizeof(struct shmc_seg));
+    shmc_table_init(&t->depot, sizeof(struct shmc_stack));
     remember_stderr();
     find_self();
     if (t->cfg.stacks == SHMC_STACKS_FAST)

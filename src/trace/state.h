@@ -21,20 +21,28 @@
 #include "jwriter.h"
 #include "table.h"
 
-#define SHMC_MAX_FINDINGS 64 /* kept in detail per process; more are counted \
-                              */
+#define SHMC_MAX_FINDINGS                              \
+    64 /* kept in detail per process; more are counted \
+        */
 #define SHMC_MAX_MODULES 256
+
+/* A call stack, stored once in the stack depot (keyed by its hash) and
+ * referred to by that key, so the per-attachment tables stay small and
+ * cache-friendly however many attachments there are. */
+struct shmc_stack {
+    uint16_t nframes;
+    uint64_t frames[SHMC_JMAX_FRAMES];
+};
 
 /* One live (or detached) attachment of this process, keyed by address. */
 struct shmc_att {
     int shmid;
     int shmflg;
     uint64_t segsz;
+    uint64_t stack;    /* depot key of where it was attached            */
+    uint32_t gen;      /* tells this attachment from a later one there  */
     uint8_t inherited; /* came through fork                             */
     uint8_t detached;  /* shmdt succeeded; kept to explain double detach */
-    uint32_t gen;      /* tells this attachment from a later one there  */
-    uint16_t nframes;
-    uint64_t frames[SHMC_JMAX_FRAMES];
 };
 
 /* A segment this process created, keyed by shmid. */
@@ -42,8 +50,7 @@ struct shmc_seg {
     int32_t key;
     uint8_t removed; /* this process called IPC_RMID on it            */
     uint64_t size;
-    uint16_t nframes;
-    uint64_t frames[SHMC_JMAX_FRAMES];
+    uint64_t stack; /* depot key of where it was created             */
 };
 
 /* A failed call or an invalid detach, for the exit report. */
@@ -100,13 +107,14 @@ struct shmc_trace {
     _Atomic int phase;
     struct shmc_real real;
     struct shmc_trace_config cfg;
-    pthread_mutex_t lock;
+    _Atomic int lock; /* shmc__lock/shmc__unlock                      */
     pid_t pid;
     uint64_t start_ns;
     int journal_on;
     struct shmc_jwriter journal;
-    struct shmc_table atts; /* addr -> struct shmc_att          */
-    struct shmc_table segs; /* shmid -> struct shmc_seg         */
+    struct shmc_table atts;  /* addr -> struct shmc_att          */
+    struct shmc_table segs;  /* shmid -> struct shmc_seg         */
+    struct shmc_table depot; /* stack hash -> struct shmc_stack */
     struct shmc_event events[SHMC_MAX_FINDINGS];
     unsigned nevents, events_lost;
     unsigned long invalid_detaches, failed_calls, attaches, detaches;
@@ -136,6 +144,10 @@ struct shmc_call {
     uint64_t frames[SHMC_JMAX_FRAMES];
 };
 
+/* The state lock (a spin lock; see state.c). */
+void shmc__lock(void);
+void shmc__unlock(void);
+
 /* 1: record this call (the real functions are resolved); 0: pass it
  * straight through (resolving the real function first). */
 int shmc__enter(void);
@@ -143,13 +155,24 @@ void shmc__leave(void);
 /* Resolves the real functions (idempotent; safe before init). */
 void shmc__resolve(void);
 
+/* Stores call's stack in the depot (lock held); returns its key. */
+uint64_t shmc__stack_save(const struct shmc_call *call);
+/* The stack stored under key, or NULL. */
+const struct shmc_stack *shmc__stack_get(uint64_t key);
+
 /* Fills call->frames from the interposer's frame and return address. */
 void shmc__capture(struct shmc_call *call, void *frame, void *ret);
 
-/* Writes one record; payload may be NULL. */
-void shmc__journal(uint16_t type, const struct shmc_call *call, int64_t result,
-                   const int64_t args[4], const void *payload,
-                   size_t payload_len);
+/* Writes one record; payload may be NULL. Costs nothing without a
+ * journal (the check is inline). */
+void shmc__journal_write(uint16_t type, const struct shmc_call *call,
+                         int64_t result, const int64_t args[4],
+                         const void *payload, size_t payload_len);
+#define shmc__journal(...)                    \
+    do {                                      \
+        if (shmc__trace.journal_on)           \
+            shmc__journal_write(__VA_ARGS__); \
+    } while (0)
 
 /* What shmdt needs to know before the attachment is gone. */
 struct shmc_dt {
