@@ -427,6 +427,29 @@ static void ipcmk_leak_is_reported(void **state)
     assert_int_equal(fx->j[0].count[SHMC_J_SHMGET], 1);
 }
 
+/* A child spawned with an environment that dropped LD_PRELOAD is traced
+ * all the same, and the parent's journal names it. */
+static void spawn_child_is_traced(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {SHMC_TPROG, "spawn", NULL};
+    int child, parent_seen = 0, child_seen = 0;
+
+    run(&r, fx->dir, argv, NULL);
+    read_journals(fx);
+    assert_int_equal(sscanf(strstr(r.out, "spawned"), "spawned %d", &child), 1);
+
+    assert_exit(r.status, 0);
+    for (int i = 0; i < fx->nj; i++) {
+        child_seen +=
+            fx->j[i].pid == child && fx->j[i].count[SHMC_J_SHMGET] == 1;
+        parent_seen += fx->j[i].count[SHMC_J_SPAWN] == 1;
+    }
+    assert_int_equal(child_seen, 1);
+    assert_int_equal(parent_seen, 1);
+}
+
 /* Like the sanitizers' reports: grouped by call site, capped. */
 static void report_groups_and_caps(void **state)
 {
@@ -550,7 +573,7 @@ int main(void)
         T(journal_survives_closed_fds),  T(program_sees_no_difference),
         T(malformed_setting_warns_once), T(ipcmk_leak_is_reported),
         T(afl_showmap_leaks_nothing),    T(tracer_makes_no_ipc_of_its_own),
-        T(report_groups_and_caps),
+        T(report_groups_and_caps),       T(spawn_child_is_traced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,22 @@ static int many(void)
     return 0;
 }
 
+/* posix_spawn of this program ("clean") with an environment that has no
+ * LD_PRELOAD: the tracer puts itself back, so the child is traced too. */
+static int spawn(const char *self)
+{
+    char *argv[] = {(char *)self, "clean", NULL};
+    char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+    pid_t pid;
+    int status;
+
+    if (posix_spawn(&pid, self, NULL, NULL, argv, envp) != 0)
+        return 2;
+    waitpid(pid, &status, 0);
+    printf("spawned %d\n", (int)pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+}
+
 /* Lists this process's open fds (the tracer must add none). */
 static int fds(void)
 {
@@ -246,7 +263,9 @@ int main(int argc, char **argv)
         return fds();
     if (strcmp(cmd, "many") == 0)
         return many();
+    if (strcmp(cmd, "spawn") == 0)
+        return spawn(argv[0]);
     fprintf(stderr, "usage: tprog threads|fork|exec|clean|leave HOW|scale|"
-                    "closefds|results|fds|many\n");
+                    "closefds|results|fds|many|spawn\n");
     return 2;
 }
