@@ -45,6 +45,12 @@ TRACE_CORE_A := $(B)/libshmctrace.a
 TRACE_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard src/trace/*.c))
 TRACE_SO := $(B)/libshmcheck-trace.so
 
+# The CLI: everything but main.c is also an archive for unit tests.
+CLI_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out src/cli/main.c,\
+	$(wildcard src/cli/*.c)))
+CLI_A := $(B)/libshmccli.a
+CLI := $(B)/shmcheck
+
 # Every system call the library makes is wrapped in unit tests (mock.h).
 WRAPS := shmget shmat shmdt shmctl ftok faccessat
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -61,7 +67,7 @@ BENCH_BIN := $(B)/bench/bench_lib
 
 .PHONY: all lib examples tests check demo bench install uninstall clean deps
 
-all: lib examples
+all: lib examples $(TRACE_SO) $(CLI)
 
 lib: $(LIB_A) $(LIB_SO)
 
@@ -94,6 +100,21 @@ $(TRACE_SO): $(TRACE_OBJ) $(TRACE_LIB_OBJ) src/trace/exports.map
 	$(CC) -shared -Wl,--version-script=src/trace/exports.map -o $@ \
 	    $(TRACE_OBJ) $(TRACE_LIB_OBJ) -ldl -lpthread $(LDFLAGS_ALL)
 
+$(B)/src/cli/%.o: ALL_CFLAGS += -Isrc/trace -Isrc/cli
+
+$(CLI_A): $(CLI_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(CLI): $(B)/src/cli/main.o $(CLI_A) $(TRACE_CORE_A) $(LIB_A)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+
+# CLI unit tests: the CLI core and the tracer core, no system call mocks.
+$(B)/tests/unit/test_cli_%.o: ALL_CFLAGS += -Isrc/trace -Isrc/cli
+$(B)/tests/unit/test_cli_%: $(B)/tests/unit/test_cli_%.o $(CLI_A) \
+	    $(TRACE_CORE_A) $(LIB_A)
+	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
+
 # Tracer unit tests: the tracer core, no system call mocks.
 $(B)/tests/unit/test_trace_%.o: ALL_CFLAGS += -Isrc/trace
 $(B)/tests/unit/test_trace_%: $(B)/tests/unit/test_trace_%.o $(TRACE_CORE_A) \
@@ -119,6 +140,16 @@ $(B)/tests/integration/test_trace: $(B)/tests/integration/test_trace.o \
 	    $(TRACE_CORE_A) $(TRACE_SO) $(B)/tests/trace/tprog
 	$(CC) -o $@ $< $(TRACE_CORE_A) -lcmocka $(LDFLAGS_ALL)
 
+# Programs with known findings for the CLI's tests; one static build for
+# the kernel-only finding.
+CLI_PROGS := $(B)/tests/cli/cliprog $(B)/tests/cli/cliprog-static
+$(B)/tests/cli/cliprog: tests/cli/cliprog.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O0 -g -fno-omit-frame-pointer $< -o $@
+$(B)/tests/cli/cliprog-static: tests/cli/cliprog.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O0 -g -static $< -o $@
+
 $(B)/tests/trace/tprog: tests/trace/tprog.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread $(SANFLAGS) $< \
@@ -135,7 +166,7 @@ $(B)/examples/%: $(B)/examples/%.o $(LIB_A)
 
 examples: $(EXAMPLE_BIN)
 
-tests: lib examples $(UNIT_BIN) $(INTEG_BIN)
+tests: lib examples $(UNIT_BIN) $(INTEG_BIN) $(if $(SAN),,$(CLI) $(CLI_PROGS))
 
 deps:
 	ci/deps.sh test

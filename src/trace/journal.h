@@ -60,8 +60,9 @@ enum shmc_jtype {
     SHMC_J_SHMCTL,    /* a: shmid, cmd, mode (IPC_SET); res            */
     SHMC_J_FTOK,      /* a: proj; res=key; payload: path NUL          */
     SHMC_J_FORK,      /* res=child pid (parent side)                  */
-    SHMC_J_INHERIT,   /* first record of a fork child: a: addr, shmid,
-                         segsz; one per inherited attachment          */
+    SHMC_J_INHERIT,   /* first records of a fork child, one per inherited
+                         attachment: a: addr, shmid, segsz; frames:
+                         where the parent attached it                 */
     SHMC_J_EXEC,      /* about to exec; payload: path NUL             */
     SHMC_J_EXEC_FAIL, /* the exec returned; err=errno                 */
     SHMC_J_SPAWN,     /* posix_spawn; res=child pid or -1             */

@@ -172,9 +172,16 @@ static void journal_inherited(void)
 
     while (shmc_table_next(&t->atts, &pos, &addr, &v)) {
         const struct shmc_att *a = v;
+        const struct shmc_stack *s = shmc__stack_get(a->stack);
         int64_t args[4] = {(int64_t)addr, a->shmid, (int64_t)a->segsz, 0};
-        if (!a->detached)
-            shmc__journal(SHMC_J_INHERIT, NULL, 0, args, NULL, 0);
+        struct shmc_call c = {.time_ns = shmc__now_ns()};
+        if (a->detached)
+            continue;
+        if (s != NULL) { /* where the parent attached it */
+            c.nframes = s->nframes;
+            memcpy(c.frames, s->frames, 8u * s->nframes);
+        }
+        shmc__journal(SHMC_J_INHERIT, &c, 0, args, NULL, 0);
     }
 }
 

@@ -1,0 +1,284 @@
+/*
+ * json.c - the reports' JSON writer (layout and escaping: json.h).
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+void json_init(struct json *j, FILE *out)
+{
+    memset(j, 0, sizeof *j);
+    j->out = out;
+}
+
+void json_fail(struct json *j)
+{
+    j->failed = 1;
+}
+
+static void newline(struct json *j)
+{
+    putc('\n', j->out);
+    for (unsigned i = 0; i < j->depth; i++)
+        fputs("  ", j->out);
+}
+
+/* What goes before a key or a value: nothing right after a key; else the
+ * comma after the previous member and a new, indented line. */
+static void before(struct json *j)
+{
+    if (j->after_key) {
+        j->after_key = 0;
+        return;
+    }
+    if (j->depth == 0)
+        return;
+    if (!j->empty[j->depth - 1])
+        putc(',', j->out);
+    j->empty[j->depth - 1] = 0;
+    newline(j);
+}
+
+/*
+ * The length of the well-formed UTF-8 sequence at s and its code point
+ * (Unicode 15, table 3-7), or minus the length of its maximal invalid
+ * subpart. The terminating NUL is never a continuation byte, so this does
+ * not read past the string.
+ */
+static int utf8_seq(const unsigned char *s, uint32_t *cp)
+{
+    unsigned char lo = 0x80, hi = 0xbf;
+    int n;
+
+    if (s[0] < 0x80)
+        n = 1, *cp = s[0];
+    else if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        n = 2, *cp = s[0] & 0x1f;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        n = 3, *cp = s[0] & 0x0f;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        n = 4, *cp = s[0] & 0x07;
+    else
+        return -1;
+    /* No overlong forms, no surrogates, nothing past U+10FFFF. */
+    if (s[0] == 0xe0)
+        lo = 0xa0;
+    else if (s[0] == 0xed)
+        hi = 0x9f;
+    else if (s[0] == 0xf0)
+        lo = 0x90;
+    else if (s[0] == 0xf4)
+        hi = 0x8f;
+    for (int i = 1; i < n; i++) {
+        if (s[i] < lo || s[i] > hi)
+            return -i;
+        *cp = *cp << 6 | (s[i] & 0x3f);
+        lo = 0x80, hi = 0xbf;
+    }
+    return n;
+}
+
+static void put_string(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    putc('"', out);
+    while (*p != '\0') {
+        uint32_t cp;
+        int n = utf8_seq(p, &cp);
+
+        if (n < 0) {
+            fputs("\\ufffd", out);
+            n = -n;
+        } else if (cp == '"' || cp == '\\') {
+            putc('\\', out);
+            putc((int)cp, out);
+        } else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+            fprintf(out, "\\u%04" PRIx32, cp);
+        } else {
+            fwrite(p, 1, (size_t)n, out);
+        }
+        p += n;
+    }
+    putc('"', out);
+}
+
+static void open_container(struct json *j, char open, char close)
+{
+    if (j->failed)
+        return;
+    if (j->depth == JSON_MAX_DEPTH) {
+        j->failed = 1;
+        return;
+    }
+    before(j);
+    putc(open, j->out);
+    j->empty[j->depth] = 1;
+    j->close[j->depth] = close;
+    j->depth++;
+}
+
+void json_object(struct json *j)
+{
+    open_container(j, '{', '}');
+}
+
+void json_array(struct json *j)
+{
+    open_container(j, '[', ']');
+}
+
+void json_end(struct json *j)
+{
+    if (j->failed)
+        return;
+    if (j->depth == 0 || j->after_key) {
+        j->failed = 1;
+        return;
+    }
+    j->depth--;
+    if (!j->empty[j->depth])
+        newline(j);
+    putc(j->close[j->depth], j->out);
+}
+
+void json_key(struct json *j, const char *key)
+{
+    if (j->failed)
+        return;
+    before(j);
+    put_string(j->out, key);
+    fputs(": ", j->out);
+    j->after_key = 1;
+}
+
+void json_string(struct json *j, const char *s)
+{
+    if (s == NULL) {
+        json_null(j);
+        return;
+    }
+    if (j->failed)
+        return;
+    before(j);
+    put_string(j->out, s);
+}
+
+static void vstringf(struct json *j, const char *fmt, va_list ap)
+{
+    char *s;
+
+    if (j->failed)
+        return;
+    if (vasprintf(&s, fmt, ap) < 0) {
+        j->failed = 1;
+        return;
+    }
+    json_string(j, s);
+    free(s);
+}
+
+void json_stringf(struct json *j, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vstringf(j, fmt, ap);
+    va_end(ap);
+}
+
+/* A number, true, false or null. */
+static void put_literal(struct json *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void put_literal(struct json *j, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (j->failed)
+        return;
+    before(j);
+    va_start(ap, fmt);
+    vfprintf(j->out, fmt, ap);
+    va_end(ap);
+}
+
+void json_int(struct json *j, int64_t v)
+{
+    put_literal(j, "%" PRId64, v);
+}
+
+void json_uint(struct json *j, uint64_t v)
+{
+    put_literal(j, "%" PRIu64, v);
+}
+
+void json_bool(struct json *j, int v)
+{
+    put_literal(j, "%s", v ? "true" : "false");
+}
+
+void json_null(struct json *j)
+{
+    put_literal(j, "null");
+}
+
+void json_key_string(struct json *j, const char *key, const char *s)
+{
+    json_key(j, key);
+    json_string(j, s);
+}
+
+void json_key_stringf(struct json *j, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+
+    json_key(j, key);
+    va_start(ap, fmt);
+    vstringf(j, fmt, ap);
+    va_end(ap);
+}
+
+void json_key_int(struct json *j, const char *key, int64_t v)
+{
+    json_key(j, key);
+    json_int(j, v);
+}
+
+void json_key_uint(struct json *j, const char *key, uint64_t v)
+{
+    json_key(j, key);
+    json_uint(j, v);
+}
+
+void json_key_bool(struct json *j, const char *key, int v)
+{
+    json_key(j, key);
+    json_bool(j, v);
+}
+
+void json_key_object(struct json *j, const char *key)
+{
+    json_key(j, key);
+    json_object(j);
+}
+
+void json_key_array(struct json *j, const char *key)
+{
+    json_key(j, key);
+    json_array(j);
+}
+
+int json_finish(struct json *j)
+{
+    if (j->depth != 0 || j->after_key)
+        j->failed = 1;
+    if (!j->failed)
+        putc('\n', j->out);
+    if (fflush(j->out) != 0 || ferror(j->out))
+        return -1;
+    return j->failed ? -1 : 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * model.c - the run's bookkeeping: kind names, the summary, string
+ * ownership and freeing.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+/* Strings are kept in a simple chain of blocks, freed all at once. */
+struct cli_pool {
+    struct cli_pool *next;
+    size_t used, cap;
+    char data[];
+};
+
+#define POOL_BLOCK 65536
+
+const char *cli_kind_name(enum cli_kind kind)
+{
+    static const char *const names[CLI_KIND_COUNT] = {
+        "leaked_segment", "unmatched_attach", "invalid_detach", "failed_call",
+        "lint"};
+    return (unsigned)kind < CLI_KIND_COUNT ? names[kind] : "unknown";
+}
+
+const char *cli_intern(struct cli_run *run, const char *s)
+{
+    size_t n;
+    struct cli_pool *p;
+
+    if (s == NULL)
+        return NULL;
+    n = strlen(s) + 1;
+    p = run->pool;
+    if (p == NULL || p->cap - p->used < n) {
+        size_t cap = n > POOL_BLOCK ? n : POOL_BLOCK;
+        struct cli_pool *b = malloc(sizeof *b + cap);
+        if (b == NULL)
+            return NULL;
+        b->next = p;
+        b->used = 0;
+        b->cap = cap;
+        run->pool = p = b;
+    }
+    memcpy(p->data + p->used, s, n);
+    p->used += n;
+    return p->data + p->used - n;
+}
+
+void cli_summarize(struct cli_run *run)
+{
+    struct cli_summary *s = &run->summary;
+
+    memset(s, 0, sizeof *s);
+    for (size_t i = 0; i < run->nfindings; i++) {
+        const struct cli_finding *f = &run->findings[i];
+        if (f->suppressed) {
+            s->suppressed++;
+            continue;
+        }
+        switch (f->kind) {
+        case CLI_LEAKED_SEGMENT:
+            s->leaked_segments++;
+            s->leaked_bytes += f->size;
+            break;
+        case CLI_UNMATCHED_ATTACH:
+            *(f->inherited ? &s->inherited_unmatched : &s->unmatched_attaches) +=
+                1;
+            break;
+        case CLI_INVALID_DETACH:
+            s->invalid_detaches++;
+            break;
+        case CLI_FAILED_CALL:
+            s->failed_calls++;
+            break;
+        default:
+            s->lints++;
+            break;
+        }
+    }
+}
+
+static void free_argv(char **argv)
+{
+    for (size_t i = 0; argv && argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+void cli_run_free(struct cli_run *run)
+{
+    for (size_t i = 0; i < run->nprocs; i++)
+        free_argv(run->procs[i].argv);
+    free(run->procs);
+    free(run->findings);
+    free_argv(run->warnings);
+    while (run->pool) {
+        struct cli_pool *next = run->pool->next;
+        free(run->pool);
+        run->pool = next;
+    }
+    memset(run, 0, sizeof *run);
+}

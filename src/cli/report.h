@@ -1,0 +1,52 @@
+/*
+ * report.h - the reports of a run (struct cli_run, model.h), each written
+ * to a FILE with stdio: JSON, the stable interface of ../shared/DESIGN.md
+ * "JSON report"; SARIF 2.1.0 for GitHub code scanning. Only findings that
+ * no suppression matched are shown; the suppressed ones are counted in
+ * the summary. The writers read run->summary as it is: call cli_summarize
+ * first.
+ */
+#ifndef SHMC_CLI_REPORT_H
+#define SHMC_CLI_REPORT_H
+
+#include <stdio.h>
+
+#include "model.h"
+
+/*
+ * The JSON report, pretty-printed (two spaces an indent level, keys in
+ * DESIGN.md's order, a final newline). Additions to DESIGN.md's shape:
+ * "module" and "offset" in each frame; "message" in a finding when it has
+ * one; "failed_calls" and "lints" at the end of "summary"; "warnings" (the
+ * run's, [] when none) after "summary". An exit that is neither a status
+ * nor a signal (unknown) is {"status": null}; an unmatched attach whose
+ * end is unknown has "ended_by": null; "errno" is the symbolic name
+ * ("EINVAL"), or the number as a string when it has none ("4242").
+ * Returns 0, or -1 if writing failed (ferror or fflush) or memory ran out.
+ */
+int cli_report_json(const struct cli_run *run, FILE *out);
+
+/*
+ * The SARIF 2.1.0 log: one rule per kind of finding shown (its id is the
+ * kind's name), one result per finding, located at the first frame that
+ * has a file, or, when none has, at the program of the finding's process
+ * (GitHub rejects a log that has a result without a location); the whole
+ * stack in "stacks"; partialFingerprints "shmcheck/v1" from the kind (and
+ * lint rule) and that frame's function, file and line. The invocation
+ * carries the traced program's exit status or signal and the run's
+ * warnings. Returns 0, or -1 if writing failed or memory ran out.
+ */
+int cli_report_sarif(const struct cli_run *run, FILE *out);
+
+/* --- helpers the reports share ------------------------------------- */
+
+#define CLI_ERRNO_NAME_MAX 16
+
+/* The symbolic name of errno value err ("EINVAL"), or its decimal number
+ * written into buf when it has none. Returns the name or buf. */
+const char *cli_report_errno_name(int err, char buf[CLI_ERRNO_NAME_MAX]);
+
+/* "exit", "exec" or "signal"; NULL for CLI_END_UNKNOWN. */
+const char *cli_report_end_name(enum cli_end end);
+
+#endif

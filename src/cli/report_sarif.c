@@ -1,0 +1,400 @@
+/*
+ * report_sarif.c - the SARIF 2.1.0 log for GitHub code scanning (what it
+ * holds: report.h). GitHub rejects the whole upload when one result has no
+ * location, so a finding whose stack has no file is located at the
+ * program its process ran, without a region.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "report.h"
+#include "shmcheck.h"
+
+#define SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
+#define INFO_URI "https://example.invalid/shmcheck"
+
+struct rule {
+    const char *level, *brief, *full;
+};
+
+static const struct rule rules[CLI_KIND_COUNT] = {
+    [CLI_LEAKED_SEGMENT] = {"error", "Leaked shared memory segment",
+                            "A segment created by the traced process tree "
+                            "still exists, not marked for removal, after "
+                            "every process ended. Only shmctl(IPC_RMID) "
+                            "removes a segment; shmdt and exit do not."},
+    [CLI_UNMATCHED_ATTACH] = {"warning", "Attachment never detached",
+                              "An shmat whose address was never passed to "
+                              "shmdt before the process exited, exec'd or "
+                              "was killed; the kernel detached it then."},
+    [CLI_INVALID_DETACH] = {"error", "Invalid detach",
+                            "shmdt of an address that is not the start of "
+                            "an attachment in that process (a double "
+                            "detach, or pointer arithmetic)."},
+    [CLI_FAILED_CALL] = {"warning", "Failed shared memory call",
+                         "A System V shared memory call the kernel "
+                         "refused, with the reason."},
+    [CLI_LINT] = {"note", "Risky shared memory use",
+                  "Legal but risky use: IPC_CREAT without IPC_EXCL on a "
+                  "non-private key, world-writable modes, ignored mode or "
+                  "flag bits, joining a segment with a different size, "
+                  "IPC_RMID never called."},
+};
+
+static void put_text(struct json *j, const char *key, const char *text)
+{
+    json_key_object(j, key);
+    json_key_string(j, "text", text);
+    json_end(j);
+}
+
+/* index[k]: the ruleIndex of kind k, -1 when no finding shown has it. */
+static void put_rules(struct json *j, const struct cli_run *run,
+                      int index[CLI_KIND_COUNT])
+{
+    int n = 0;
+
+    for (int k = 0; k < CLI_KIND_COUNT; k++)
+        index[k] = -1;
+    for (size_t i = 0; i < run->nfindings; i++)
+        if (!run->findings[i].suppressed &&
+            (unsigned)run->findings[i].kind < CLI_KIND_COUNT)
+            index[run->findings[i].kind] = 0;
+    json_key_array(j, "rules");
+    for (int k = 0; k < CLI_KIND_COUNT; k++) {
+        if (index[k] < 0)
+            continue;
+        index[k] = n++;
+        json_object(j);
+        json_key_string(j, "id", cli_kind_name((enum cli_kind)k));
+        put_text(j, "shortDescription", rules[k].brief);
+        put_text(j, "fullDescription", rules[k].full);
+        json_key_object(j, "defaultConfiguration");
+        json_key_string(j, "level", rules[k].level);
+        json_end(j);
+        json_end(j);
+    }
+    json_end(j);
+}
+
+static int uri_keeps(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z') ||
+           (c != '\0' && strchr("-._~/!$&'()*+,;=@", c) != NULL);
+}
+
+/* The path as a URI reference: relative stays relative; bytes a URI
+ * cannot hold (space, '%', '#', '?', ':', non-ASCII...) are %-encoded. */
+static void put_uri(struct json *j, const char *path)
+{
+    char *uri = malloc(3 * strlen(path) + 1), *q = uri;
+
+    if (uri == NULL) {
+        json_fail(j);
+        return;
+    }
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if (uri_keeps(*p))
+            *q++ = (char)*p;
+        else
+            q += sprintf(q, "%%%02X", *p);
+    }
+    *q = '\0';
+    json_key_string(j, "uri", uri);
+    free(uri);
+}
+
+/* physicalLocation: the file and line when file is not NULL, and the
+ * frame's address when fr is not NULL. */
+static void put_physical(struct json *j, const char *file, int line,
+                         const struct cli_frame *fr)
+{
+    json_key_object(j, "physicalLocation");
+    if (file != NULL) {
+        json_key_object(j, "artifactLocation");
+        put_uri(j, file);
+        json_end(j);
+    }
+    if (file != NULL && line > 0) {
+        json_key_object(j, "region");
+        json_key_int(j, "startLine", line);
+        json_end(j);
+    }
+    if (fr != NULL) {
+        json_key_object(j, "address");
+        json_key_uint(j, "absoluteAddress", fr->pc);
+        json_end(j);
+    }
+    json_end(j);
+}
+
+static unsigned nframes(const struct cli_stack *st)
+{
+    return st->n < CLI_MAX_FRAMES ? st->n : CLI_MAX_FRAMES;
+}
+
+/* The frame a result is located at and fingerprinted by. */
+static const struct cli_frame *anchor(const struct cli_stack *st)
+{
+    for (unsigned i = 0; i < nframes(st); i++)
+        if (st->f[i].file != NULL)
+            return &st->f[i];
+    return NULL;
+}
+
+/* argv[0] of the process pid, else of the traced command; NULL if none. */
+static const char *program_of(const struct cli_run *run, int pid)
+{
+    for (size_t i = 0; i < run->nprocs; i++)
+        if (run->procs[i].pid == pid && run->procs[i].argv != NULL &&
+            run->procs[i].argv[0] != NULL)
+            return run->procs[i].argv[0];
+    return run->command != NULL ? run->command[0] : NULL;
+}
+
+static void put_locations(struct json *j, const struct cli_run *run,
+                          const struct cli_finding *f)
+{
+    const struct cli_frame *fr = anchor(&f->stack);
+    const char *file = fr != NULL ? fr->file : NULL;
+
+    if (file == NULL)
+        file = program_of(run, f->kind == CLI_LEAKED_SEGMENT ? f->creator_pid
+                                                             : f->pid);
+    if (file == NULL)
+        return;
+    json_key_array(j, "locations");
+    json_object(j);
+    put_physical(j, file, fr != NULL ? fr->line : 0, NULL);
+    json_end(j);
+    json_end(j);
+}
+
+static void put_stack_frame(struct json *j, const struct cli_frame *fr)
+{
+    json_object(j);
+    json_key_object(j, "location");
+    put_physical(j, fr->file, fr->line, fr);
+    if (fr->function != NULL) {
+        json_key_array(j, "logicalLocations");
+        json_object(j);
+        json_key_string(j, "name", fr->function);
+        json_key_string(j, "kind", "function");
+        json_end(j);
+        json_end(j);
+    }
+    json_end(j);
+    if (fr->module != NULL)
+        json_key_string(j, "module", fr->module);
+    json_end(j);
+}
+
+static void put_stacks(struct json *j, const struct cli_stack *st)
+{
+    if (nframes(st) == 0)
+        return;
+    json_key_array(j, "stacks");
+    json_object(j);
+    json_key_array(j, "frames");
+    for (unsigned i = 0; i < nframes(st); i++)
+        put_stack_frame(j, &st->f[i]);
+    json_end(j);
+    json_end(j);
+    json_end(j);
+}
+
+static const char *ending(enum cli_end end)
+{
+    static const char *const text[] = {[CLI_END_UNKNOWN] = "it ended",
+                                       [CLI_END_EXIT] = "it exited",
+                                       [CLI_END_EXEC] = "it called exec",
+                                       [CLI_END_SIGNAL] = "a signal killed it"};
+    return (unsigned)end <= CLI_END_SIGNAL ? text[end] : text[0];
+}
+
+/* One line about the finding, without its own message. */
+static void describe(FILE *m, const struct cli_finding *f)
+{
+    char buf[CLI_ERRNO_NAME_MAX];
+    const char *err = cli_report_errno_name(f->err, buf);
+
+    switch (f->kind) {
+    case CLI_LEAKED_SEGMENT:
+        fprintf(m,
+                "leaked segment shmid %d (key 0x%08" PRIx32 ", %" PRIu64
+                " bytes) created by pid %d was never removed%s",
+                f->shmid, (uint32_t)f->key, f->size, f->creator_pid,
+                f->seen_by_kernel ? " (its creation was not traced)" : "");
+        break;
+    case CLI_UNMATCHED_ATTACH:
+        fprintf(m,
+                "pid %d %s shmid %d at 0x%" PRIx64
+                " and never detached it before %s",
+                f->pid,
+                f->inherited ? "inherited the attachment of" : "attached",
+                f->shmid, f->addr, ending(f->ended_by));
+        break;
+    case CLI_INVALID_DETACH:
+        fprintf(m,
+                "pid %d detached 0x%" PRIx64
+                ", which is not the start of an attachment (%s)",
+                f->pid, f->addr, err);
+        break;
+    case CLI_FAILED_CALL:
+        fprintf(m, "pid %d: %s failed with %s", f->pid,
+                f->call != NULL ? f->call : "a call", err);
+        break;
+    case CLI_LINT:
+        fprintf(m, "lint %s by pid %d", f->rule != NULL ? f->rule : "?",
+                f->pid);
+        if (f->shmid >= 0)
+            fprintf(m, " on shmid %d", f->shmid);
+        break;
+    default:
+        fprintf(m, "finding in pid %d", f->pid);
+        break;
+    }
+}
+
+/* "message": {"text": the description, then the finding's own message
+ * after a colon}. */
+static void put_message(struct json *j, const struct cli_finding *f)
+{
+    char *text = NULL;
+    size_t len;
+    FILE *m = open_memstream(&text, &len);
+
+    if (m == NULL) {
+        json_fail(j);
+        return;
+    }
+    describe(m, f);
+    if (f->message != NULL)
+        fprintf(m, ": %s", f->message);
+    if (fclose(m) == 0)
+        put_text(j, "message", text);
+    else
+        json_fail(j);
+    free(text);
+}
+
+/* FNV-1a 64 of s and its terminating NUL (NULL hashes as ""). */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+
+    do {
+        h ^= *p;
+        h *= UINT64_C(0x100000001b3);
+    } while (*p++ != '\0');
+    return h;
+}
+
+/* What stays when the program is rebuilt or run again: the kind, the lint
+ * rule, and the anchor frame's function, file and line (else the first
+ * frame's function, or its module's name and offset). Not pids, shmids,
+ * keys or addresses. Findings without any stack share one per kind. */
+static void put_fingerprint(struct json *j, const struct cli_finding *f)
+{
+    const struct cli_frame *fr = anchor(&f->stack);
+    uint64_t h = fnv(UINT64_C(0xcbf29ce484222325), cli_kind_name(f->kind));
+    char num[32];
+
+    h = fnv(h, f->kind == CLI_LINT ? f->rule : NULL);
+    if (fr == NULL && nframes(&f->stack) > 0)
+        fr = &f->stack.f[0];
+    if (fr != NULL && (fr->function != NULL || fr->file != NULL)) {
+        snprintf(num, sizeof num, "%d", fr->line);
+        h = fnv(fnv(fnv(h, fr->function), fr->file), num);
+    } else if (fr != NULL) {
+        const char *base = fr->module ? strrchr(fr->module, '/') : NULL;
+        snprintf(num, sizeof num, "0x%" PRIx64, fr->offset);
+        h = fnv(fnv(h, base != NULL ? base + 1 : fr->module), num);
+    } else {
+        h = fnv(h, f->kind == CLI_FAILED_CALL ? f->call : NULL);
+    }
+    json_key_object(j, "partialFingerprints");
+    json_key_stringf(j, "shmcheck/v1", "%016" PRIx64, h);
+    json_end(j);
+}
+
+static void put_result(struct json *j, const struct cli_run *run,
+                       const struct cli_finding *f,
+                       const int index[CLI_KIND_COUNT])
+{
+    json_object(j);
+    json_key_string(j, "ruleId", cli_kind_name(f->kind));
+    if ((unsigned)f->kind < CLI_KIND_COUNT) {
+        json_key_int(j, "ruleIndex", index[f->kind]);
+        json_key_string(j, "level", rules[f->kind].level);
+    }
+    put_message(j, f);
+    put_locations(j, run, f);
+    put_stacks(j, &f->stack);
+    put_fingerprint(j, f);
+    json_end(j);
+}
+
+static void put_invocation(struct json *j, const struct cli_run *run)
+{
+    const char *sig;
+
+    json_object(j);
+    json_key_bool(j, "executionSuccessful", 1);
+    if (run->end == CLI_END_EXIT)
+        json_key_int(j, "exitCode", run->value);
+    if (run->end == CLI_END_SIGNAL) {
+        json_key_int(j, "exitSignalNumber", run->value);
+        sig = sigabbrev_np(run->value);
+        if (sig != NULL)
+            json_key_stringf(j, "exitSignalName", "SIG%s", sig);
+    }
+    if (run->warnings != NULL && run->warnings[0] != NULL) {
+        json_key_array(j, "toolExecutionNotifications");
+        for (size_t i = 0; run->warnings[i] != NULL; i++) {
+            json_object(j);
+            json_key_string(j, "level", "warning");
+            put_text(j, "message", run->warnings[i]);
+            json_end(j);
+        }
+        json_end(j);
+    }
+    json_end(j);
+}
+
+int cli_report_sarif(const struct cli_run *run, FILE *out)
+{
+    struct json j;
+    int index[CLI_KIND_COUNT];
+
+    json_init(&j, out);
+    json_object(&j);
+    json_key_string(&j, "$schema", SCHEMA);
+    json_key_string(&j, "version", "2.1.0");
+    json_key_array(&j, "runs");
+    json_object(&j);
+    json_key_object(&j, "tool");
+    json_key_object(&j, "driver");
+    json_key_string(&j, "name", "shmcheck");
+    json_key_string(&j, "version", SHMC_VERSION_STRING);
+    json_key_string(&j, "informationUri", INFO_URI);
+    put_rules(&j, run, index);
+    json_end(&j);
+    json_end(&j);
+    json_key_array(&j, "results");
+    for (size_t i = 0; i < run->nfindings; i++)
+        if (!run->findings[i].suppressed)
+            put_result(&j, run, &run->findings[i], index);
+    json_end(&j);
+    json_key_array(&j, "invocations");
+    put_invocation(&j, run);
+    json_end(&j);
+    json_end(&j);
+    json_end(&j);
+    json_end(&j);
+    return json_finish(&j);
+}

@@ -1,0 +1,184 @@
+/*
+ * run.c - the process tree: a private IPC namespace on request, the
+ * tracer in the environment, a subreaper that waits for every descendant.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "run.h"
+
+extern char **environ;
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+int cli_isolate(char *err, size_t errlen)
+{
+    char map[64];
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+
+    if (unshare(CLONE_NEWIPC) == 0)
+        return 0;
+    /* Not privileged: a user namespace where we are root, then IPC. */
+    if (unshare(CLONE_NEWUSER | CLONE_NEWIPC) != 0) {
+        snprintf(err, errlen,
+                 "cannot create a private IPC namespace: %s (needs root, or "
+                 "unprivileged user namespaces: sysctl "
+                 "kernel.unprivileged_userns_clone=1)",
+                 strerror(errno));
+        return -1;
+    }
+    snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
+    if (write_file("/proc/self/setgroups", "deny") != 0 ||
+        write_file("/proc/self/uid_map", map) != 0 ||
+        (snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid),
+         write_file("/proc/self/gid_map", map)) != 0) {
+        snprintf(err, errlen, "cannot map ids in the user namespace: %s",
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int push(char ***env, size_t *n, char *entry)
+{
+    char **e = realloc(*env, (*n + 2) * sizeof **env);
+    if (e == NULL || entry == NULL)
+        return -1;
+    e[(*n)++] = entry;
+    e[*n] = NULL;
+    *env = e;
+    return 0;
+}
+
+/* The environment for the tree: ours, with the tracer preloaded after
+ * any LD_PRELOAD the user has, its journals in the log dir, and the
+ * verdict left to the CLI. The strings live until exit. */
+static char **tree_env(const struct cli_spawn *sp)
+{
+    const char *old = getenv("LD_PRELOAD");
+    char **env = NULL, *preload, *logdir;
+    size_t n = 0;
+    int ok;
+
+    ok = (old && *old
+              ? asprintf(&preload, "LD_PRELOAD=%s:%s", old, sp->trace_so)
+              : asprintf(&preload, "LD_PRELOAD=%s", sp->trace_so)) >= 0 &&
+         asprintf(&logdir, "SHMCHECK_LOG_DIR=%s", sp->log_dir) >= 0;
+    if (!ok)
+        return NULL;
+    for (size_t i = 0; environ[i]; i++)
+        if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
+            strncmp(environ[i], "SHMCHECK_LOG_DIR=", 17) &&
+            strncmp(environ[i], "SHMCHECK_REPORT=", 16) &&
+            strncmp(environ[i], "SHMCHECK_EXITCODE=", 18) &&
+            push(&env, &n, environ[i]) != 0)
+            return NULL;
+    if (push(&env, &n, preload) != 0 || push(&env, &n, logdir) != 0 ||
+        push(&env, &n,
+             sp->quiet_tracer ? "SHMCHECK_REPORT=none"
+                              : "SHMCHECK_REPORT=stderr") != 0 ||
+        push(&env, &n, "SHMCHECK_EXITCODE=0") != 0)
+        return NULL;
+    return env;
+}
+
+static volatile sig_atomic_t top_child;
+
+static void forward(int sig)
+{
+    if (top_child > 0)
+        kill(top_child, sig);
+}
+
+static void forward_signals(int on)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on ? forward : SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
+                   size_t *nreaped, int *top_pid, char *err, size_t errlen)
+{
+    char **env = tree_env(sp);
+    int p[2], code = 0, status;
+    size_t n = 0, cap = 0;
+    struct cli_reaped *list = NULL;
+    pid_t pid, child;
+
+    if (env == NULL || pipe2(p, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "out of memory or fds");
+        return -1;
+    }
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    child = fork();
+    if (child < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (child == 0) {
+        int e;
+        close(p[0]);
+        execvpe(sp->argv[0], sp->argv, env);
+        e = errno; /* tell the parent why, through the CLOEXEC pipe */
+        if (write(p[1], &e, sizeof e) < 0)
+            _exit(127);
+        _exit(e == ENOENT ? 127 : 126);
+    }
+    close(p[1]);
+    top_child = child;
+    forward_signals(1);
+    if (read(p[0], &code, sizeof code) == (ssize_t)sizeof code) {
+        snprintf(err, errlen, "cannot run '%s': %s", sp->argv[0],
+                 strerror(code));
+        code = code == ENOENT ? 127 : 126;
+    } else {
+        code = 0;
+    }
+    close(p[0]);
+    while ((pid = waitpid(-1, &status, 0)) > 0 || errno == EINTR) {
+        if (pid <= 0)
+            continue;
+        if (n == cap) {
+            struct cli_reaped *l =
+                realloc(list, (cap = cap ? 2 * cap : 16) * sizeof *list);
+            if (l == NULL)
+                continue; /* keep reaping; this one goes unrecorded */
+            list = l;
+        }
+        list[n].pid = pid;
+        list[n++].status = status;
+    }
+    forward_signals(0);
+    free(env);
+    *reaped = list;
+    *nreaped = n;
+    *top_pid = child;
+    return code;
+}

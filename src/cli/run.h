@@ -1,0 +1,30 @@
+/*
+ * run.h - runs the program tree under the tracer and reaps all of it.
+ */
+#ifndef SHMC_CLI_RUN_H
+#define SHMC_CLI_RUN_H
+
+#include <stddef.h>
+
+#include "analyze.h"
+
+struct cli_spawn {
+    char **argv;          /* the program and its arguments            */
+    const char *trace_so; /* absolute path of libshmcheck-trace.so    */
+    const char *log_dir;  /* journals go here                         */
+    int quiet_tracer;     /* SHMCHECK_REPORT=none for the tree        */
+};
+
+/* Enters a private IPC namespace (as root, or through a user namespace
+ * where the kernel allows it). 0, or -1 with a message in err. */
+int cli_isolate(char *err, size_t errlen);
+
+/* Becomes child subreaper, starts the program with the tracer preloaded
+ * (after any LD_PRELOAD the user has), forwards SIGINT, SIGTERM, SIGHUP
+ * and SIGQUIT to it, and waits until every descendant has ended, daemons
+ * and double forks included. Fills *reaped (malloc'd) and *top_pid.
+ * Returns 0, 126 (cannot run) or 127 (not found) with err set, or -1. */
+int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
+                   size_t *nreaped, int *top_pid, char *err, size_t errlen);
+
+#endif

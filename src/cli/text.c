@@ -1,0 +1,141 @@
+/*
+ * text.c - the human report: one block per finding, its stack as
+ * `function file:line (module+offset)`, and one grep-able SUMMARY line.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "text.h"
+
+#define P "==shmcheck== "
+
+static const char *level(const struct cli_text_opts *o, enum cli_kind k,
+                         const char **on, const char **off)
+{
+    int error = (o->errors >> k) & 1u;
+    *on = o->color ? (error ? "\033[1;31m" : "\033[1;33m") : "";
+    *off = o->color ? "\033[0m" : "";
+    return error ? "ERROR" : "WARNING";
+}
+
+static void command(const struct cli_run *run, int pid, FILE *out)
+{
+    for (size_t i = 0; i < run->nprocs; i++) {
+        const struct cli_process *p = &run->procs[i];
+        if (p->pid != pid || p->argv == NULL)
+            continue;
+        fputs(" (", out);
+        for (int k = 0; k < p->argc && k < 8; k++)
+            fprintf(out, "%s%s", k ? " " : "", p->argv[k]);
+        fputs(p->argc > 8 ? " ...)" : ")", out);
+        return;
+    }
+}
+
+static void stack(const struct cli_stack *s, FILE *out)
+{
+    for (unsigned i = 0; i < s->n; i++) {
+        const struct cli_frame *f = &s->f[i];
+        const char *mod = f->module ? strrchr(f->module, '/') : NULL;
+        fprintf(out, P "    #%u 0x%llx in %s", i, (unsigned long long)f->pc,
+                f->function ? f->function : "??");
+        if (f->file)
+            fprintf(out, " %s:%d", f->file, f->line);
+        if (f->module)
+            fprintf(out, " (%s+0x%llx)", mod ? mod + 1 : f->module,
+                    (unsigned long long)f->offset);
+        fputc('\n', out);
+    }
+}
+
+static const char *ended(enum cli_end e)
+{
+    return e == CLI_END_EXEC     ? "exec"
+           : e == CLI_END_SIGNAL ? "a signal"
+                                 : "exit";
+}
+
+static void headline(const struct cli_run *run, const struct cli_finding *f,
+                     FILE *out)
+{
+    switch (f->kind) {
+    case CLI_LEAKED_SEGMENT:
+        fprintf(out,
+                "leaked segment: shmid %d key 0x%08x, %llu bytes, created "
+                "by pid %d",
+                f->shmid, (unsigned)f->key, (unsigned long long)f->size,
+                f->creator_pid);
+        command(run, f->creator_pid, out);
+        fputs(f->seen_by_kernel ? ", seen by the kernel only (no journal "
+                                  "has its creation):\n"
+                                : ", never removed (IPC_RMID):\n",
+              out);
+        break;
+    case CLI_UNMATCHED_ATTACH:
+        fprintf(out, "unmatched attach%s: shmid %d at 0x%llx in pid %d",
+                f->inherited ? " (inherited through fork)" : "", f->shmid,
+                (unsigned long long)f->addr, f->pid);
+        command(run, f->pid, out);
+        fprintf(out, ", never detached before %s; attached at:\n",
+                ended(f->ended_by));
+        break;
+    case CLI_INVALID_DETACH:
+        fprintf(out, "invalid detach: shmdt(0x%llx) -> %s in pid %d",
+                (unsigned long long)f->addr, strerrorname_np(f->err), f->pid);
+        command(run, f->pid, out);
+        fprintf(out, ": %s:\n", f->message ? f->message : "not attached");
+        break;
+    case CLI_FAILED_CALL:
+        fprintf(out, "failed call: %s -> %s in pid %d", f->call,
+                strerrorname_np(f->err) ? strerrorname_np(f->err) : "?",
+                f->pid);
+        command(run, f->pid, out);
+        fprintf(out, "%s%s:\n", f->message ? ": shmcheck: " : "",
+                f->message ? f->message : "");
+        break;
+    default:
+        fprintf(out, "lint %s: %s (shmid %d, pid %d):\n", f->rule,
+                f->message ? f->message : "", f->shmid, f->pid);
+        break;
+    }
+}
+
+int cli_report_text(const struct cli_run *run, const struct cli_text_opts *o,
+                    FILE *out)
+{
+    const struct cli_summary *s = &run->summary;
+    size_t shown = 0, hidden = 0;
+    char rule[512];
+
+    for (size_t i = 0; run->warnings && run->warnings[i]; i++)
+        fprintf(out, P "warning: %s\n", run->warnings[i]);
+    for (size_t i = 0; i < run->nfindings; i++) {
+        const struct cli_finding *f = &run->findings[i];
+        const char *on, *off, *lv;
+        if (f->suppressed)
+            continue;
+        if (shown == o->max_blocks) {
+            hidden++;
+            continue;
+        }
+        shown++;
+        lv = level(o, f->kind, &on, &off);
+        fprintf(out, P "%s%s%s: ", on, lv, off);
+        headline(run, f, out);
+        stack(&f->stack, out);
+        if (o->suggest && o->suggest(f, rule, sizeof rule) < sizeof rule)
+            fprintf(out, P "  suppression: %s\n", rule);
+    }
+    if (hidden)
+        fprintf(out,
+                P "... and %zu more findings (all of them are in --json)\n",
+                hidden);
+    fprintf(out,
+            P "SUMMARY: shmcheck: %lu leaked segment(s) (%lu bytes), %lu "
+              "unmatched attach(es), %lu inherited unmatched, %lu invalid "
+              "detach(es), %lu failed call(s), %lu lint(s); %lu suppressed\n",
+            s->leaked_segments, s->leaked_bytes, s->unmatched_attaches,
+            s->inherited_unmatched, s->invalid_detaches, s->failed_calls,
+            s->lints, s->suppressed);
+    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}
