@@ -5,7 +5,9 @@
 # As non-root it prints the exact command to run and fails.
 #   build  compiler and make (make, make demo)
 #   test   build + cmocka, pkg-config, unshare, and the real programs the
-#          tracer is tested on: ipcmk (util-linux), afl-showmap (afl++)
+#          tracer is tested on: ipcmk (util-linux), afl-showmap (afl++);
+#          llvm-14 (llvm-symbolizer-14) for source lines; python3 runs
+#          the CLI's report comparisons
 #   bench  build + strace and valgrind, measured beside the tracer
 set -eu
 
@@ -13,7 +15,7 @@ group=${1:-test}
 build_pkgs="gcc make libc6-dev"
 case "$group" in
 build) pkgs="$build_pkgs" ;;
-test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace" ;;
+test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3" ;;
 bench) pkgs="$build_pkgs strace valgrind" ;;
 *)
     echo "ci/deps.sh: unknown group '$group'; use build, test or bench" >&2

@@ -55,6 +55,9 @@ done
 for t in tests/integration/*.sh; do
     [ -f "$t" ] && run_one "$t" sh "$t" "$1"
 done
+for t in tests/integration/*.py; do
+    [ -f "$t" ] && run_one "$t" python3 "$t" "$1"
+done
 
 host_after=$(awk 'NR>1 {print $2}' /proc/sysvipc/shm | sort)
 if [ "$host_before" != "$host_after" ]; then

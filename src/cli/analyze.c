@@ -414,6 +414,17 @@ static void end_attachments(struct image *im, enum cli_end how)
     shmc_table_clear(&im->atts);
 }
 
+/* The status exit() or _exit() was called with, for processes the CLI
+ * did not reap itself (their parent did); -1 when main returned. */
+static void exit_status(struct image *im, const struct shmc_jrec *r)
+{
+    struct cli_process *p = process(im->a, im->pid);
+    if (p != NULL && r->args[0] >= 0 && r->args[0] <= 255) {
+        p->end = CLI_END_EXIT;
+        p->value = (int)r->args[0];
+    }
+}
+
 static void replay(struct image *im, const struct shmc_jrec *r)
 {
     switch (r->type) {
@@ -450,6 +461,7 @@ static void replay(struct image *im, const struct shmc_jrec *r)
         break;
     case SHMC_J_EXIT:
         im->exited = 1;
+        exit_status(im, r);
         break;
     default:
         break;

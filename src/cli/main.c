@@ -423,8 +423,8 @@ int main(int argc, char **argv)
         return 2;
     }
     run.command = o.argv;
+    symbolize(&o, &run); /* suppressions match function and file names */
     apply_suppressions(&o, &run, supp);
-    symbolize(&o, &run);
     struct cli_text_opts to = {o.errors, isatty(2), 100,
                                o.gen ? cli_supp_suggest : NULL};
     if ((!o.quiet || errors_found(&run, o.errors)) &&

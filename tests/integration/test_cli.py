@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""test_cli.py BUILD_DIR [--update] - the shmcheck CLI on programs with
+known findings (tests/cli/cliprog.c) and on real programs.
+
+Each scenario runs `shmcheck --json` and compares the report, normalized
+(pids, shmids and addresses replaced by placeholders in order of
+appearance, stacks cut to the frames in cliprog.c), with
+tests/cli/expected/<name>.json exactly. --update rewrites the expected
+files (review the diff before committing). Prints cmocka-style result
+lines, which tests/run.sh counts.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
+UPDATE = "--update" in sys.argv
+SHMCHECK = os.path.join(BUILD, "shmcheck")
+PROG = os.path.join(BUILD, "tests/cli/cliprog")
+STATIC = os.path.join(BUILD, "tests/cli/cliprog-static")
+EXPECTED = os.path.join(ROOT, "tests/cli/expected")
+
+
+def segments():
+    with open("/proc/sysvipc/shm") as f:
+        return [line.split() for line in f.readlines()[1:]]
+
+
+def shmcheck(args, prog_args, **kw):
+    tmp = tempfile.mkdtemp(prefix="shmc-cli-")
+    out = os.path.join(tmp, "report.json")
+    proc = subprocess.run([SHMCHECK, "--json", out] + args + ["--"] + prog_args,
+                          capture_output=True, text=True, timeout=120, **kw)
+    report = None
+    if os.path.exists(out):
+        with open(out) as f:
+            report = json.load(f)
+    shutil.rmtree(tmp)
+    return proc, report
+
+
+class Normalizer:
+    """Placeholders for what changes from run to run."""
+
+    def __init__(self):
+        self.maps = {}
+
+    def token(self, kind, value):
+        m = self.maps.setdefault(kind, {})
+        if value not in m:
+            m[value] = "%s%d" % (kind, len(m) + 1)
+        return m[value]
+
+    def argv(self, argv):
+        return [os.path.basename(a) if a.startswith("/") else a for a in argv]
+
+    def stack(self, frames):
+        return [{"function": f["function"], "file": os.path.basename(f["file"]),
+                 "line": f["line"]}
+                for f in frames if f.get("file") and f["file"].endswith("cliprog.c")]
+
+    def report(self, r):
+        r = json.loads(json.dumps(r))
+        r["command"] = self.argv(r["command"])
+        for p in r["processes"]:
+            p["pid"] = self.token("PID", p["pid"])
+            p["ppid"] = self.token("PID", p["ppid"])
+            p["argv"] = self.argv(p["argv"])
+        for f in r["findings"]:
+            for k in ("pid", "creator_pid"):
+                if k in f:
+                    f[k] = self.token("PID", f[k])
+            if "shmid" in f:
+                f["shmid"] = self.token("SHMID", f["shmid"])
+            if "addr" in f:
+                f["addr"] = self.token("ADDR", f["addr"])
+            f["stack"] = self.stack(f["stack"])
+        return r
+
+
+PASSED, FAILED = [], []
+
+
+def check(name, cond, why=""):
+    if not cond:
+        raise AssertionError(why or name)
+
+
+def test(fn):
+    name = fn.__name__
+    print("[ RUN      ] " + name, flush=True)
+    try:
+        fn()
+        print("[       OK ] " + name, flush=True)
+        PASSED.append(name)
+    except AssertionError as e:
+        print("[  ERROR   ] --- %s" % e)
+        print("[  FAILED  ] " + name, flush=True)
+        FAILED.append(name)
+    except unittest_skip as e:
+        print("[  SKIPPED ] %s: %s" % (name, e), flush=True)
+    return fn
+
+
+class unittest_skip(Exception):
+    pass
+
+
+def expect_report(name, report):
+    got = Normalizer().report(report)
+    path = os.path.join(EXPECTED, name + ".json")
+    if UPDATE:
+        with open(path, "w") as f:
+            json.dump(got, f, indent=2)
+            f.write("\n")
+    with open(path) as f:
+        want = json.load(f)
+    check(name, got == want, "report differs from %s:\n%s" %
+          (path, json.dumps(got, indent=2)))
+
+
+def scenario(sub, status, args=("--isolate",), prog=None):
+    before = segments()
+    proc, report = shmcheck(list(args), [prog or PROG, sub])
+    check(sub, proc.returncode == status, "exit %d, want %d; stderr:\n%s" %
+          (proc.returncode, status, proc.stderr))
+    check(sub, report is not None, "no JSON report")
+    if "--isolate" in args:
+        check(sub, segments() == before, "the host namespace changed")
+    expect_report(sub, report)
+    return proc, report
+
+
+@test
+def clean():
+    scenario("clean", 0)
+
+
+@test
+def leak():
+    proc, _ = scenario("leak", 23)
+    check("leak", "cliprog.c:43" in proc.stderr, "no source line in the text report")
+
+
+@test
+def grandchild():
+    scenario("grandchild", 23)
+
+
+@test
+def daemon():
+    scenario("daemon", 23)
+
+
+@test
+def attach_twice():
+    scenario("attach_twice", 0)
+
+
+@test
+def double_detach():
+    scenario("double_detach", 23)
+
+
+@test
+def inherit():
+    scenario("inherit", 0)
+
+
+@test
+def exec_after_attach():
+    scenario("exec", 0)
+
+
+@test
+def quick_exit():
+    scenario("_exit", 23)
+
+
+@test
+def killed():
+    scenario("killed", 23)
+
+
+@test
+def static_leaker():
+    before = segments()
+    proc, r = shmcheck(["--isolate"], [STATIC, "leak"])
+    check("static", proc.returncode == 23, proc.stderr)
+    check("static", segments() == before)
+    leaks = [f for f in r["findings"] if f["kind"] == "leaked_segment"]
+    check("static", len(leaks) == 1 and leaks[0]["seen_by"] == "kernel",
+          json.dumps(r["findings"]))
+
+
+@test
+def suppressed_leak():
+    tmp = tempfile.mkdtemp(prefix="shmc-supp-")
+    supp = os.path.join(tmp, "supp")
+    with open(supp, "w") as f:
+        f.write("# the leak is on purpose\nleaked_segment:leak\n")
+    proc, r = shmcheck(["--isolate", "--suppressions", supp], [PROG, "leak"])
+    shutil.rmtree(tmp)
+    check("suppressed", proc.returncode == 0, proc.stderr)
+    check("suppressed", r["summary"]["suppressed"] == 1 and
+          r["summary"]["leaked_segments"] == 0, json.dumps(r["summary"]))
+
+
+@test
+def bad_suppressions_file():
+    tmp = tempfile.mkdtemp(prefix="shmc-supp-")
+    supp = os.path.join(tmp, "supp")
+    with open(supp, "w") as f:
+        f.write("leaked_segment:ok\nnot a rule\n")
+    proc, _ = shmcheck(["--suppressions", supp], [PROG, "clean"])
+    shutil.rmtree(tmp)
+    check("bad supp", proc.returncode == 2 and supp + ":2:" in proc.stderr,
+          proc.stderr)
+
+
+@test
+def cleanup_removes_exactly_the_leaks():
+    bystander = subprocess.run(["ipcmk", "-M", "4096"], capture_output=True,
+                               text=True).stdout.split()[-1]
+    try:
+        proc, r = shmcheck(["--cleanup"], [PROG, "leak"])
+        left = [s[1] for s in segments()]
+        check("cleanup", proc.returncode == 23, proc.stderr)
+        check("cleanup", "removed 1 leaked segment" in proc.stderr, proc.stderr)
+        check("cleanup", left == [bystander], "left: %s" % left)
+    finally:
+        subprocess.run(["ipcrm", "-m", bystander])
+
+
+@test
+def usage_errors():
+    p = subprocess.run([SHMCHECK, "--bogus"], capture_output=True, text=True)
+    check("usage", p.returncode == 2 and "Try 'shmcheck --help'" in p.stderr,
+          p.stderr)
+    p = subprocess.run([SHMCHECK, "--", "/nonexistent/prog"],
+                       capture_output=True, text=True)
+    check("not found", p.returncode == 127, p.stderr)
+    tmp = tempfile.mkdtemp(prefix="shmc-noexec-")
+    plain = os.path.join(tmp, "plain")
+    with open(plain, "w") as f:
+        f.write("not a program\n")
+    os.chmod(plain, 0o644)
+    p = subprocess.run([SHMCHECK, "--", plain], capture_output=True, text=True)
+    shutil.rmtree(tmp)
+    check("cannot run", p.returncode == 126, p.stderr)
+    p = subprocess.run([SHMCHECK, "--help"], capture_output=True, text=True)
+    check("help", p.returncode == 0 and "--isolate" in p.stdout, p.stdout)
+
+
+@test
+def sarif_report():
+    tmp = tempfile.mkdtemp(prefix="shmc-sarif-")
+    out = os.path.join(tmp, "r.sarif")
+    p = subprocess.run([SHMCHECK, "--isolate", "--sarif", out, "--", PROG,
+                        "leak"], capture_output=True, text=True)
+    with open(out) as f:
+        s = json.load(f)
+    shutil.rmtree(tmp)
+    res = s["runs"][0]["results"]
+    check("sarif", p.returncode == 23 and s["version"] == "2.1.0")
+    check("sarif", res[0]["ruleId"] == "leaked_segment" and
+          res[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 19,
+          json.dumps(res))
+
+
+@test
+def ipcmk_one_leak():
+    if not shutil.which("ipcmk"):
+        raise unittest_skip("ipcmk (util-linux) is not installed")
+    p, r = shmcheck(["--isolate"], ["ipcmk", "-M", "4096"])
+    check("ipcmk", p.returncode == 23, p.stderr)
+    check("ipcmk", r["summary"]["leaked_segments"] == 1, json.dumps(r["summary"]))
+
+
+def afl_target(tmp):
+    src = os.path.join(tmp, "t.c")
+    with open(src, "w") as f:
+        f.write("#include <stdio.h>\n#include <unistd.h>\n"
+                "int main(void) { char c; FILE *m = fopen(getenv(\"MARK\"), \"w\");"
+                " if (m) fclose(m); return read(0, &c, 1) > 0 && c == 'a'; }\n")
+    subprocess.run(["afl-cc", "-include", "stdlib.h", "-o",
+                    os.path.join(tmp, "t"), src], check=True,
+                   env=dict(os.environ, AFL_QUIET="1"), capture_output=True)
+    return os.path.join(tmp, "t")
+
+
+@test
+def afl_showmap_no_leak():
+    if not shutil.which("afl-showmap") or not shutil.which("afl-cc"):
+        raise unittest_skip("afl++ is not installed")
+    tmp = tempfile.mkdtemp(prefix="shmc-afl-")
+    target = afl_target(tmp)
+    p, r = shmcheck(["--isolate"], ["afl-showmap", "-q", "-o",
+                                    os.path.join(tmp, "map"), "--", target],
+                    input="a", env=dict(os.environ, MARK=os.path.join(tmp, "m")))
+    shutil.rmtree(tmp)
+    check("afl", r["summary"]["leaked_segments"] == 0, json.dumps(r["findings"]))
+    check("afl", r["summary"]["unmatched_attaches"] >= 1, json.dumps(r["summary"]))
+
+
+@test
+def afl_showmap_killed_leaks():
+    if not shutil.which("afl-showmap") or not shutil.which("afl-cc"):
+        raise unittest_skip("afl++ is not installed")
+    tmp = tempfile.mkdtemp(prefix="shmc-afl-")
+    target = afl_target(tmp)
+    mark = os.path.join(tmp, "m")
+    out = os.path.join(tmp, "r.json")
+    logs = os.path.join(tmp, "logs")
+    proc = subprocess.Popen([SHMCHECK, "--isolate", "--json", out, "--log-dir",
+                             logs, "--", "afl-showmap", "-q", "-o",
+                             os.path.join(tmp, "map"), "--", target],
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ, MARK=mark))
+    deadline = time.time() + 30
+    while not os.path.exists(mark) and time.time() < deadline:
+        time.sleep(0.02)  # the target is running once it has made the mark
+    showmap = [int(n.split(".")[0]) for n in os.listdir(logs)]
+    victim = min(showmap)  # afl-showmap itself: the first traced process
+    os.kill(victim, signal.SIGKILL)
+    proc.stdin.close()  # the target reads EOF and ends; so does its server
+    proc.wait(timeout=60)
+    with open(out) as f:
+        r = json.load(f)
+    shutil.rmtree(tmp)
+    check("afl killed", r["summary"]["leaked_segments"] >= 1,
+          json.dumps(r["summary"]))
+
+
+print("[==========] Running CLI tests", flush=True)
+print("[  PASSED  ] %d test(s)." % len(PASSED))
+if FAILED:
+    print("[  FAILED  ] %d test(s), listed below:" % len(FAILED))
+    for n in FAILED:
+        print("[  FAILED  ] " + n)
+sys.exit(1 if FAILED else 0)
