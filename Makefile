@@ -18,7 +18,7 @@ MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 B ?= build
-CFLAGS ?= -O2 -g
+CFLAGS ?= -O2 -g -fno-omit-frame-pointer
 WARN := -std=c11 -Wall -Wextra -Werror
 ifeq ($(SAN),asan)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -61,7 +61,8 @@ ifneq ($(SAN),)
 # A sanitized tracer cannot be preloaded into uninstrumented programs.
 INTEG_BIN := $(filter-out %/test_trace,$(INTEG_BIN))
 endif
-EXAMPLES := children_report child_writes meet_by_key layout_v1 layout_v2
+EXAMPLES := children_report children_report_leaky child_writes meet_by_key \
+	layout_v1 layout_v2
 EXAMPLE_BIN := $(EXAMPLES:%=$(B)/examples/%)
 BENCH_BIN := $(B)/bench/bench_lib
 
@@ -161,6 +162,9 @@ $(B)/examples/layout_v1.o: examples/layout.c
 $(B)/examples/layout_v2.o: examples/layout.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DSHMC_LAYOUT_V2 -c $< -o $@
+$(B)/examples/children_report_leaky.o: examples/children_report.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fno-omit-frame-pointer -DSHMC_FORGET_RMID -c $< -o $@
 $(B)/examples/%: $(B)/examples/%.o $(LIB_A)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 
@@ -184,9 +188,9 @@ check: deps
 	tests/run.sh $(B) $(B)/asan $(B)/tsan
 
 demo:
-	ci/deps.sh build
-	$(MAKE) --no-print-directory examples
-	examples/demo.sh $(B)/examples
+	ci/deps.sh demo
+	$(MAKE) --no-print-directory examples $(CLI) $(TRACE_SO)
+	examples/demo.sh $(B)
 
 $(BENCH_BIN): $(B)/bench/bench_lib.o $(LIB_A)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
@@ -196,16 +200,27 @@ $(B)/bench/bench_loop: bench/bench_loop.c
 	$(CC) $(WARN) -O2 -g $< -o $@
 $(B)/bench/bench_trace: $(B)/bench/bench_trace.o
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+$(B)/bench/bench_cli: $(B)/bench/bench_cli.o
+	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 
-bench: $(BENCH_BIN) $(B)/bench/bench_loop $(B)/bench/bench_trace $(TRACE_SO)
+bench: $(BENCH_BIN) $(B)/bench/bench_loop $(B)/bench/bench_trace $(TRACE_SO) \
+	    $(B)/bench/bench_cli $(CLI)
 	ci/deps.sh bench
 	ci/run-ipcns.sh $(BENCH_BIN)
 	ci/run-ipcns.sh $(B)/bench/bench_trace $(B)/bench/bench_loop \
 	    $(abspath $(TRACE_SO))
+	ci/run-ipcns.sh $(B)/bench/bench_cli $(abspath $(CLI)) \
+	    $(abspath $(B)/bench/bench_loop)
 
-install: lib
+BINDIR ?= $(PREFIX)/bin
+
+install: lib $(TRACE_SO) $(CLI)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BINDIR)
+	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/shmcheck
+	install -m 755 $(TRACE_SO) $(DESTDIR)$(LIBDIR)/libshmcheck-trace.so
+	install -m 644 man/shmcheck.1 $(DESTDIR)$(MANDIR)/man1/shmcheck.1
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libshmcheck.a
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libshmcheck.so.$(VERSION)
 	ln -sf libshmcheck.so.$(VERSION) \
@@ -219,7 +234,10 @@ install: lib
 	install -m 644 man/shmcheck.3 $(DESTDIR)$(MANDIR)/man3/shmcheck.3
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libshmcheck.a \
+	rm -f $(DESTDIR)$(BINDIR)/shmcheck \
+	    $(DESTDIR)$(LIBDIR)/libshmcheck-trace.so \
+	    $(DESTDIR)$(MANDIR)/man1/shmcheck.1 \
+	    $(DESTDIR)$(LIBDIR)/libshmcheck.a \
 	    $(DESTDIR)$(LIBDIR)/libshmcheck.so.$(VERSION) \
 	    $(DESTDIR)$(LIBDIR)/libshmcheck.so.$(MAJOR) \
 	    $(DESTDIR)$(LIBDIR)/libshmcheck.so \

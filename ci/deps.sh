@@ -3,7 +3,8 @@
 #
 # Idempotent: asks dpkg what is installed and apt-gets only what is missing.
 # As non-root it prints the exact command to run and fails.
-#   build  compiler and make (make, make demo)
+#   build  compiler and make (make)
+#   demo   build + llvm-14 (llvm-symbolizer-14: source lines in reports)
 #   test   build + cmocka, pkg-config, unshare, and the real programs the
 #          tracer is tested on: ipcmk (util-linux), afl-showmap (afl++);
 #          llvm-14 (llvm-symbolizer-14) for source lines; python3 runs
@@ -15,10 +16,11 @@ group=${1:-test}
 build_pkgs="gcc make libc6-dev"
 case "$group" in
 build) pkgs="$build_pkgs" ;;
+demo) pkgs="$build_pkgs llvm-14" ;;
 test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3" ;;
 bench) pkgs="$build_pkgs strace valgrind" ;;
 *)
-    echo "ci/deps.sh: unknown group '$group'; use build, test or bench" >&2
+    echo "ci/deps.sh: unknown group '$group'; use build, demo, test or bench" >&2
     exit 2
     ;;
 esac

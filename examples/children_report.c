@@ -5,6 +5,9 @@
  * child and prints every result.
  *
  *     children_report [N]      (1..16, default 4)
+ *
+ * Built a second time as children_report_leaky (-DSHMC_FORGET_RMID), which
+ * forgets IPC_RMID: the demo runs both under shmcheck.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -90,7 +93,13 @@ int main(int argc, char **argv)
         }
         printf("child %d pid %d: result %lu\n", i, (int)s->pid, s->value);
     }
+#ifdef SHMC_FORGET_RMID
+    /* The bug shmcheck finds: detached, never removed (see make demo). */
+    err = shmc_typed_detach(&t);
+    removed = 1;
+#else
     err = shmc_typed_release(&t, &removed);
+#endif
     if (err != SHMC_OK || !removed) {
         fprintf(stderr, "children_report: release: %s\n", shmc_strerror(err));
         return 1;

@@ -1,8 +1,10 @@
 #!/bin/sh
-# examples/demo.sh BIN_DIR - run the classic exercises one after the other
-# and show that they leave no System V segment behind.
+# examples/demo.sh BUILD_DIR - run the classic exercises one after the other
+# and show that they leave no System V segment behind; then shmcheck on
+# the first one, and on a variant that forgets IPC_RMID.
 set -eu
-bin=${1:-build/examples}
+build=${1:-build}
+bin=$build/examples
 segments() { awk 'NR>1' /proc/sysvipc/shm | wc -l; }
 before=$(segments)
 file=$(mktemp)
@@ -34,6 +36,15 @@ if "$bin/layout_v2" hit "$file"; then
     exit 1
 fi
 "$bin/layout_v1" remove "$file"
+
+echo "== 5. shmcheck --isolate -- children_report 5 (clean: exit status 0)"
+"$build/shmcheck" --isolate -- "$bin/children_report" 5
+
+echo "== 6. shmcheck --isolate -- children_report_leaky 5 (forgets IPC_RMID)"
+status=0
+"$build/shmcheck" --isolate -- "$bin/children_report_leaky" 5 || status=$?
+echo "shmcheck exit status: $status (23: errors found)"
+[ "$status" -eq 23 ]
 
 after=$(segments)
 echo "== System V segments on this machine: $before before, $after after"

@@ -27,11 +27,11 @@
 
 struct json {
     FILE *out;
-    unsigned depth; /* containers open                    */
-    int after_key;  /* a key was written; its value next  */
-    int failed;     /* see above                          */
-    unsigned char empty[JSON_MAX_DEPTH]; /* container i has no member yet */
-    char close[JSON_MAX_DEPTH];          /* '}' or ']'                    */
+    unsigned depth;                      /* containers open              */
+    int after_key;                       /* a key is waiting for a value */
+    int failed;                          /* the sticky error (above)     */
+    unsigned char empty[JSON_MAX_DEPTH]; /* container i has no member    */
+    char close[JSON_MAX_DEPTH];          /* container i ends with } or ] */
 };
 
 /* Starts a document on out (nothing is written yet). */

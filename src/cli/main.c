@@ -53,6 +53,9 @@
       "leaked_segment,invalid_detach; also unmatched_attach, "                 \
       "inherited_unmatched, failed_call, lint, all)")                          \
     X('l', "log-dir", "DIR", "keep the journals in DIR (created, mode 0700)")  \
+    X('r', "replay", "DIR",                                                    \
+      "analyse the journals kept in DIR (--log-dir) "                          \
+      "instead of running a program")                                          \
     X('t', "trace-lib", "PATH",                                                \
       "the tracer to preload (default: next to "                               \
       "this program)")                                                         \
@@ -64,7 +67,7 @@
 
 struct opts {
     const char *json, *sarif, *supp[MAX_SUPPRESSIONS], *log_dir, *trace_lib,
-        *symbolizer;
+        *symbolizer, *replay;
     int nsupp, gen, isolate, cleanup, exitcode, no_symbolize, quiet;
     unsigned errors;
     char **argv;
@@ -155,7 +158,7 @@ static void parse(int argc, char **argv, struct opts *o)
 
     o->exitcode = DEFAULT_ERROR_EXITCODE;
     o->errors = 1u << CLI_LEAKED_SEGMENT | 1u << CLI_INVALID_DETACH;
-    while ((c = getopt_long(argc, argv, "+j:s:S:gice:E:l:t:y:nqVh", longs,
+    while ((c = getopt_long(argc, argv, "+j:s:S:gice:E:l:r:t:y:nqVh", longs,
                             NULL)) != -1) {
         switch (c) {
         case 'j':
@@ -191,6 +194,9 @@ static void parse(int argc, char **argv, struct opts *o)
         case 'l':
             o->log_dir = optarg;
             break;
+        case 'r':
+            o->replay = optarg;
+            break;
         case 't':
             o->trace_lib = optarg;
             break;
@@ -212,7 +218,7 @@ static void parse(int argc, char **argv, struct opts *o)
             bad_usage("%s", "unknown option or missing argument");
         }
     }
-    if (optind >= argc)
+    if (optind >= argc && !o->replay)
         bad_usage("%s", "no program to run");
     o->argv = argv + optind;
 }
@@ -389,6 +395,16 @@ int main(int argc, char **argv)
     parse(argc, argv, &o);
     supp = load_suppressions(&o);
     signal(SIGPIPE, SIG_IGN);
+    if (o.replay) {
+        start = 0;
+        if (realpath(o.replay, logdir) == NULL) {
+            fprintf(stderr, "%s: --replay: '%s': %s\n", prog, o.replay,
+                    strerror(errno));
+            return 2;
+        }
+        o.log_dir = logdir; /* never removed */
+        goto analyse;
+    }
     if (find_tracer(&o, tracer, sizeof tracer) != 0) {
         fprintf(stderr,
                 "%s: cannot find libshmcheck-trace.so (use "
@@ -414,6 +430,7 @@ int main(int argc, char **argv)
             remove_log_dir(logdir);
         return code < 0 ? 2 : code;
     }
+analyse:
     nkernel = cli_kernel_segments(NULL, &kernel);
     struct cli_inputs in = {logdir, kernel,  nkernel > 0 ? (size_t)nkernel : 0,
                             reaped, nreaped, top,
@@ -422,7 +439,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: out of memory while analysing\n", prog);
         return 2;
     }
-    run.command = o.argv;
+    run.command = o.argv ? o.argv : (char *[]){NULL};
     symbolize(&o, &run); /* suppressions match function and file names */
     apply_suppressions(&o, &run, supp);
     struct cli_text_opts to = {o.errors, isatty(2), 100,

@@ -290,24 +290,18 @@ static long read_line(FILE *fp, char *buf, size_t cap)
 int cli_supp_load(struct cli_supp *s, const char *path, char *err,
                   size_t errlen)
 {
-    /* Room for the longest line, its "\r", and one byte to see it is
-     * longer. */
-    char *buf = malloc(CLI_SUPP_LINE_MAX + 2);
+    /* Room for the longest line, its "\r", and one byte to see that a line
+     * is longer. */
+    char buf[CLI_SUPP_LINE_MAX + 2];
     struct ctx c = {s, path, 0, err, errlen};
     size_t before = s->n;
-    FILE *fp;
+    FILE *fp = fopen(path, "re");
     long n;
     int rc = 0;
 
-    if (buf == NULL)
-        return fail(err, errlen, "%s: %s", path, strerror(ENOMEM));
-    fp = fopen(path, "re");
-    if (fp == NULL) {
-        rc = fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        free(buf);
-        return rc;
-    }
-    while (rc == 0 && (n = read_line(fp, buf, CLI_SUPP_LINE_MAX + 2)) >= 0 &&
+    if (fp == NULL)
+        return fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+    while (rc == 0 && (n = read_line(fp, buf, sizeof buf)) >= 0 &&
            !ferror(fp)) {
         c.line++;
         rc = parse_line(&c, buf, (size_t)n);
@@ -315,7 +309,6 @@ int cli_supp_load(struct cli_supp *s, const char *path, char *err,
     if (rc == 0 && ferror(fp))
         rc = fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
     fclose(fp);
-    free(buf);
     return rc == 0 ? 0 : rollback(s, before);
 }
 

@@ -12,7 +12,8 @@ fail() { echo "install.sh: $*" >&2; exit 1; }
 
 make --no-print-directory -s B="$b" install DESTDIR="$root" PREFIX="$prefix"
 for f in lib/libshmcheck.a lib/libshmcheck.so lib/libshmcheck.so.0 \
-    include/shmcheck.h lib/pkgconfig/shmcheck.pc share/man/man3/shmcheck.3; do
+    include/shmcheck.h lib/pkgconfig/shmcheck.pc share/man/man3/shmcheck.3 \
+    bin/shmcheck lib/libshmcheck-trace.so share/man/man1/shmcheck.1; do
     [ -e "$root$prefix/$f" ] || fail "missing $prefix/$f"
 done
 
@@ -54,6 +55,10 @@ if command -v man >/dev/null 2>&1; then
     man -l "$root$prefix/share/man/man3/shmcheck.3" 2>&1 | grep -q shmc_attach ||
         fail "man page does not render"
 fi
+
+# The installed CLI finds the installed tracer (../lib from bin/).
+"$root$prefix/bin/shmcheck" --isolate -q -- /bin/true ||
+    fail "installed shmcheck does not run"
 
 make --no-print-directory -s B="$b" uninstall DESTDIR="$root" PREFIX="$prefix"
 left=$(find "$root$prefix" -type f -o -type l)

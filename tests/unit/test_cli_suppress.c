@@ -558,17 +558,22 @@ static void test_glob(void **state)
 static void test_glob_long(void **state)
 {
     enum { N = 10000, M = N - N % 6 };
-    char *as = malloc(N + 2), *abc = malloc(M + 1);
-    int a_no_b, a_b, stars, abc_got, abc_miss, qs;
+    char *as = malloc(N + 2), *abc = malloc(M + 1), *axbxc = malloc(N + 1);
+    int a_no_b, a_b, stars, abc_got, abc_miss, qs, any, a_b_c;
     (void)state;
     assert_non_null(as);
     assert_non_null(abc);
+    assert_non_null(axbxc);
     memset(as, 'a', N);
     as[N] = '\0';
     for (size_t i = 0; i < M; i++)
         abc[i] = "xyzabc"[i % 6];
     abc[M] = '\0';
+    memset(axbxc, 'x', N);
+    axbxc[0] = 'a', axbxc[N / 2] = 'b', axbxc[N - 1] = 'c', axbxc[N] = '\0';
 
+    any = glob_matches("*", as);
+    a_b_c = glob_matches("a*b*c", axbxc);
     a_no_b = glob_matches("*a*a*a*a*a*a*b", as);
     stars = glob_matches("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", as);
     qs = glob_matches("*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*b", as);
@@ -577,6 +582,8 @@ static void test_glob_long(void **state)
     strcat(as, "b");
     a_b = glob_matches("*a*a*a*a*a*a*b", as);
 
+    assert_int_equal(any, 1);
+    assert_int_equal(a_b_c, 1);
     assert_int_equal(a_no_b, 0);
     assert_int_equal(stars, 0);
     assert_int_equal(qs, 0);
@@ -585,6 +592,7 @@ static void test_glob_long(void **state)
     assert_int_equal(a_b, 1);
     free(as);
     free(abc);
+    free(axbxc);
 }
 
 /* --- suggestions -------------------------------------------------------- */
