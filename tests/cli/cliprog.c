@@ -151,6 +151,16 @@ static int killed(void)
     return 2;
 }
 
+/* Leaks, says it is ready, and waits for a signal (forwarded by the CLI). */
+static int wait_for_signal(void)
+{
+    leak();
+    printf("ready\n");
+    fflush(stdout);
+    pause();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -175,7 +185,9 @@ int main(int argc, char **argv)
         return leave_quickly();
     if (!strcmp(c, "killed"))
         return killed();
+    if (!strcmp(c, "wait"))
+        return wait_for_signal();
     fprintf(stderr, "usage: cliprog clean|leak|grandchild|daemon|"
-                    "attach_twice|double_detach|inherit|exec|_exit|killed\n");
+                    "attach_twice|double_detach|inherit|exec|_exit|killed|wait\n");
     return 2;
 }

@@ -339,6 +339,66 @@ def afl_showmap_killed_leaks():
           json.dumps(r["summary"]))
 
 
+@test
+def signals_are_forwarded():
+    tmp = tempfile.mkdtemp(prefix="shmc-sig-")
+    out = os.path.join(tmp, "r.json")
+    proc = subprocess.Popen([SHMCHECK, "--isolate", "--json", out, "--", PROG,
+                             "wait"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()  # the program runs and has leaked
+    proc.send_signal(signal.SIGINT)  # as Ctrl-C would
+    proc.communicate(timeout=60)
+    with open(out) as f:
+        r = json.load(f)
+    shutil.rmtree(tmp)
+    check("signal", line == "ready\n", line)
+    check("signal", r["exit"] == {"signal": signal.SIGINT}, json.dumps(r["exit"]))
+    check("signal", proc.returncode == 23 and r["summary"]["leaked_segments"] == 1,
+          "exit %d" % proc.returncode)
+
+
+@test
+def damaged_journal_is_read_up_to_the_damage():
+    tmp = tempfile.mkdtemp(prefix="shmc-dmg-")
+    logs = os.path.join(tmp, "logs")
+    p = subprocess.run([SHMCHECK, "--isolate", "-q", "--log-dir", logs, "--",
+                        PROG, "double_detach"], capture_output=True, text=True)
+    journal = os.path.join(logs, os.listdir(logs)[0])
+    data = open(journal, "rb").read()
+    with open(journal, "wb") as f:  # cut the last record in half
+        f.write(data[:len(data) - 40])
+    r = subprocess.run([SHMCHECK, "--replay", logs, "--json", "-"],
+                       capture_output=True, text=True)
+    shutil.rmtree(tmp)
+    rep = json.loads(r.stdout)
+    check("damaged", p.returncode == 23, p.stderr)
+    check("damaged", any("damaged" in w for w in rep["warnings"]), r.stdout)
+    check("damaged", rep["summary"]["invalid_detaches"] == 1, r.stdout)
+
+
+@test
+def gen_suppressions_round_trip():
+    p = subprocess.run([SHMCHECK, "--isolate", "--gen-suppressions", "--",
+                        PROG, "leak"], capture_output=True, text=True)
+    rules = re.findall(r"suppression: (\S+)", p.stderr)
+    check("gen", rules == ["leaked_segment:create"], p.stderr)
+    tmp = tempfile.mkdtemp(prefix="shmc-gen-")
+    supp = os.path.join(tmp, "s")
+    with open(supp, "w") as f:
+        f.write("\n".join(rules) + "\n")
+    q, r = shmcheck(["--isolate", "--suppressions", supp], [PROG, "leak"])
+    shutil.rmtree(tmp)
+    check("gen", q.returncode == 0 and r["summary"]["suppressed"] == 1, q.stderr)
+
+
+@test
+def version():
+    p = subprocess.run([SHMCHECK, "--version"], capture_output=True, text=True)
+    check("version", p.returncode == 0 and p.stdout.startswith("shmcheck 0."),
+          p.stdout)
+
+
 print("[==========] Running CLI tests", flush=True)
 print("[  PASSED  ] %d test(s)." % len(PASSED))
 if FAILED:
