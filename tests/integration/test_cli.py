@@ -393,6 +393,26 @@ def gen_suppressions_round_trip():
 
 
 @test
+def isolate_as_non_root():
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        raise unittest_skip("needs root to become nobody, and setpriv")
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    if subprocess.run(nobody + ["test", "-x", SHMCHECK, "-a", "-x", PROG]
+                      ).returncode != 0:
+        raise unittest_skip("the build directory is not reachable by nobody")
+    before = segments()
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534",
+                        "--clear-groups", "env", "TMPDIR=/tmp", SHMCHECK,
+                        "--isolate", "--", PROG, "leak"],
+                       capture_output=True, text=True)
+    if "cannot create a private IPC namespace" in p.stderr:
+        raise unittest_skip("no unprivileged user namespaces here")
+    check("non-root", p.returncode == 23 and "leaked segment" in p.stderr,
+          p.stderr)
+    check("non-root", segments() == before)
+
+
+@test
 def version():
     p = subprocess.run([SHMCHECK, "--version"], capture_output=True, text=True)
     check("version", p.returncode == 0 and p.stdout.startswith("shmcheck 0."),
