@@ -16,17 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stats.h"
+
 #define MAX_ROUNDS 31
 #define STARTS 20
 
 extern char **environ;
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* Runs argv with stdout and stderr to /dev/null; its exit status. */
 static int run(char *const argv[])
@@ -42,18 +37,6 @@ static int run(char *const argv[])
         waitpid(pid, &status, 0);
     posix_spawn_file_actions_destroy(&fa);
     return status;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int main(int argc, char **argv)

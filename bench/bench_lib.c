@@ -16,17 +16,12 @@
 #include <sys/shm.h>
 #include <time.h>
 
+#include "stats.h"
+
 #include "shmcheck.h"
 
 #define MAX_ROUNDS 101
 #define CHUNK 500L
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static void die(const char *what)
 {
@@ -78,18 +73,6 @@ static double lib_getrm(long n)
             die("shmc_segment_create/remove");
     }
     return (now_ns() - t0) / n;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int main(int argc, char **argv)

@@ -17,12 +17,7 @@
 #include <sys/shm.h>
 #include <time.h>
 
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
+#include "stats.h"
 
 /* 2,000 segments, 10 attachments each, kept until exit (the namespace the
  * benchmark runs in is dropped with them). */

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stats.h"
+
 #define MAX_ROUNDS 21
 #define STARTS 40 /* program starts per start-up sample */
 
@@ -43,13 +45,6 @@ static const struct config configs[] = {
 #define NCONFIGS (sizeof configs / sizeof configs[0])
 
 static const char *trace_so;
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* Runs prog args under config c; returns what it printed (ns/iter), or
  * -1. With out == NULL just runs it and returns 0. */
@@ -95,18 +90,6 @@ static double run(const struct config *c, char *const args[], int want)
     buf[got > 0 ? got : 0] = '\0';
     char *sp = strchr(buf, ' ');
     return sp ? atof(sp + 1) : -1;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void loops(char *prog, int rounds, char *iters)
