@@ -66,7 +66,8 @@ EXAMPLES := children_report children_report_leaky child_writes meet_by_key \
 EXAMPLE_BIN := $(EXAMPLES:%=$(B)/examples/%)
 BENCH_BIN := $(B)/bench/bench_lib
 
-.PHONY: all lib examples tests check demo bench install uninstall clean deps
+.PHONY: all lib examples tests check demo bench install uninstall clean deps \
+	fuzz fuzz-replay
 
 all: lib examples $(TRACE_SO) $(CLI)
 
@@ -170,7 +171,44 @@ $(B)/examples/%: $(B)/examples/%.o $(LIB_A)
 
 examples: $(EXAMPLE_BIN)
 
-tests: lib examples $(UNIT_BIN) $(INTEG_BIN) $(if $(SAN),,$(CLI) $(CLI_PROGS))
+tests: lib examples $(UNIT_BIN) $(INTEG_BIN) \
+	$(if $(SAN),,$(CLI) $(CLI_PROGS) $(FUZZ_REPLAY))
+
+# ---- fuzzing: each fuzz/fuzz_T.c built for libFuzzer, for AFL++, and as a
+# plain replay driver (fuzz/driver.c) that make check runs on corpus/T/.
+# The code under test is compiled into each target with its engine's
+# instrumentation.
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_DEPS := $(LIB_SRC) src/trace/table.c src/trace/config.c \
+	src/trace/jwriter.c src/trace/jreader.c src/cli/analyze.c \
+	src/cli/model.c src/cli/suppress.c \
+	$(filter-out fuzz/driver.c fuzz/fuzz_%.c,$(wildcard fuzz/*.c))
+FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
+	-Iinclude -Isrc/trace -Isrc/cli -Ifuzz
+LIBFUZZER_CC ?= clang-14
+AFL_CC ?= afl-clang-fast
+F := $(B)/fuzz
+FUZZ_LIBFUZZER := $(FUZZ_TARGETS:%=$(F)/libfuzzer/fuzz_%)
+FUZZ_AFL := $(FUZZ_TARGETS:%=$(F)/afl/fuzz_%)
+FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(F)/replay/fuzz_%)
+
+$(F)/libfuzzer/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) $(wildcard fuzz/*.h)
+	@mkdir -p $(@D)
+	$(LIBFUZZER_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    $< $(FUZZ_DEPS) -o $@ -lpthread
+$(F)/afl/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) $(wildcard fuzz/*.h)
+	@mkdir -p $(@D)
+	AFL_QUIET=1 $(AFL_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_DEPS) \
+	    -o $@ -lpthread
+$(F)/replay/fuzz_%: fuzz/fuzz_%.c fuzz/driver.c $(FUZZ_DEPS) \
+	    $(wildcard fuzz/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(FUZZ_CFLAGS) -fsanitize=address,undefined \
+	    -fno-sanitize-recover=all fuzz/driver.c $< $(FUZZ_DEPS) -o $@ \
+	    -lpthread
+
+fuzz: $(FUZZ_LIBFUZZER) $(FUZZ_AFL) $(FUZZ_REPLAY)
+fuzz-replay: $(FUZZ_REPLAY)
 
 deps:
 	ci/deps.sh test

@@ -10,6 +10,7 @@
 #          llvm-14 (llvm-symbolizer-14) for source lines; python3 runs
 #          the CLI's report comparisons
 #   bench  build + strace and valgrind, measured beside the tracer
+#   fuzz   build + clang-14 with libFuzzer (libclang-rt-14-dev) and afl++
 set -eu
 
 group=${1:-test}
@@ -19,8 +20,9 @@ build) pkgs="$build_pkgs" ;;
 demo) pkgs="$build_pkgs llvm-14" ;;
 test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3" ;;
 bench) pkgs="$build_pkgs strace valgrind" ;;
+fuzz) pkgs="$build_pkgs clang-14 libclang-rt-14-dev afl++ llvm-14" ;;
 *)
-    echo "ci/deps.sh: unknown group '$group'; use build, demo, test or bench" >&2
+    echo "ci/deps.sh: unknown group '$group'; use build, demo, test, bench or fuzz" >&2
     exit 2
     ;;
 esac

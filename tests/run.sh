@@ -52,6 +52,10 @@ for dir in "$@"; do
         [ -x "$t" ] && run_one "$t" "$t"
     done
 done
+# Every fuzz target's corpus, through the plain replay build.
+for t in "$1"/fuzz/replay/fuzz_*; do
+    [ -x "$t" ] && run_one "$t" "$t" "corpus/${t##*/fuzz_}"
+done
 for t in tests/integration/*.sh; do
     [ -f "$t" ] && run_one "$t" sh "$t" "$1"
 done

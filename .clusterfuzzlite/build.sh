@@ -1,0 +1,27 @@
+#!/bin/bash -eu
+# Builds every fuzz/fuzz_*.c target the way OSS-Fuzz and ClusterFuzzLite
+# expect: with $CC $CFLAGS, linked with $LIB_FUZZING_ENGINE, into $OUT,
+# each with its seed corpus ($OUT/fuzz_T_seed_corpus.zip) and dictionary
+# ($OUT/fuzz_T.dict). $SRC is where the source tree was copied.
+# Tested locally by tests/integration/clusterfuzzlite.sh.
+cd "${SRC}/shmcheck"
+deps="src/lib/*.c src/trace/table.c src/trace/config.c src/trace/jwriter.c
+      src/trace/jreader.c src/cli/analyze.c src/cli/model.c src/cli/suppress.c"
+for f in fuzz/*.c; do
+    case "$f" in fuzz/fuzz_*.c | fuzz/driver.c) ;; *) deps="$deps $f" ;; esac
+done
+for src in fuzz/fuzz_*.c; do
+    name=$(basename "$src" .c)
+    target=${name#fuzz_}
+    # shellcheck disable=SC2086
+    $CC $CFLAGS -std=c11 -Iinclude -Isrc/trace -Isrc/cli \
+        -Ifuzz "$src" $deps $LIB_FUZZING_ENGINE -lpthread -o "$OUT/$name"
+    if [ -d "corpus/$target" ]; then
+        if command -v zip >/dev/null; then
+            (cd "corpus/$target" && zip -q -r "$OUT/${name}_seed_corpus.zip" .)
+        else
+            python3 -m zipfile -c "$OUT/${name}_seed_corpus.zip" corpus/"$target"/*
+        fi
+    fi
+    [ -f "corpus/$target.dict" ] && cp "corpus/$target.dict" "$OUT/$name.dict"
+done
