@@ -123,6 +123,11 @@ $(B)/tests/unit/test_trace_%: $(B)/tests/unit/test_trace_%.o $(TRACE_CORE_A) \
 	    $(LIB_A)
 	$(CC) -o $@ $^ -lcmocka -lpthread $(LDFLAGS_ALL)
 
+# The fuzzers' reference model: pure, no library and no mocks.
+$(B)/tests/unit/test_model.o: ALL_CFLAGS += -Ifuzz
+$(B)/tests/unit/test_model: $(B)/tests/unit/test_model.o $(B)/fuzz/model.o
+	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
+
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/mock.o \
 	$(B)/tests/unit/testutil.o $(LIB_A)
 	$(CC) -o $@ $^ -lcmocka $(addprefix -Wl$(comma)--wrap=,$(WRAPS)) \
@@ -206,6 +211,13 @@ $(F)/replay/fuzz_%: fuzz/fuzz_%.c fuzz/driver.c $(FUZZ_DEPS) \
 	$(CC) $(FUZZ_CFLAGS) -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all fuzz/driver.c $< $(FUZZ_DEPS) -o $@ \
 	    -lpthread
+
+# The tracer oracle drives traced worker processes (plain build).
+$(F)/tracer_worker: fuzz/worker/worker.c fuzz/worker/protocol.h
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O1 -g $< -o $@
+$(F)/libfuzzer/fuzz_tracer $(F)/afl/fuzz_tracer $(F)/replay/fuzz_tracer: \
+	| $(F)/tracer_worker $(TRACE_SO)
 
 fuzz: $(FUZZ_LIBFUZZER) $(FUZZ_AFL) $(FUZZ_REPLAY)
 fuzz-replay: $(FUZZ_REPLAY)
