@@ -229,7 +229,12 @@ static void on_module(struct image *im, const struct shmc_jrec *r)
     m->bias = (uint64_t)r->args[0];
     m->start = (uint64_t)r->args[1];
     m->end = (uint64_t)r->args[2];
-    m->path = cli_intern(im->a->run, r->payload ? shmc_jrec_payload(r) : "");
+    /* The payload is untrusted: its path ends at its NUL or its end. */
+    char path[SHMC_JMAX_RECORD + 1];
+    size_t n = strnlen(shmc_jrec_payload(r), r->payload);
+    memcpy(path, shmc_jrec_payload(r), n);
+    path[n] = '\0';
+    m->path = cli_intern(im->a->run, path);
 }
 
 static void lint(struct image *im, const struct shmc_jrec *r, const char *rule,
@@ -676,7 +681,8 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
         free(((struct created *)v)->stack);
     shmc_table_destroy(&a.created);
     shmc_table_destroy(&a.removed);
-    qsort(run->procs, run->nprocs, sizeof *run->procs, by_pid);
+    if (run->nprocs) /* qsort's array may not be NULL, even when empty */
+        qsort(run->procs, run->nprocs, sizeof *run->procs, by_pid);
     if (run->nfindings)
         qsort(run->findings, run->nfindings, sizeof *run->findings,
               finding_order);

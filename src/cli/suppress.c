@@ -174,6 +174,15 @@ nomem:
 }
 
 /* line[0..n) is trimmed, not a comment, and has a ':' at k. */
+/* The line is not NUL-terminated: look at its pn bytes only. */
+static int all_stars(const char *p, size_t pn)
+{
+    for (size_t i = 0; i < pn; i++)
+        if (p[i] != '*')
+            return 0;
+    return pn > 0;
+}
+
 static int add_rule(struct ctx *c, const char *line, size_t n, size_t k)
 {
     char q[4 * QUOTE_MAX + 4], msg[sizeof q + 32];
@@ -203,7 +212,7 @@ static int add_rule(struct ctx *c, const char *line, size_t n, size_t k)
         return syntax(c, "pattern ends with a lone '\\'");
     r.kind = (unsigned char)kind;
     r.where = (unsigned char)where;
-    r.all = where == W_ANY && strspn(pp, "*") == pn;
+    r.all = where == W_ANY && all_stars(pp, pn);
     return push(c, line, n, r, (size_t)(pp - line));
 }
 
