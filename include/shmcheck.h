@@ -104,6 +104,8 @@ extern "C" {
       "this shmctl command reads or fills a buffer and needs a non-NULL one") \
     X(SHMC_E_CTL_SET_MODE,                                                    \
       "IPC_SET mode has bits outside 0777, which the kernel ignores")         \
+    X(SHMC_E_CTL_SET_OWNER,                                                   \
+      "IPC_SET owner uid or gid is -1, which the kernel refuses (EINVAL)")    \
     X(SHMC_E_HANDLE_INVALID,                                                  \
       "handle was not filled by a successful shmcheck call, or is corrupt")   \
     X(SHMC_E_ALREADY_DETACHED,                                                \

@@ -138,6 +138,10 @@ enum shmc_err shmc_validate_ctl(int shmid, int cmd, const void *buf)
 {
     const struct shmid_ds *ds = buf;
 
+    /* ksys_shmctl() refuses a negative id before it looks at the command,
+     * even for the whole-namespace queries that ignore the id. */
+    if (shmid < 0 && (cmd == IPC_INFO || cmd == SHM_INFO))
+        return SHMC_E_ID_NEGATIVE;
     switch (cmd) {
     case IPC_INFO:
     case SHM_INFO: /* whole-namespace queries: the id is ignored */
@@ -157,6 +161,9 @@ enum shmc_err shmc_validate_ctl(int shmid, int cmd, const void *buf)
             return SHMC_E_ID_NEGATIVE;
         if (!buf)
             return SHMC_E_CTL_BUF_NULL;
+        /* ipcctl_obtain_check(): an owner of -1 is not a valid id. */
+        if (ds->shm_perm.uid == (uid_t)-1 || ds->shm_perm.gid == (gid_t)-1)
+            return SHMC_E_CTL_SET_OWNER;
         /* ipc_update_perm() keeps only the S_IRWXUGO bits of the mode. */
         return (ds->shm_perm.mode & ~MODE_BITS) ? SHMC_E_CTL_SET_MODE : SHMC_OK;
     default:

@@ -62,6 +62,11 @@ static const struct shmid_ds ds_0 = {.shm_perm.mode = 0};
 static const struct shmid_ds ds_01777 = {.shm_perm.mode = 01777};
 static const struct shmid_ds ds_01000 = {.shm_perm.mode = 01000};
 static const struct shmid_ds ds_reg = {.shm_perm.mode = 0100600};
+/* The kernel refuses an owner of -1 (ipc_update_perm via uid_valid). */
+static const struct shmid_ds ds_uid_m1 = {
+    .shm_perm = {.mode = 0600, .uid = (uid_t)-1}};
+static const struct shmid_ds ds_gid_m1 = {
+    .shm_perm = {.mode = 0600, .gid = (gid_t)-1}};
 
 static void run_at(const struct at_case *c, size_t n)
 {
@@ -278,12 +283,15 @@ static void test_ctl_info_commands(void **state)
 {
     (void)state;
     const struct ctl_case c[] = {
+        /* The id is ignored, but ksys_shmctl() refuses a negative one
+         * first (found by fuzz_validator). */
         CTL(0, IPC_INFO, &ds_0600, SHMC_OK),
-        CTL(-1, IPC_INFO, &ds_0600, SHMC_OK),
+        CTL(INT_MAX, IPC_INFO, &ds_0600, SHMC_OK),
+        CTL(-1, IPC_INFO, &ds_0600, SHMC_E_ID_NEGATIVE),
         CTL(0, IPC_INFO, NULL, SHMC_E_CTL_BUF_NULL),
-        CTL(-1, IPC_INFO, NULL, SHMC_E_CTL_BUF_NULL),
+        CTL(-1, IPC_INFO, NULL, SHMC_E_ID_NEGATIVE),
         CTL(0, SHM_INFO, &ds_0600, SHMC_OK),
-        CTL(INT_MIN, SHM_INFO, &ds_0600, SHMC_OK),
+        CTL(INT_MIN, SHM_INFO, &ds_0600, SHMC_E_ID_NEGATIVE),
         CTL(0, SHM_INFO, NULL, SHMC_E_CTL_BUF_NULL),
     };
 
@@ -320,6 +328,8 @@ static void test_ctl_ipc_set(void **state)
         CTL(0, IPC_SET, &ds_01000, SHMC_E_CTL_SET_MODE),
         CTL(0, IPC_SET, &ds_reg, SHMC_E_CTL_SET_MODE),
         CTL(0, IPC_SET, NULL, SHMC_E_CTL_BUF_NULL),
+        CTL(0, IPC_SET, &ds_uid_m1, SHMC_E_CTL_SET_OWNER),
+        CTL(0, IPC_SET, &ds_gid_m1, SHMC_E_CTL_SET_OWNER),
         CTL(-1, IPC_SET, &ds_0600, SHMC_E_ID_NEGATIVE),
         CTL(-1, IPC_SET, &ds_01777, SHMC_E_ID_NEGATIVE),
         CTL(-1, IPC_SET, NULL, SHMC_E_ID_NEGATIVE),
