@@ -129,11 +129,28 @@ static void empty_logdir(void)
         closedir(d);
 }
 
+/* The engines' timers (libFuzzer's SIGALRM) interrupt blocking calls:
+ * retry them rather than take EINTR for a dead worker. */
+static ssize_t full(int fd, void *buf, size_t len, int writing)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = writing ? write(fd, (char *)buf + done, len - done)
+                            : read(fd, (char *)buf + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return done ? (ssize_t)done : n;
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
 static struct w_reply ask(struct world *w, int slot, const struct w_cmd *c)
 {
     struct w_reply r;
-    if (write(w->cmd[slot], c, sizeof *c) != (ssize_t)sizeof *c ||
-        read(w->reply[slot], &r, sizeof r) != (ssize_t)sizeof r)
+    if (full(w->cmd[slot], (void *)c, sizeof *c, 1) != (ssize_t)sizeof *c ||
+        full(w->reply[slot], &r, sizeof r, 0) != (ssize_t)sizeof r)
         fail(w, "a worker stopped answering");
     return r;
 }
@@ -141,7 +158,7 @@ static struct w_reply ask(struct world *w, int slot, const struct w_cmd *c)
 static struct w_reply hello(struct world *w, int slot)
 {
     struct w_reply r;
-    if (read(w->reply[slot], &r, sizeof r) != (ssize_t)sizeof r)
+    if (full(w->reply[slot], &r, sizeof r, 0) != (ssize_t)sizeof r)
         fail(w, "a worker did not start");
     w->bogus[slot] = r.bogus;
     return r;
@@ -316,7 +333,7 @@ static void step(struct world *w, const uint8_t *in)
         if (model_exec(&w->m, p) != 0)
             return;
         c.op = W_EXEC; /* the new image's hello is the answer */
-        if (write(w->cmd[p], &c, sizeof c) != (ssize_t)sizeof c)
+        if (full(w->cmd[p], &c, sizeof c, 1) != (ssize_t)sizeof c)
             fail(w, "a worker stopped listening");
         got = hello(w, p);
         note(w, "p%d exec (pid %d)\n", p, got.pid);
@@ -470,10 +487,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         close(w.cmd[s]);
         close(w.reply[s]);
     }
-    while (read(life, &c, 1) > 0) /* EOF: every traced process has ended */
+    /* EOF: every traced process has ended. */
+    for (ssize_t n; (n = read(life, &c, 1)) > 0 || (n < 0 && errno == EINTR);)
         ;
     close(life);
-    while (waitpid(-1, NULL, 0) > 0)
+    for (pid_t r; (r = waitpid(-1, NULL, 0)) > 0 || (r < 0 && errno == EINTR);)
         ;
     judge(&w, top);
     clean_up(&w);
