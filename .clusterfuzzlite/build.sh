@@ -10,6 +10,14 @@ deps="src/lib/*.c src/trace/table.c src/trace/config.c src/trace/jwriter.c
 for f in fuzz/*.c; do
     case "$f" in fuzz/fuzz_*.c | fuzz/driver.c) ;; *) deps="$deps $f" ;; esac
 done
+# fuzz_tracer runs real traced processes: the tracer and its worker,
+# uninstrumented, next to it.
+$CC -shared -fPIC -O2 -g -fno-omit-frame-pointer -fvisibility=hidden \
+    -ftls-model=initial-exec -std=c11 -Iinclude -Isrc/trace \
+    -Wl,--version-script=src/trace/exports.map src/trace/*.c \
+    src/lib/validate.c src/lib/limits.c src/lib/errors.c -ldl -lpthread \
+    -o "$OUT/libshmcheck-trace.so"
+$CC -O1 -g -std=c11 fuzz/worker/worker.c -o "$OUT/tracer_worker"
 for src in fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
     target=${name#fuzz_}

@@ -75,9 +75,10 @@ static _Noreturn void fail(struct world *w, const char *what)
     abort();
 }
 
-/* Paths: the worker and the tracer next to the build's fuzz binaries, or
- * from SHMC_FUZZ_WORKER / SHMC_TRACE_SO. */
-static void find(const char *env, const char *rel, char *out)
+/* Paths: from SHMC_FUZZ_WORKER / SHMC_TRACE_SO, else where the build puts
+ * them (build/fuzz/ENGINE/fuzz_tracer: ../tracer_worker and
+ * ../../libshmcheck-trace.so), else next to this program (OSS-Fuzz $OUT). */
+static void find(const char *env, const char *rel, const char *name, char *out)
 {
     char self[PATH_MAX], path[PATH_MAX + 64];
     ssize_t n;
@@ -88,8 +89,11 @@ static void find(const char *env, const char *rel, char *out)
     self[n > 0 ? n : 0] = '\0';
     *strrchr(self, '/') = '\0';
     snprintf(path, sizeof path, "%s/%s", self, rel);
+    if (realpath(path, out) != NULL)
+        return;
+    snprintf(path, sizeof path, "%s/%s", self, name);
     if (realpath(path, out) == NULL) {
-        fprintf(stderr, "fuzz_tracer: cannot find %s (set %s)\n", path, env);
+        fprintf(stderr, "fuzz_tracer: cannot find %s (set %s)\n", name, env);
         exit(1);
     }
 }
@@ -98,8 +102,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    find("SHMC_FUZZ_WORKER", "../tracer_worker", worker);
-    find("SHMC_TRACE_SO", "../../libshmcheck-trace.so", tracer);
+    find("SHMC_FUZZ_WORKER", "../tracer_worker", "tracer_worker", worker);
+    find("SHMC_TRACE_SO", "../../libshmcheck-trace.so", "libshmcheck-trace.so",
+         tracer);
     if (unshare(CLONE_NEWIPC) != 0) {
         perror("fuzz_tracer: unshare(CLONE_NEWIPC) (run as root)");
         exit(1);

@@ -112,6 +112,7 @@ static int add_att(struct model *m, int p, int s, enum model_handle h)
     return pr->natt++;
 }
 
+/* An empty world; the first processes' serials are their slots. */
 void model_init(struct model *m, unsigned live_mask)
 {
     memset(m, 0, sizeof *m);
@@ -122,6 +123,7 @@ void model_init(struct model *m, unsigned live_mask)
     m->next_serial = MODEL_PROCS;
 }
 
+/* The address a real shmat gave record att of p. */
 void model_label(struct model *m, int p, int att, uint64_t addr)
 {
     if (known_att(m, p, att))
@@ -237,6 +239,15 @@ struct model_res model_lib_create(struct model *m, int p, int32_t key,
     return r;
 }
 
+/* Create; on SHMC_E_EXISTS, open with the same size (segment.c). */
+struct model_res model_lib_create_or_open(struct model *m, int p, int32_t key,
+                                          size_t size)
+{
+    struct model_res r = model_lib_create(m, p, key, size);
+
+    return r.err == SHMC_E_EXISTS ? model_lib_open(m, p, key, size) : r;
+}
+
 /* The library refuses IPC_PRIVATE, then shmget(key, min, 0): ENOENT is
  * SHMC_E_NOT_FOUND, EINVAL SHMC_E_TOO_SMALL; IPC_STAT gives the size. */
 struct model_res model_lib_open(struct model *m, int p, int32_t key,
@@ -295,6 +306,7 @@ static struct model_res lib_dt(struct model *m, int p, int a)
     return r;
 }
 
+/* shmc_detach: the handle check, then shmdt of the record's address. */
 struct model_res model_lib_detach(struct model *m, int p, int att)
 {
     struct model_res r;
@@ -328,6 +340,7 @@ struct model_res model_lib_release(struct model *m, int p, int att)
     return r;
 }
 
+/* IPC_STAT through the library: EINVAL (destroyed) is SHMC_E_REMOVED. */
 struct model_res model_lib_stat(struct model *m, int p, int seg)
 {
     struct model_res r = model_raw_stat(m, p, seg);
@@ -337,6 +350,7 @@ struct model_res model_lib_stat(struct model *m, int p, int seg)
     return r;
 }
 
+/* IPC_RMID through the library: EINVAL is SHMC_E_REMOVED. */
 struct model_res model_lib_remove(struct model *m, int p, int seg)
 {
     struct model_res r = model_raw_rmid(m, p, seg);
@@ -346,6 +360,7 @@ struct model_res model_lib_remove(struct model *m, int p, int seg)
     return r;
 }
 
+/* dup_mmap(): the child gets every mapping, shm_open() counts each. */
 int model_fork(struct model *m, int parent, int child)
 {
     struct model_proc *c;
@@ -383,6 +398,7 @@ static void drop_all(struct model *m, int p, enum model_end how)
     }
 }
 
+/* exit_mm(): everything detached; the slot is free for a fork. */
 int model_exit(struct model *m, int p)
 {
     if (!alive(m, p))
@@ -393,6 +409,7 @@ int model_exit(struct model *m, int p)
     return 0;
 }
 
+/* exec_mmap(): everything detached; the new image has no handles. */
 int model_exec(struct model *m, int p)
 {
     if (!alive(m, p))
@@ -403,6 +420,7 @@ int model_exec(struct model *m, int p)
     return 0;
 }
 
+/* Everyone exits, then unmarked survivors are leaked segments. */
 void model_finish(struct model *m)
 {
     for (int p = 0; p < MODEL_PROCS; p++)
@@ -418,6 +436,7 @@ void model_finish(struct model *m)
     m->finished = 1;
 }
 
+/* JSON names of the finding kinds (../shared/DESIGN.md). */
 const char *model_kind_name(enum model_kind kind)
 {
     static const char *const names[] = {"leaked_segment", "unmatched_attach",
@@ -425,6 +444,7 @@ const char *model_kind_name(enum model_kind kind)
     return (unsigned)kind < 3 ? names[kind] : "?";
 }
 
+/* "exit" or "exec", as the report's "ended_by". */
 const char *model_end_name(enum model_end end)
 {
     return end == MODEL_END_EXEC ? "exec" : "exit";

@@ -182,6 +182,13 @@ struct model_res model_raw_rmid(struct model *m, int p, int seg);
 struct model_res model_lib_create(struct model *m, int p, int32_t key,
                                   size_t size);
 
+/* shmc_segment_create_or_open(key, size, mode, &out): create, or open
+ * the unmarked segment with the key when it exists (created 0), which is
+ * SHMC_E_TOO_SMALL when smaller than size. (No other process runs
+ * between the two steps here, so never SHMC_E_RACE.) */
+struct model_res model_lib_create_or_open(struct model *m, int p, int32_t key,
+                                          size_t size);
+
 /* shmc_segment_open(key, min_size, 0, &out): SHMC_E_OPEN_PRIVATE for
  * IPC_PRIVATE, SHMC_E_NOT_FOUND, SHMC_E_TOO_SMALL; size is the real one. */
 struct model_res model_lib_open(struct model *m, int p, int32_t key,

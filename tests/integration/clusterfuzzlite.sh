@@ -1,0 +1,26 @@
+#!/bin/sh
+# clusterfuzzlite.sh - runs .clusterfuzzlite/build.sh with the variables
+# OSS-Fuzz and ClusterFuzzLite set ($CC $CXX $CFLAGS $LIB_FUZZING_ENGINE
+# $OUT $SRC) pointed at local values, then checks every target was built
+# with its seeds and runs.
+set -eu
+command -v clang-14 >/dev/null || { echo "clusterfuzzlite.sh: clang-14 missing"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/src" "$tmp/out"
+ln -s "$(pwd)" "$tmp/src/shmcheck"
+CC=clang-14 CXX=clang++-14 CFLAGS="-O1 -g -fsanitize=address,fuzzer-no-link" \
+    LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT="$tmp/out" SRC="$tmp/src" \
+    bash .clusterfuzzlite/build.sh
+n=0
+for src in fuzz/fuzz_*.c; do
+    name=$(basename "$src" .c)
+    [ -x "$tmp/out/$name" ] || { echo "clusterfuzzlite.sh: $name not built" >&2; exit 1; }
+    [ -f "$tmp/out/${name}_seed_corpus.zip" ] ||
+        { echo "clusterfuzzlite.sh: $name has no seed corpus" >&2; exit 1; }
+    "$tmp/out/$name" -runs=50 >/dev/null 2>&1 ||
+        { echo "clusterfuzzlite.sh: $name does not run" >&2; exit 1; }
+    n=$((n + 1))
+done
+[ "$n" -gt 0 ] || { echo "clusterfuzzlite.sh: no fuzz target" >&2; exit 1; }
+echo "clusterfuzzlite.sh: build.sh built and ran $n targets"
