@@ -98,10 +98,18 @@ static void find(const char *env, const char *rel, const char *name, char *out)
     }
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* AFL++ hands test cases over in a System V segment it attaches by id
+ * after LLVMFuzzerInitialize, which a new IPC namespace could not find:
+ * under AFL++ the namespace is entered at the first input of each
+ * fork-server child instead. */
+#ifdef __AFL_COMPILER
+#define SETUP_AT_FIRST_INPUT 1
+#else
+#define SETUP_AT_FIRST_INPUT 0
+#endif
+
+static void setup(void)
 {
-    (void)argc;
-    (void)argv;
     find("SHMC_FUZZ_WORKER", "../tracer_worker", "tracer_worker", worker);
     find("SHMC_TRACE_SO", "../../libshmcheck-trace.so", "libshmcheck-trace.so",
          tracer);
@@ -116,6 +124,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         perror("fuzz_tracer: mkdir");
         exit(1);
     }
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    if (!SETUP_AT_FIRST_INPUT)
+        setup();
     return 0;
 }
 
@@ -471,6 +487,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int life, top;
     char c;
 
+    static int ready;
+    if (SETUP_AT_FIRST_INPUT && !ready++)
+        setup();
     memset(&w, 0, sizeof w);
     model_init(&w.m, 1u); /* slot 0 alive */
     empty_logdir();
