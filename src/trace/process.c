@@ -188,56 +188,52 @@ static size_t count_args(const char *arg0, va_list ap)
     return n;
 }
 
-#define COLLECT_ARGS(argv, n, arg0, ap)      \
-    do {                                     \
-        (argv)[0] = (char *)(arg0);          \
-        for (size_t i_ = 1; i_ <= (n); i_++) \
-            (argv)[i_] = va_arg(ap, char *); \
-    } while (0)
+/* Collects arg0, the arguments after it and (execle) the envp after
+ * their NULL, then execs. The argv array lives in this frame. */
+static int exec_list(enum exec_kind kind, const char *file, const char *arg0,
+                     va_list ap, int with_env)
+{
+    va_list count;
+    va_copy(count, ap);
+    size_t n = count_args(arg0, count);
+    va_end(count);
+    char *argv[n + 1];
+    char *const *envp = environ;
+
+    argv[0] = (char *)arg0;
+    for (size_t i = 1; i <= n; i++) /* the last one read is the NULL */
+        argv[i] = va_arg(ap, char *);
+    argv[n] = NULL;
+    if (with_env)
+        envp = va_arg(ap, char *const *);
+    return exec_common(kind, file, -1, argv, envp);
+}
 
 SHMC_EXPORT int execl(const char *path, const char *arg0, ...)
 {
     va_list ap;
     va_start(ap, arg0);
-    size_t n = count_args(arg0, ap);
+    int r = exec_list(EXEC_PATH, path, arg0, ap, 0);
     va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg0);
-    COLLECT_ARGS(argv, n, arg0, ap);
-    va_end(ap);
-    argv[n] = NULL;
-    return exec_common(EXEC_PATH, path, -1, argv, environ);
+    return r;
 }
 
 SHMC_EXPORT int execlp(const char *file, const char *arg0, ...)
 {
     va_list ap;
     va_start(ap, arg0);
-    size_t n = count_args(arg0, ap);
+    int r = exec_list(EXEC_SEARCH, file, arg0, ap, 0);
     va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg0);
-    COLLECT_ARGS(argv, n, arg0, ap);
-    va_end(ap);
-    argv[n] = NULL;
-    return exec_common(EXEC_SEARCH, file, -1, argv, environ);
+    return r;
 }
 
 SHMC_EXPORT int execle(const char *path, const char *arg0, ...)
 {
     va_list ap;
     va_start(ap, arg0);
-    size_t n = count_args(arg0, ap);
+    int r = exec_list(EXEC_PATH, path, arg0, ap, 1);
     va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg0);
-    COLLECT_ARGS(argv, n, arg0, ap);
-    if (n > 0)
-        (void)va_arg(ap, char *); /* the NULL that ends the arguments */
-    char *const *envp = va_arg(ap, char *const *);
-    va_end(ap);
-    argv[n] = NULL;
-    return exec_common(EXEC_PATH, path, -1, argv, envp);
+    return r;
 }
 
 static int spawn_common(int search, pid_t *pid, const char *file,

@@ -450,6 +450,23 @@ static void spawn_child_is_traced(void **state)
     assert_int_equal(parent_seen, 1);
 }
 
+/* execl/execle collect their variadic arguments in the tracer: argv and
+ * the environment must arrive as given (execle once crashed here). */
+static void execle_passes_argv_and_env(void **state)
+{
+    struct fx *fx = *state;
+    static struct run bare, traced;
+    char *argv[] = {SHMC_TPROG, "execle", NULL};
+
+    run(&bare, NULL, argv, NULL);
+    run(&traced, fx->dir, argv, NULL);
+
+    assert_exit(bare.status, 0);
+    assert_exit(traced.status, 0);
+    assert_string_equal(bare.out, "mark execle\n");
+    assert_string_equal(traced.out, bare.out);
+}
+
 /* Like the sanitizers' reports: grouped by call site, capped. */
 static void report_groups_and_caps(void **state)
 {
@@ -574,6 +591,7 @@ int main(void)
         T(malformed_setting_warns_once), T(ipcmk_leak_is_reported),
         T(afl_showmap_leaks_nothing),    T(tracer_makes_no_ipc_of_its_own),
         T(report_groups_and_caps),       T(spawn_child_is_traced),
+        T(execle_passes_argv_and_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

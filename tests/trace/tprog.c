@@ -224,6 +224,22 @@ static int spawn(const char *self)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
 }
 
+/* execle with its own environment: the program keeps its argv and env. */
+static int execle_self(const char *self)
+{
+    char *envp[] = {"TPROG_MARK=execle", NULL};
+    execle(self, self, "env", (char *)NULL, envp);
+    perror("tprog: execle");
+    return 2;
+}
+
+static int show_env(void)
+{
+    const char *m = getenv("TPROG_MARK");
+    printf("mark %s\n", m ? m : "(none)");
+    return 0;
+}
+
 /* Lists this process's open fds (the tracer must add none). */
 static int fds(void)
 {
@@ -265,6 +281,10 @@ int main(int argc, char **argv)
         return many();
     if (strcmp(cmd, "spawn") == 0)
         return spawn(argv[0]);
+    if (strcmp(cmd, "execle") == 0)
+        return execle_self(argv[0]);
+    if (strcmp(cmd, "env") == 0)
+        return show_env();
     fprintf(stderr, "usage: tprog threads|fork|exec|clean|leave HOW|scale|"
                     "closefds|results|fds|many|spawn\n");
     return 2;
