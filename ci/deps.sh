@@ -8,7 +8,8 @@
 #   test   build + cmocka, pkg-config, unshare, and the real programs the
 #          tracer is tested on: ipcmk (util-linux), afl-showmap (afl++);
 #          llvm-14 (llvm-symbolizer-14) for source lines; python3 runs
-#          the CLI's report comparisons
+#          the CLI's report comparisons; clang-14 with libFuzzer
+#          (libclang-rt-14-dev) for the ClusterFuzzLite build test
 #   bench  build + strace and valgrind, measured beside the tracer
 #   fuzz   build + clang-14 with libFuzzer (libclang-rt-14-dev) and afl++
 set -eu
@@ -18,7 +19,7 @@ build_pkgs="gcc make libc6-dev"
 case "$group" in
 build) pkgs="$build_pkgs" ;;
 demo) pkgs="$build_pkgs llvm-14" ;;
-test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3" ;;
+test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3 clang-14 libclang-rt-14-dev" ;;
 bench) pkgs="$build_pkgs strace valgrind" ;;
 fuzz) pkgs="$build_pkgs clang-14 libclang-rt-14-dev afl++ llvm-14" ;;
 *)
