@@ -3,10 +3,13 @@
 #   make            library (static and shared) and examples
 #   make demo       run the classic exercises (installs what it needs)
 #   make check      every test, plain and under ASan+UBSan (installs deps)
+#   make sanitizers the ASan+UBSan and TSan part of make check alone
 #   make bench      library versus raw system calls
+#   make coverage   gcov build, every test, lcov/genhtml report, thresholds
 #   make install    PREFIX=/usr/local DESTDIR=
 #
-# Variables: B (build dir, default build), SAN=asan|tsan (sanitizers),
+# Variables: B (build dir, default build), SAN=asan|tsan (sanitizers) or
+# SAN=cov (gcov instrumentation, what make coverage builds),
 # CC, CFLAGS (optimisation and debug only: warnings are fixed below).
 
 VERSION := 0.1.0
@@ -26,6 +29,12 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 endif
 ifeq ($(SAN),tsan)
 SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+endif
+# Coverage: atomic counters (the tracer counts from several threads);
+# SHMC_COVERAGE makes the code flush its counters where a process ends
+# without exit handlers (_exit, exec): SHMC_COVERAGE_FLUSH in coverage.h.
+ifeq ($(SAN),cov)
+SANFLAGS := --coverage -fprofile-update=atomic -DSHMC_COVERAGE
 endif
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -MMD -MP
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
@@ -57,9 +66,9 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(B)/tests/integration/%)
-ifneq ($(SAN),)
+ifneq ($(filter asan tsan,$(SAN)),)
 # A sanitized tracer cannot be preloaded into uninstrumented programs.
-INTEG_BIN := $(filter-out %/test_trace,$(INTEG_BIN))
+INTEG_BIN := $(filter-out $(B)/tests/integration/test_trace%,$(INTEG_BIN))
 endif
 EXAMPLES := children_report children_report_leaky child_writes meet_by_key \
 	layout_v1 layout_v2
@@ -67,7 +76,7 @@ EXAMPLE_BIN := $(EXAMPLES:%=$(B)/examples/%)
 BENCH_BIN := $(B)/bench/bench_lib
 
 .PHONY: all lib examples tests check demo bench install uninstall clean deps \
-	fuzz fuzz-replay
+	fuzz fuzz-replay coverage sanitizers sanitizer-builds
 
 all: lib examples $(TRACE_SO) $(CLI)
 
@@ -146,6 +155,13 @@ $(B)/tests/integration/test_trace.o: ALL_CFLAGS += -Isrc/trace \
 $(B)/tests/integration/test_trace: $(B)/tests/integration/test_trace.o \
 	    $(TRACE_CORE_A) $(TRACE_SO) $(B)/tests/trace/tprog
 	$(CC) -o $@ $< $(TRACE_CORE_A) -lcmocka $(LDFLAGS_ALL)
+# The same for test_trace_*.c (they share tests/integration/trace_harness.h).
+$(B)/tests/integration/test_trace_%.o: ALL_CFLAGS += -Isrc/trace \
+	-DSHMC_TRACE_SO='"$(abspath $(TRACE_SO))"' \
+	-DSHMC_TPROG='"$(abspath $(B)/tests/trace/tprog)"'
+$(B)/tests/integration/test_trace_%: $(B)/tests/integration/test_trace_%.o \
+	    $(TRACE_CORE_A) $(TRACE_SO) $(B)/tests/trace/tprog
+	$(CC) -o $@ $< $(TRACE_CORE_A) -lcmocka $(LDFLAGS_ALL)
 
 # Programs with known findings for the CLI's tests; one static build for
 # the kernel-only finding.
@@ -176,8 +192,6 @@ $(B)/examples/%: $(B)/examples/%.o $(LIB_A)
 
 examples: $(EXAMPLE_BIN)
 
-tests: lib examples $(UNIT_BIN) $(INTEG_BIN) \
-	$(if $(SAN),,$(CLI) $(CLI_PROGS) $(FUZZ_REPLAY))
 
 # ---- fuzzing: each fuzz/fuzz_T.c built for libFuzzer, for AFL++, and as a
 # plain replay driver (fuzz/driver.c) that make check runs on corpus/T/.
@@ -200,17 +214,45 @@ FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(F)/replay/fuzz_%)
 $(F)/libfuzzer/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) $(wildcard fuzz/*.h)
 	@mkdir -p $(@D)
 	$(LIBFUZZER_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	    $< $(FUZZ_DEPS) -o $@ -lpthread
+	    $< $(FUZZ_SEQ_SRC) $(FUZZ_DEPS) -o $@ -lpthread
 $(F)/afl/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) $(wildcard fuzz/*.h)
 	@mkdir -p $(@D)
-	AFL_QUIET=1 $(AFL_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_DEPS) \
-	    -o $@ -lpthread
+	AFL_QUIET=1 $(AFL_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< \
+	    $(FUZZ_SEQ_SRC) $(FUZZ_DEPS) -o $@ -lpthread
+ifneq ($(SAN),cov)
 $(F)/replay/fuzz_%: fuzz/fuzz_%.c fuzz/driver.c $(FUZZ_DEPS) \
 	    $(wildcard fuzz/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(FUZZ_CFLAGS) -fsanitize=address,undefined \
-	    -fno-sanitize-recover=all fuzz/driver.c $< $(FUZZ_DEPS) -o $@ \
+	    -fno-sanitize-recover=all fuzz/driver.c $< $(FUZZ_SEQ_SRC) \
+	    $(FUZZ_DEPS) -o $@ -lpthread
+else
+# make coverage: the replay links the gcov objects, one per source (a
+# one-command build would name two model.c's counters alike).
+$(B)/fuzz/%.o: ALL_CFLAGS += -Isrc/trace -Isrc/cli -Ifuzz
+FUZZ_COV_OBJ = $(patsubst %.c,$(B)/%.o,$(FUZZ_DEPS) $(FUZZ_SEQ_SRC))
+$(F)/replay/fuzz_%: $(B)/fuzz/fuzz_%.o $(B)/fuzz/driver.o \
+	    $(patsubst %.c,$(B)/%.o,$(FUZZ_DEPS))
+	@mkdir -p $(@D)
+	$(CC) -o $@ $(B)/fuzz/driver.o $< $(FUZZ_COV_OBJ) $(LDFLAGS_ALL) \
 	    -lpthread
+$(F)/replay/fuzz_sequence: $(B)/fuzz/seq/serve.o
+endif
+
+# The sequence target's processes 1..3 run sequence_worker, a plain build
+# of the same request server (fuzz/seq/serve.c) that process 0 runs in the
+# fuzzing process: their forks then copy a small process, not ASan's.
+SEQ_SERVE := fuzz/seq/serve.c
+$(F)/sequence_worker: fuzz/seq/worker_main.c $(SEQ_SERVE) fuzz/seq/proto.h \
+	    fuzz/model.h include/shmcheck.h $(LIB_SRC) $(wildcard src/lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O1 -g -Iinclude -Ifuzz fuzz/seq/worker_main.c \
+	    $(SEQ_SERVE) $(LIB_SRC) -o $@ -lpthread
+$(F)/libfuzzer/fuzz_sequence $(F)/afl/fuzz_sequence \
+	$(F)/replay/fuzz_sequence: FUZZ_SEQ_SRC := $(SEQ_SERVE)
+$(F)/libfuzzer/fuzz_sequence $(F)/afl/fuzz_sequence \
+	$(F)/replay/fuzz_sequence: $(SEQ_SERVE) fuzz/seq/proto.h \
+	| $(F)/sequence_worker
 
 # The tracer oracle drives traced worker processes (plain build).
 $(F)/tracer_worker: fuzz/worker/worker.c fuzz/worker/protocol.h
@@ -222,6 +264,10 @@ $(F)/libfuzzer/fuzz_tracer $(F)/afl/fuzz_tracer $(F)/replay/fuzz_tracer: \
 fuzz: $(FUZZ_LIBFUZZER) $(FUZZ_AFL) $(FUZZ_REPLAY)
 fuzz-replay: $(FUZZ_REPLAY)
 
+# After the fuzzing variables: a rule's prerequisites expand when it is read.
+tests: lib examples $(UNIT_BIN) $(INTEG_BIN) \
+	$(if $(filter asan tsan,$(SAN)),,$(CLI) $(CLI_PROGS) $(FUZZ_REPLAY))
+
 deps:
 	ci/deps.sh test
 
@@ -231,11 +277,56 @@ deps:
 TSAN_TESTS = $(B)/tsan/tests/unit/test_limits \
 	$(B)/tsan/tests/unit/test_trace_journal \
 	$(B)/tsan/libshmcheck-trace.so $(B)/tsan/tests/trace/tprog
-check: deps
-	$(MAKE) --no-print-directory tests
+sanitizer-builds:
 	$(MAKE) --no-print-directory B=$(B)/asan SAN=asan tests
 	$(MAKE) --no-print-directory B=$(B)/tsan SAN=tsan $(TSAN_TESTS)
+check: deps
+	$(MAKE) --no-print-directory tests
+	$(MAKE) --no-print-directory sanitizer-builds
 	tests/run.sh $(B) $(B)/asan $(B)/tsan
+
+# Only the sanitized runs (ci/sanitizers.sh): unit and integration tests
+# under ASan+UBSan, the threaded ones under TSan, the corpus replay.
+sanitizers: deps
+	$(MAKE) --no-print-directory sanitizer-builds fuzz-replay
+	tests/run.sh --sanitizers $(B) $(B)/asan $(B)/tsan
+
+# Coverage: a gcov build of everything (-O0: lines map to the source),
+# every test and the fuzz corpora replayed, then lcov/genhtml with branch
+# coverage: coverage/html/ and coverage/summary.txt, per directory. lcov
+# enforces each directory's line threshold, ci/coverage-report.py the
+# function and branch ones (coverage/thresholds).
+COV_B := $(B)/cov
+COV_OUT ?= coverage
+COV_DIRS := src/lib src/trace src/cli
+LCOV := lcov -q --rc lcov_branch_coverage=1
+coverage:
+	ci/deps.sh coverage
+	$(MAKE) --no-print-directory B=$(COV_B) SAN=cov \
+	    CFLAGS="-O0 -g -fno-omit-frame-pointer" tests
+	find $(COV_B) -name '*.gcda' -delete
+	mkdir -p $(COV_OUT)
+	rm -rf $(COV_OUT)/html $(COV_OUT)/lcov.info $(COV_OUT)/summary.txt
+	tests/run.sh --coverage $(COV_B)
+	$(LCOV) --capture --directory $(COV_B) -o $(COV_OUT)/all.info \
+	    2>&1 | grep -v 'redefined at' || true
+	$(LCOV) --extract $(COV_OUT)/all.info '$(CURDIR)/src/*' \
+	    -o $(COV_OUT)/lcov.info
+	rm -f $(COV_OUT)/all.info
+	genhtml -q --branch-coverage --legend --title shmcheck \
+	    --prefix $(CURDIR) -o $(COV_OUT)/html $(COV_OUT)/lcov.info
+	python3 ci/coverage-report.py $(COV_OUT)/lcov.info coverage/thresholds \
+	    $(COV_OUT)/summary.txt
+	for d in $(COV_DIRS); do \
+	    min=$$(awk -v d=$$d '$$1 == d {print $$2}' coverage/thresholds); \
+	    $(LCOV) --extract $(COV_OUT)/lcov.info "$(CURDIR)/$$d/*" \
+	        -o $(COV_OUT)/$${d#src/}.info && \
+	    lcov -q --summary $(COV_OUT)/$${d#src/}.info \
+	        --fail-under-lines $$min >/dev/null || \
+	    { echo "make coverage: $$d lines below $$min % (lcov)"; exit 1; }; \
+	    rm -f $(COV_OUT)/$${d#src/}.info; \
+	done
+	@echo "make coverage: $(COV_OUT)/html/index.html, $(COV_OUT)/summary.txt"
 
 demo:
 	ci/deps.sh demo

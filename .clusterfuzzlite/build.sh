@@ -18,12 +18,18 @@ $CC -shared -fPIC -O2 -g -fno-omit-frame-pointer -fvisibility=hidden \
     src/lib/validate.c src/lib/limits.c src/lib/errors.c -ldl -lpthread \
     -o "$OUT/libshmcheck-trace.so"
 $CC -O1 -g -std=c11 fuzz/worker/worker.c -o "$OUT/tracer_worker"
+# fuzz_sequence's processes 1..3 run a plain build of its request server,
+# next to it, so that their forks copy a small process.
+$CC -O1 -g -std=c11 -Iinclude -Ifuzz fuzz/seq/worker_main.c fuzz/seq/serve.c \
+    src/lib/*.c -lpthread -o "$OUT/sequence_worker"
 for src in fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
     target=${name#fuzz_}
+    extra=
+    [ "$target" = sequence ] && extra=fuzz/seq/serve.c
     # shellcheck disable=SC2086
-    $CC $CFLAGS -std=c11 -Iinclude -Isrc/trace -Isrc/cli \
-        -Ifuzz "$src" $deps $LIB_FUZZING_ENGINE -lpthread -o "$OUT/$name"
+    $CC $CFLAGS -std=c11 -Iinclude -Isrc/trace -Isrc/cli -Ifuzz \
+        "$src" $extra $deps $LIB_FUZZING_ENGINE -lpthread -o "$OUT/$name"
     if [ -d "corpus/$target" ]; then
         if command -v zip >/dev/null; then
             (cd "corpus/$target" && zip -q -r "$OUT/${name}_seed_corpus.zip" .)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# ci/deps.sh [build|test] - install the Debian packages a target needs.
+# ci/deps.sh [build|demo|test|bench|fuzz|coverage] - install the Debian packages a target needs.
 #
 # Idempotent: asks dpkg what is installed and apt-gets only what is missing.
 # As non-root it prints the exact command to run and fails.
@@ -12,6 +12,7 @@
 #          (libclang-rt-14-dev) for the ClusterFuzzLite build test
 #   bench  build + strace and valgrind, measured beside the tracer
 #   fuzz   build + clang-14 with libFuzzer (libclang-rt-14-dev) and afl++
+#   coverage  test + lcov (lcov, genhtml; python3 checks the branches)
 set -eu
 
 group=${1:-test}
@@ -20,10 +21,11 @@ case "$group" in
 build) pkgs="$build_pkgs" ;;
 demo) pkgs="$build_pkgs llvm-14" ;;
 test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3 clang-14 libclang-rt-14-dev" ;;
+coverage) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3 clang-14 libclang-rt-14-dev lcov" ;;
 bench) pkgs="$build_pkgs strace valgrind" ;;
 fuzz) pkgs="$build_pkgs clang-14 libclang-rt-14-dev afl++ llvm-14" ;;
 *)
-    echo "ci/deps.sh: unknown group '$group'; use build, demo, test, bench or fuzz" >&2
+    echo "ci/deps.sh: unknown group '$group'; use build, demo, test, bench, fuzz or coverage" >&2
     exit 2
     ;;
 esac

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #undef NDEBUG /* assertions always on */
 #include <assert.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -154,6 +155,22 @@ static int kind_rank(enum cli_kind k)
     return rank[k];
 }
 
+/* Removes the journals other processes left in g_dir: AFL++ kills a child
+ * that overruns its time limit (SIGKILL, no clean-up), and the next child's
+ * analysis would read that child's journal too (an AFL++ run aborted on
+ * such leftovers). */
+static void clear_dir(void)
+{
+    DIR *d = opendir(g_dir);
+    struct dirent *e;
+
+    assert(d != NULL);
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            (void)unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+}
+
 /* The whole analysis of one journal file, against what walk() found. */
 static void check_analyze(const uint8_t *data, size_t size,
                           const struct walked *w)
@@ -165,6 +182,7 @@ static void check_analyze(const uint8_t *data, size_t size,
     int pid = 0;
 
     snprintf(path, sizeof path, "%s/%d.0" SHMC_JSUFFIX, g_dir, (int)getpid());
+    clear_dir();
     write_file(path, data, size);
     memset(&run, 0, sizeof run);
     assert(cli_analyze(&in, &run) == 0);

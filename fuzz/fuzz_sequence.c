@@ -9,15 +9,22 @@
  * Process 0 is THIS process, the fuzzing process: its ops call the library
  * right here, because libFuzzer only sees the coverage of the fuzzing
  * process. Processes 1..3 are the "other processes": persistent workers
- * pre-forked once in LLVMFuzzerInitialize and driven through
- * SOCK_SEQPACKET socketpairs, one fixed-size request per op and one reply
- * (a 5 s poll per reply, and the worker's pidfd: a hang or a death
- * aborts). A fork op makes a worker fork() for real; the child serves the
- * slot it was forked into, through that slot's fork channel, until it
- * exits or the input ends. Process 0 never forks (the op is skipped):
- * forking this ASan/libFuzzer process costs milliseconds and its child's
- * coverage would be invisible anyway; a worker's fork has the same kernel
- * and library semantics. Exit and exec of a process that is not a forked
+ * started once by setup() and driven through SOCK_SEQPACKET socketpairs,
+ * one fixed-size request per op and one reply (a 5 s poll per reply, and
+ * the worker's pidfd: a hang or a death aborts). seq/serve.c runs the
+ * requests: linked here, where process 0 calls run_req in place, and into
+ * sequence_worker (seq/worker_main.c), a plain program (no sanitizer, no
+ * fuzzer runtime) that each worker execs as soon as setup() forked it,
+ * serving on the sockets it inherited. A fork op makes a worker fork() for
+ * real; the child serves the slot it was forked into, through that slot's
+ * fork channel, until it exits or the input ends. Such a fork and exit
+ * copy and unmap a small process; forking this ASan/libFuzzer process
+ * costs about a millisecond each time. Without sequence_worker
+ * (locate_worker says so) the workers serve in their forked copies of
+ * this process: the same semantics, slower fork ops. Process 0 never
+ * forks (the op is skipped): that fork would be slow, and its child's
+ * coverage invisible anyway; a worker's fork has the same kernel and
+ * library semantics. Exit and exec of a process that is not a forked
  * child (this one, a persistent worker) are emulated by detaching
  * everything, which is what the kernel does at exit and exec; the slot of
  * an exited one is then free for a fork. A forked child exits for real.
@@ -29,8 +36,9 @@
  *   A bits 0..3, 7  op: ops[] below, 32 entries; with bit 7 clear,
  *                0 create, 1 open, 2 attach, 3 detach, 4 detach-again,
  *                5 stat, 6 remove, 7 release, 8 fork, 9 exit, 10 exec.
- *                Fork has one entry of 32: a fork costs about a
- *                millisecond, a call through a worker some microseconds.
+ *                Fork has one entry of 32: a fork and its child's
+ *                exit cost over a hundred microseconds, a call through a
+ *                worker some microseconds.
  *   A bits 4..5  the process, 0..3
  *   A bit 6      raw: shmget/shmat/shmdt/shmctl instead of the library
  *                (release is always the library's; a library op on a
@@ -63,6 +71,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -72,7 +81,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -81,6 +89,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "seq/proto.h"
 #include "shmcheck.h"
 
 /* Coverage feedback comes from the library and from the model, which
@@ -93,7 +102,6 @@
 
 #define MAX_OPS 32
 #define TIMEOUT_MS 5000
-#define BAD_REQUEST (-999) /* a worker got a request it cannot run */
 
 enum op {
     OP_CREATE,
@@ -131,55 +139,12 @@ static const int32_t keys[5] = {IPC_PRIVATE, 0x5ec10001, 0x5ec10002, 0x5ec10003,
 static const size_t create_sizes[4] = {0, 1, 4096, 10000};
 static const size_t open_sizes[4] = {0, 1, 4096, 20000};
 
-/* What a process is asked to do. */
-enum req_kind {
-    R_LIB_CREATE,
-    R_LIB_CREATE_OR_OPEN,
-    R_LIB_OPEN,
-    R_LIB_ATTACH,
-    R_LIB_DETACH,
-    R_LIB_RELEASE,
-    R_LIB_STAT,
-    R_LIB_REMOVE,
-    R_RAW_GET,
-    R_RAW_AT,
-    R_RAW_DT,
-    R_RAW_STAT,
-    R_RAW_RMID,
-    R_FORK,  /* arg: the child's slot */
-    R_EXIT,  /* forked children only: _exit now */
-    R_END,   /* forked children only: detach all, reply, then _exit */
-    R_DROP,  /* exec: detach all, wipe the handles, keep the records */
-    R_RESET, /* exit of a persistent process: detach all, forget all */
-};
-
-struct req {
-    uint32_t seq;
-    int32_t kind, arg, key, flags;
-    uint64_t size;
-    struct shmc_segment seg;
-};
-
-struct rep {
-    uint32_t seq;
-    int32_t err, err_no, natt, removed, marked, cpid, pid;
-    uint64_t addr, size, nattch;
-    struct shmc_segment seg;
-};
-
-/* A process's own memory: its handles and the addresses of its records,
- * as a program keeps them. A forked child gets a copy. */
-struct pstate {
-    int n;
-    struct shmc_attachment att[MODEL_ATTS];
-    void *addr[MODEL_ATTS];
-};
-
 /* The workers' bookkeeping, made once by setup(). Socket pairs: [0] is
  * process 0's end, [1] the worker's; fork[k] serves a child forked into
- * slot k. */
+ * slot k. path: sequence_worker, "" to serve in forks of this process. */
 static struct {
-    int ready;
+    int ready, located;
+    char path[PATH_MAX];
     int pers[MODEL_PROCS][2], fork[MODEL_PROCS][2];
     pid_t pid[MODEL_PROCS];
     int pidfd[MODEL_PROCS];
@@ -412,153 +377,6 @@ die(const struct ctx *c, const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* Running a request: in this process, or in a worker                 */
 /* ------------------------------------------------------------------ */
-
-/* Detaches every mapping the process has: each one is the address of
- * one of its records (addresses of dead records fail harmlessly). */
-static void drop(struct pstate *ps, int forget)
-{
-    for (int i = 0; i < ps->n; i++) {
-        (void)shmdt(ps->addr[i]);
-        memset(&ps->att[i], 0, sizeof ps->att[i]);
-    }
-    if (forget)
-        ps->n = 0;
-}
-
-/* A new record: the handle (zeroed for a raw shmat) and the address. */
-static int add_record(struct pstate *ps, const struct shmc_attachment *a,
-                      void *addr)
-{
-    ps->att[ps->n] = *a;
-    ps->addr[ps->n] = addr;
-    return ps->n++;
-}
-
-static void run_call(struct pstate *ps, const struct req *q, struct rep *r)
-{
-    struct shmc_attachment a = {0};
-    struct shmc_seginfo info;
-    struct shmid_ds ds;
-    int rc, removed = -1;
-
-    switch (q->kind) {
-    case R_LIB_CREATE:
-        r->err = shmc_segment_create(q->key, q->size, 0600, &r->seg);
-        break;
-    case R_LIB_CREATE_OR_OPEN:
-        r->err = shmc_segment_create_or_open(q->key, q->size, 0600, &r->seg);
-        r->size = r->seg.size;
-        break;
-    case R_LIB_OPEN:
-        r->err = shmc_segment_open(q->key, q->size, 0, &r->seg);
-        r->size = r->seg.size;
-        break;
-    case R_LIB_ATTACH:
-        if ((r->err = shmc_attach(&q->seg, NULL, 0, &a)) == SHMC_OK)
-            r->addr = (uintptr_t)ps->addr[add_record(ps, &a, a.addr)];
-        break;
-    case R_LIB_DETACH:
-        r->err = shmc_detach(&ps->att[q->arg]);
-        break;
-    case R_LIB_RELEASE:
-        r->err = shmc_release(&ps->att[q->arg], &removed);
-        r->removed = removed;
-        break;
-    case R_LIB_STAT:
-        if ((r->err = shmc_segment_stat(&q->seg, &info)) == SHMC_OK) {
-            r->size = info.size;
-            r->nattch = info.nattch;
-            r->marked = info.marked_for_removal;
-            r->cpid = info.creator_pid;
-        }
-        break;
-    case R_LIB_REMOVE:
-        r->err = shmc_segment_remove(&q->seg);
-        break;
-    case R_RAW_GET:
-        r->err = (r->seg.id = shmget(q->key, q->size, q->flags)) < 0;
-        break;
-    case R_RAW_AT:
-        r->addr = (uintptr_t)shmat(q->seg.id, NULL, 0);
-        if (!(r->err = r->addr == (uintptr_t)-1))
-            add_record(ps, &a, (void *)(uintptr_t)r->addr);
-        break;
-    case R_RAW_DT:
-        r->err = shmdt(ps->addr[q->arg]) != 0;
-        break;
-    case R_RAW_STAT:
-        if (!(r->err = shmctl(q->seg.id, IPC_STAT, &ds) != 0)) {
-            r->size = ds.shm_segsz;
-            r->nattch = ds.shm_nattch;
-            r->marked = (ds.shm_perm.mode & SHM_DEST) != 0;
-            r->cpid = ds.shm_cpid;
-        }
-        break;
-    case R_RAW_RMID:
-        rc = shmctl(q->seg.id, IPC_RMID, NULL);
-        r->err = rc != 0;
-        break;
-    default:
-        drop(ps, q->kind != R_DROP);
-    }
-    r->err = r->err ? (q->kind < R_RAW_GET ? r->err : -1) : 0;
-}
-
-/* Runs q on ps into r; refuses a record index or a new record that does
- * not fit, which only a harness bug can send. */
-static void run_req(struct pstate *ps, const struct req *q, struct rep *r)
-{
-    int needs_rec = q->kind == R_LIB_DETACH || q->kind == R_LIB_RELEASE ||
-                    q->kind == R_RAW_DT;
-    int adds_rec = q->kind == R_LIB_ATTACH || q->kind == R_RAW_AT;
-
-    memset(r, 0, sizeof *r);
-    r->seq = q->seq;
-    if ((needs_rec && (q->arg < 0 || q->arg >= ps->n)) ||
-        (adds_rec && ps->n == MODEL_ATTS)) {
-        r->err = BAD_REQUEST;
-    } else {
-        errno = 0;
-        run_call(ps, q, r);
-        r->err_no = r->err ? errno : 0;
-    }
-    r->natt = ps->n;
-}
-
-/* A worker: serves requests on fd until told to exit or its peer is
- * gone. A fork makes the child serve the fork channel of its slot. */
-__attribute__((noreturn)) static void serve(struct pstate *ps, int fd)
-{
-    struct req q;
-    struct rep r;
-    ssize_t n;
-
-    signal(SIGCHLD, SIG_IGN); /* forked children reap themselves */
-    for (;;) {
-        while ((n = recv(fd, &q, sizeof q, 0)) < 0 && errno == EINTR)
-            ;
-        if (n != (ssize_t)sizeof q || q.kind == R_EXIT)
-            _exit(0);
-        if (q.kind == R_FORK) {
-            pid_t pid = fork();
-            if (pid == 0) {
-                fd = W.fork[q.arg][1];
-                continue;
-            }
-            memset(&r, 0, sizeof r);
-            r.seq = q.seq;
-            r.pid = pid;
-            r.err = pid < 0 ? -1 : 0;
-            r.err_no = pid < 0 ? errno : 0;
-            r.natt = ps->n;
-        } else {
-            run_req(ps, &q, &r);
-        }
-        if (send(fd, &r, sizeof r, MSG_NOSIGNAL) != (ssize_t)sizeof r ||
-            q.kind == R_END)
-            _exit(0);
-    }
-}
 
 /* Waits up to TIMEOUT_MS for fd to be readable; 0, or -1 if pidfd (the
  * process) ended first or the time ran out (then *hung is set). */
@@ -952,12 +770,75 @@ static void finish(struct ctx *c)
             info.used_ids);
 }
 
-/* Enters a private IPC namespace, then forks the persistent workers,
+/* W.path: sequence_worker from SHMC_FUZZ_SEQ_WORKER (if set, the only
+ * place looked at: set it empty to serve in forks), else where the build
+ * puts it (build/fuzz/ENGINE/fuzz_sequence: ../sequence_worker), else
+ * next to this program (OSS-Fuzz's $OUT); "" if none, said once. */
+static void locate_worker(void)
+{
+    static const char *const rel[] = {"../sequence_worker", "sequence_worker"};
+    const char *env = getenv("SHMC_FUZZ_SEQ_WORKER");
+    char self[PATH_MAX], path[PATH_MAX + 32];
+    ssize_t n;
+
+    if (W.located)
+        return;
+    W.located = 1;
+    if (env && realpath(env, W.path) && access(W.path, X_OK) == 0)
+        return;
+    n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    if (strrchr(self, '/'))
+        *strrchr(self, '/') = '\0';
+    for (size_t i = 0; !env && i < sizeof rel / sizeof rel[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", self, rel[i]);
+        if (realpath(path, W.path) && access(W.path, X_OK) == 0)
+            return;
+    }
+    W.path[0] = '\0';
+    fprintf(stderr,
+            "fuzz_sequence: %s%s not found: processes 1..3 run in forks of "
+            "this process, and their fork ops are slower\n",
+            env ? "SHMC_FUZZ_SEQ_WORKER=" : "sequence_worker",
+            env ? env : " (set SHMC_FUZZ_SEQ_WORKER)");
+}
+
+/* In the child forked for worker k: keeps its request socket and the
+ * fork channels' worker ends, then runs sequence_worker on them, or
+ * serves right here when there is none or it cannot run. */
+__attribute__((noreturn)) static void start_worker(int k)
+{
+    int fork_fd[MODEL_PROCS] = {-1};
+    char arg[MODEL_PROCS][16];
+    char *argv[MODEL_PROCS + 2] = {"sequence_worker"};
+    struct pstate ps = {0};
+
+    /* execve keeps it: sequence_worker is not set-user-ID */
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+    for (int i = 1; i < MODEL_PROCS; i++) {
+        close(W.pers[i][0]);
+        close(W.fork[i][0]);
+        if (i > k)
+            close(W.pers[i][1]);
+        fork_fd[i] = W.fork[i][1];
+    }
+    for (int i = 0; i < MODEL_PROCS; i++) {
+        snprintf(arg[i], sizeof arg[i], "%d", i ? fork_fd[i] : W.pers[k][1]);
+        argv[i + 1] = arg[i];
+    }
+    if (W.path[0]) {
+        execv(W.path, argv);
+        fprintf(stderr, "fuzz_sequence: cannot run %s: %s; serving here\n",
+                W.path, strerror(errno));
+    }
+    serve(&ps, W.pers[k][1], fork_fd);
+}
+
+/* Enters a private IPC namespace, then starts the persistent workers,
  * which inherit it and die with this process (PR_SET_PDEATHSIG). */
 static void setup(void)
 {
-    struct pstate ps = {0};
-
+    locate_worker();
     if (unshare(CLONE_NEWIPC) != 0) {
         fprintf(stderr,
                 "fuzz_sequence: unshare(CLONE_NEWIPC): %s\n"
@@ -976,16 +857,8 @@ static void setup(void)
     for (int k = 1; k < MODEL_PROCS; k++) {
         if ((W.pid[k] = fork()) < 0)
             abort();
-        if (W.pid[k] == 0) {
-            (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-            for (int i = 1; i < MODEL_PROCS; i++) {
-                close(W.pers[i][0]);
-                close(W.fork[i][0]);
-                if (i > k)
-                    close(W.pers[i][1]);
-            }
-            serve(&ps, W.pers[k][1]);
-        }
+        if (W.pid[k] == 0)
+            start_worker(k);
         close(W.pers[k][1]); /* the worker's end: only it reads there */
         if ((W.pidfd[k] = pidfd_open(W.pid[k])) < 0)
             abort();
@@ -1004,6 +877,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    locate_worker(); /* under AFL++: once, in the fork server */
 #ifndef __AFL_COMPILER
     setup();
 #endif

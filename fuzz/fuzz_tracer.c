@@ -98,6 +98,55 @@ static void find(const char *env, const char *rel, const char *name, char *out)
     }
 }
 
+/* Unlinks every entry of dir (the tracer's journals; no subdirectories). */
+static void empty_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    while (d && (e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            (void)unlinkat(dirfd(d), e->d_name, 0);
+    if (d)
+        closedir(d);
+}
+
+static void empty_logdir(void)
+{
+    empty_dir(logdir);
+}
+
+/* At exit of the process that made it (engines fork after setup). */
+static pid_t logdir_pid;
+static void remove_logdir(void)
+{
+    if (getpid() == logdir_pid) {
+        empty_dir(logdir);
+        rmdir(logdir);
+    }
+}
+
+/* The journal directories of runs that were killed (AFL++ kills children
+ * that overrun their time, and crashes skip atexit): removed when the pid
+ * in their name is gone, so that fuzzing leaves nothing in /tmp. */
+static void sweep_stale_dirs(void)
+{
+    DIR *d = opendir("/tmp");
+    struct dirent *e;
+    char path[PATH_MAX];
+    int pid;
+
+    while (d && (e = readdir(d)) != NULL)
+        if (sscanf(e->d_name, "shmc-fuzz-tracer.%d", &pid) == 1 && pid > 0 &&
+            kill(pid, 0) != 0 && errno == ESRCH) {
+            snprintf(path, sizeof path, "/tmp/%s", e->d_name);
+            empty_dir(path);
+            (void)rmdir(path);
+        }
+    if (d)
+        closedir(d);
+}
+
 /* AFL++ hands test cases over in a System V segment it attaches by id
  * after LLVMFuzzerInitialize, which a new IPC namespace could not find:
  * under AFL++ the namespace is entered at the first input of each
@@ -119,11 +168,15 @@ static void setup(void)
     }
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     signal(SIGPIPE, SIG_IGN);
-    snprintf(logdir, sizeof logdir, "/tmp/shmc-fuzz-tracer.%d", (int)getpid());
-    if (mkdir(logdir, 0700) != 0 && errno != EEXIST) {
-        perror("fuzz_tracer: mkdir");
+    sweep_stale_dirs();
+    snprintf(logdir, sizeof logdir, "/tmp/shmc-fuzz-tracer.%d.XXXXXX",
+             (int)getpid());
+    if (mkdtemp(logdir) == NULL) {
+        perror("fuzz_tracer: mkdtemp");
         exit(1);
     }
+    logdir_pid = getpid();
+    atexit(remove_logdir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -133,21 +186,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (!SETUP_AT_FIRST_INPUT)
         setup();
     return 0;
-}
-
-static void empty_logdir(void)
-{
-    DIR *d = opendir(logdir);
-    struct dirent *e;
-    char path[PATH_MAX + 300];
-
-    while (d && (e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.') {
-            snprintf(path, sizeof path, "%s/%s", logdir, e->d_name);
-            unlink(path);
-        }
-    if (d)
-        closedir(d);
 }
 
 /* The engines' timers (libFuzzer's SIGALRM) interrupt blocking calls:

@@ -756,8 +756,11 @@ static uintptr_t dt_addr(struct run *r, unsigned cls, uint64_t v)
             break;
         }
         /* fall through */
-    case 4:
-        return region(r) + (uintptr_t)(v & (2 * REGION_LEN - 1));
+    case 4: /* up to 16 MiB past the reservation's base: past its end
+             * lie other mappings, AFL++'s System V map among them, so the
+             * checks below apply (an AFL++ run detached its map here) */
+        a = region(r) + (uintptr_t)(v & (2 * REGION_LEN - 1));
+        break;
     case 5:
         return (uintptr_t)(v & (LOW_AREA - 1));
     case 6:

@@ -1,14 +1,30 @@
 #!/bin/sh
-# tests/run.sh BUILD_DIR... - run every test under each build directory,
-# each test program in its own private IPC namespace that must be empty
-# when it ends (ci/run-ipcns.sh), then print one line "N passed, M failed".
+# tests/run.sh [--coverage | --sanitizers] BUILD_DIR... - run every test
+# under each build directory, each test program in its own private IPC
+# namespace that must be empty when it ends (ci/run-ipcns.sh), then print
+# one line "N passed, M failed".
 #
+# The first BUILD_DIR is the main (plain) build: its fuzz replay programs
+# (ASan+UBSan builds) replay every corpus, and the shell and python tests
+# run against it.
+#   --coverage    the gcov build (make coverage): the shell tests that
+#                 build or run their own, uninstrumented programs are left
+#                 out, each saying why
+#   --sanitizers  only what runs under a sanitizer (ci/sanitizers.sh): the
+#                 test programs of the other BUILD_DIRs, the corpus replay
+#                 and the TSan tracer test; not the plain build's programs
 # Counted: cmocka's "[  PASSED  ] N test(s)" and "[  FAILED  ] N test(s)"
 # lines; a shell test (tests/integration/*.sh) counts as one test; a program
 # that crashed or left a segment counts one failure more. The host's own
 # segments must be the same after the run as before it.
 set -u
 cd "$(dirname "$0")/.."
+mode=all
+case "${1:-}" in
+--coverage) mode=coverage; shift ;;
+--sanitizers) mode=sanitizers; shift ;;
+esac
+[ $# -gt 0 ] || { echo "usage: tests/run.sh [--coverage | --sanitizers] BUILD_DIR..." >&2; exit 2; }
 
 passed=0
 failed=0
@@ -47,20 +63,46 @@ run_one() { # run_one LABEL CMD...
 }
 
 for dir in "$@"; do
+    [ "$mode" = sanitizers ] && [ "$dir" = "$1" ] && continue
     for t in "$dir"/tests/unit/test_* "$dir"/tests/integration/test_*; do
         case "$t" in *.o | *.d | *'*'*) continue ;; esac
         [ -x "$t" ] && run_one "$t" "$t"
     done
 done
-# Every fuzz target's corpus, through the plain replay build.
-for t in "$1"/fuzz/replay/fuzz_*; do
-    [ -x "$t" ] && run_one "$t" "$t" "corpus/${t##*/fuzz_}"
+# Every fuzz target's corpus, through the plain replay build; a corpus
+# whose replay program was not built is a failure, not a skip.
+for c in corpus/*/; do
+    c=${c%/}
+    t=$1/fuzz/replay/fuzz_${c#corpus/}
+    if [ -x "$t" ]; then
+        run_one "$t" "$t" "$c"
+    else
+        echo "tests/run.sh: $t not built: $c not replayed" >&2
+        failed=$((failed + 1))
+        failures="$failures $t"
+    fi
 done
-for t in tests/integration/*.sh; do
-    [ -f "$t" ] && run_one "$t" sh "$t" "$1"
-done
-for t in tests/integration/*.py; do
-    [ -f "$t" ] && run_one "$t" python3 "$t" "$1"
+# skipped TEST: why TEST is not run in this mode, or nothing.
+skipped() {
+    case "$mode:$1" in
+    coverage:*/install.sh) echo "links installed copies against an uninstrumented program" ;;
+    coverage:*/clusterfuzzlite.sh) echo "builds its own fuzzers with clang" ;;
+    coverage:*/trace_tsan.sh) echo "runs the TSan build" ;;
+    sanitizers:*/trace_tsan.sh) ;;
+    sanitizers:*) echo "tests the plain build" ;;
+    esac
+}
+for t in tests/integration/*.sh tests/integration/*.py; do
+    [ -f "$t" ] || continue
+    why=$(skipped "$t")
+    if [ -n "$why" ]; then
+        echo "=== $t: not run ($mode): $why"
+        continue
+    fi
+    case "$t" in
+    *.sh) run_one "$t" sh "$t" "$1" ;;
+    *.py) run_one "$t" python3 "$t" "$1" ;;
+    esac
 done
 
 host_after=$(awk 'NR>1 {print $2}' /proc/sysvipc/shm | sort)

@@ -86,6 +86,14 @@ struct created {
     struct cli_stack *stack;
 };
 
+/* p, noting that memory ran out when it is NULL. */
+static void *need(struct analysis *a, void *p)
+{
+    if (p == NULL)
+        a->oom = 1;
+    return p;
+}
+
 static void warn(struct analysis *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -101,12 +109,15 @@ static void warn(struct analysis *a, const char *fmt, ...)
     va_end(ap);
     char **w =
         grow(run->warnings, &a->cap_warnings, run->nwarnings + 1, sizeof *w);
+    if (w != NULL) { /* the run owns it, and frees it, from now on */
+        run->warnings = w;
+        w[run->nwarnings] = NULL;
+    }
     if (text == NULL || w == NULL) {
         free(text);
         a->oom = 1;
         return;
     }
-    run->warnings = w;
     w[run->nwarnings++] = text;
     w[run->nwarnings] = NULL;
 }
@@ -122,8 +133,9 @@ static struct cli_finding *add_finding(struct analysis *a, enum cli_kind kind,
         return NULL;
     }
     run->findings = f;
-    f = &f[run->nfindings++];
+    f = &f[run->nfindings];
     memset(f, 0, sizeof *f);
+    f->order = run->nfindings++;
     f->kind = kind;
     f->pid = pid;
     f->shmid = -1;
@@ -207,11 +219,12 @@ static void on_start(struct image *im, const struct shmc_jrec *r)
     pl += strnlen(pl, (size_t)(end - pl)) + 1; /* skip the exe path */
     for (const char *s = pl; s < end; s += strnlen(s, (size_t)(end - s)) + 1)
         n++;
-    if ((argv = calloc(n + 1, sizeof *argv)) == NULL)
+    if ((argv = need(im->a, calloc(n + 1, sizeof *argv))) == NULL)
         return;
     n = 0;
     for (const char *s = pl; s < end; s += strnlen(s, (size_t)(end - s)) + 1)
-        argv[n++] = strndup(s, (size_t)(end - s));
+        if ((argv[n] = need(im->a, strndup(s, (size_t)(end - s)))) != NULL)
+            n++;
     for (size_t i = 0; p->argv && p->argv[i]; i++)
         free(p->argv[i]);
     free(p->argv);
@@ -221,7 +234,8 @@ static void on_start(struct image *im, const struct shmc_jrec *r)
 
 static void on_module(struct image *im, const struct shmc_jrec *r)
 {
-    struct module *m = grow(im->mods, &im->cap_mods, im->nmods, sizeof *m);
+    struct module *m =
+        need(im->a, grow(im->mods, &im->cap_mods, im->nmods, sizeof *m));
     if (m == NULL)
         return;
     im->mods = m;
@@ -234,7 +248,8 @@ static void on_module(struct image *im, const struct shmc_jrec *r)
     size_t n = strnlen(shmc_jrec_payload(r), r->payload);
     memcpy(path, shmc_jrec_payload(r), n);
     path[n] = '\0';
-    m->path = cli_intern(im->a->run, path);
+    if ((m->path = cli_intern(im->a->run, path)) == NULL)
+        im->a->oom = 1;
 }
 
 static void lint(struct image *im, const struct shmc_jrec *r, const char *rule,
@@ -249,6 +264,7 @@ static void lint(struct image *im, const struct shmc_jrec *r, const char *rule,
     to_stack(im, r, &f->stack);
 }
 
+/* The calls a failed_call can be: a failed shmdt is an invalid detach. */
 static const char *call_name(int type)
 {
     switch (type) {
@@ -258,14 +274,12 @@ static const char *call_name(int type)
         return "shmat";
     case SHMC_J_SHMCTL:
         return "shmctl";
-    case SHMC_J_SHMDT:
-        return "shmdt";
-    default:
+    default: /* SHMC_J_FTOK */
         return "ftok";
     }
 }
 
-/* What the validator says about this call's arguments. */
+/* What the validator says about the arguments of a call of those kinds. */
 static enum shmc_err check(const struct shmc_jrec *r)
 {
     const int64_t *a = r->args;
@@ -281,10 +295,8 @@ static enum shmc_err check(const struct shmc_jrec *r)
         memset(&ds, 0, sizeof ds);
         ds.shm_perm.mode = (unsigned short)a[2];
         return shmc_validate_ctl((int)a[0], (int)a[1], &ds);
-    case SHMC_J_FTOK:
+    default: /* SHMC_J_FTOK */
         return shmc_validate_proj((int)a[0]);
-    default:
-        return SHMC_OK;
     }
 }
 
@@ -330,14 +342,15 @@ static void on_shmget(struct image *im, const struct shmc_jrec *r)
                  "joined an existing segment asking for a different size");
         return;
     }
-    struct created *c = shmc_table_put(&a->created, (uint64_t)shmid, NULL);
+    struct created *c =
+        need(a, shmc_table_put(&a->created, (uint64_t)shmid, NULL));
     if (c == NULL)
-        return;
+        return; /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
     free(c->stack);
     c->pid = im->pid;
     c->key = key;
     c->size = (uint64_t)r->args[1];
-    if ((c->stack = malloc(sizeof *c->stack)) != NULL)
+    if ((c->stack = need(a, malloc(sizeof *c->stack))) != NULL)
         to_stack(im, r, c->stack);
 }
 
@@ -351,10 +364,11 @@ static void on_shmat(struct image *im, const struct shmc_jrec *r, int inherit)
     }
     if (!inherit && check(r) != SHMC_OK)
         lint(im, r, "ignored_bits", (int)r->args[0], shmc_strerror(check(r)));
-    t = shmc_table_put(&im->atts, (uint64_t)(inherit ? r->args[0] : r->result),
-                       NULL);
+    t = need(im->a, shmc_table_put(&im->atts,
+                                   (uint64_t)(inherit ? r->args[0] : r->result),
+                                   NULL));
     if (t == NULL)
-        return;
+        return; /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
     t->shmid = (int)(inherit ? r->args[1] : r->args[0]);
     t->inherited = inherit;
     t->rec = r;
@@ -394,7 +408,8 @@ static void on_shmctl(struct image *im, const struct shmc_jrec *r)
         lint(im, r, "world_writable", (int)r->args[0],
              "IPC_SET gives any user write access");
     if (cmd == IPC_RMID)
-        shmc_table_put(&im->a->removed, (uint64_t)r->args[0], NULL);
+        need(im->a,
+             shmc_table_put(&im->a->removed, (uint64_t)r->args[0], NULL));
 }
 
 /* Every attachment still live ends here: unmatched. */
@@ -502,14 +517,20 @@ static void read_journal(struct analysis *a, const char *path)
     struct shmc_jreader rd;
     const struct shmc_jrec *r;
     enum shmc_jstatus st;
-    struct stat sb;
+    struct stat sb = {0}; /* a failed fstat reads as not a regular file */
     void *data;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO in a --replay directory must not hang us. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
-    if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_size == 0) {
+    if (fd < 0) {
         warn(a, "%s: cannot read: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+        return;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
+        /* empty: its process ended before the tracer wrote the header */
+        warn(a, "%s: %s, not a shmcheck journal", path,
+             S_ISREG(sb.st_mode) ? "empty" : "not a regular file");
+        close(fd);
         return;
     }
     data = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -639,7 +660,9 @@ static int by_pid(const void *x, const void *y)
 }
 
 /* Errors first, then warnings, then the rest; within a kind by process,
- * segment and address, so that reports are stable. */
+ * segment and address, then in the order found, so that reports are the
+ * same whatever the qsort (glibc's falls back from a stable merge sort to
+ * quicksort when it cannot allocate). */
 static int finding_order(const void *x, const void *y)
 {
     static const int rank[CLI_KIND_COUNT] = {0, 2, 1, 3, 4};
@@ -651,7 +674,9 @@ static int finding_order(const void *x, const void *y)
         return (a->pid > b->pid) - (a->pid < b->pid);
     if (a->shmid != b->shmid)
         return (a->shmid > b->shmid) - (a->shmid < b->shmid);
-    return (a->addr > b->addr) - (a->addr < b->addr);
+    if (a->addr != b->addr)
+        return (a->addr > b->addr) - (a->addr < b->addr);
+    return (a->order > b->order) - (a->order < b->order);
 }
 
 int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
@@ -666,8 +691,10 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
 
     shmc_table_init(&a.created, sizeof(struct created));
     shmc_table_init(&a.removed, 1);
-    if (n < 0)
+    if (n < 0) {
+        a.oom = errno == ENOMEM;
         warn(&a, "%s: cannot list journals: %s", in->log_dir, strerror(errno));
+    }
     for (int i = 0; i < n; i++) {
         snprintf(path, sizeof path, "%s/%s", in->log_dir, names[i]->d_name);
         read_journal(&a, path);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "journal.h"
 #include "report.h"
 #include "run.h"
 #include "shmcheck.h"
@@ -52,7 +53,8 @@
       "kinds that count as errors (default "                                   \
       "leaked_segment,invalid_detach; also unmatched_attach, "                 \
       "inherited_unmatched, failed_call, lint, all)")                          \
-    X('l', "log-dir", "DIR", "keep the journals in DIR (created, mode 0700)")  \
+    X('l', "log-dir", "DIR",                                                   \
+      "keep the journals in DIR (created, mode 0700; must hold none yet)")     \
     X('r', "replay", "DIR",                                                    \
       "analyse the journals kept in DIR (--log-dir) "                          \
       "instead of running a program")                                          \
@@ -61,7 +63,7 @@
       "this program)")                                                         \
     X('y', "symbolizer", "PATH", "llvm-symbolizer to use")                     \
     X('n', "no-symbolize", NULL, "leave frames as module+offset")              \
-    X('q', "quiet", NULL, "no text report, only errors' SUMMARY line")         \
+    X('q', "quiet", NULL, "print the text report only when errors are found")  \
     X('V', "version", NULL, "print the version and exit")                      \
     X('h', "help", NULL, "show this help and exit")
 
@@ -148,6 +150,30 @@ static int parse_kinds(const char *s, unsigned *out)
     return 0;
 }
 
+/* The long name of the option whose short name is val, or NULL. */
+static const char *long_name(const struct option *longs, int val)
+{
+    for (; longs->name != NULL; longs++)
+        if (longs->val == val)
+            return longs->name;
+    return NULL;
+}
+
+/* getopt_long refused an option: say which, as the user wrote it where
+ * getopt tells (an unknown long option, which it has passed). */
+static _Noreturn void refused(const struct option *longs, char **argv,
+                              int missing)
+{
+    const char *name = optopt != 0 ? long_name(longs, optopt) : NULL;
+    char opt[3] = {'-', (char)optopt, '\0'};
+
+    if (missing) /* only options that take one: name is not NULL */
+        bad_usage("option '--%s' needs an argument", name);
+    if (name != NULL) /* --flag=ARG */
+        bad_usage("option '--%s' takes no argument", name);
+    bad_usage("unknown option '%s'", optopt != 0 ? opt : argv[optind - 1]);
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
 #define LONG_ROW(s, l, arg, help) \
@@ -156,9 +182,10 @@ static void parse(int argc, char **argv, struct opts *o)
 #undef LONG_ROW
     int c;
 
+    opterr = 0; /* our messages, in our format */
     o->exitcode = DEFAULT_ERROR_EXITCODE;
     o->errors = 1u << CLI_LEAKED_SEGMENT | 1u << CLI_INVALID_DETACH;
-    while ((c = getopt_long(argc, argv, "+j:s:S:gice:E:l:r:t:y:nqVh", longs,
+    while ((c = getopt_long(argc, argv, "+:j:s:S:gice:E:l:r:t:y:nqVh", longs,
                             NULL)) != -1) {
         switch (c) {
         case 'j':
@@ -215,7 +242,7 @@ static void parse(int argc, char **argv, struct opts *o)
         case 'h':
             usage();
         default:
-            bad_usage("%s", "unknown option or missing argument");
+            refused(longs, argv, c == ':');
         }
     }
     if (optind >= argc && !o->replay)
@@ -252,16 +279,49 @@ static int find_tracer(const struct opts *o, char *out, size_t len)
     return -1;
 }
 
-static int make_log_dir(const struct opts *o, char *out, size_t len)
+static int is_journal(const struct dirent *d)
 {
-    if (o->log_dir) {
-        if (mkdir(o->log_dir, 0700) != 0 && errno != EEXIST)
-            return -1;
-        return realpath(o->log_dir, out) ? 0 : -1;
-    }
+    size_t n = strlen(d->d_name), k = strlen(SHMC_JSUFFIX);
+    return n > k && strcmp(d->d_name + n - k, SHMC_JSUFFIX) == 0;
+}
+
+/* The journals' directory, its absolute path in out: --log-dir, made if
+ * needed, or a new one under $TMPDIR. A --log-dir must hold no journal
+ * yet: the analysis reads every one there, and an earlier run's would be
+ * judged again as this tree's. */
+static int make_log_dir(const struct opts *o, char *out, size_t len, char *err,
+                        size_t errlen)
+{
     const char *tmp = getenv("TMPDIR");
-    snprintf(out, len, "%s/shmcheck.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    return mkdtemp(out) ? 0 : -1; /* mode 0700 */
+    struct dirent **names;
+    int n;
+
+    if (o->log_dir == NULL) {
+        snprintf(out, len, "%s/shmcheck.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (mkdtemp(out) != NULL) /* mode 0700 */
+            return 0;
+        snprintf(err, errlen, "cannot create a log directory in %s: %s",
+                 tmp && *tmp ? tmp : "/tmp", strerror(errno));
+        return -1;
+    }
+    if ((mkdir(o->log_dir, 0700) != 0 && errno != EEXIST) ||
+        realpath(o->log_dir, out) == NULL ||
+        (n = scandir(out, &names, is_journal, NULL)) < 0) {
+        snprintf(err, errlen, "--log-dir: '%s': %s", o->log_dir,
+                 strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (n > 0) {
+        snprintf(err, errlen,
+                 "--log-dir: '%s' holds the journals of an earlier run "
+                 "(analyse them with --replay, or give an empty directory)",
+                 o->log_dir);
+        return -1;
+    }
+    return 0;
 }
 
 static void remove_log_dir(const char *dir)
@@ -330,8 +390,8 @@ static int write_report(const char *path, const struct cli_run *run,
         return -1;
     }
     r = fn(run, f);
-    if (f != stdout && fclose(f) != 0)
-        r = -1;
+    if (f != stdout && fclose(f) != 0) /* the writer has flushed f */
+        r = -1; /* LCOV_EXCL_LINE: only close(2) can fail: EIO over NFS */
     if (r != 0)
         fprintf(stderr, "%s: writing '%s' failed\n", prog, path);
     return r;
@@ -390,11 +450,10 @@ int main(int argc, char **argv)
     long nkernel, start;
     int top = -1, code, status;
 
-    if (argv[0] && strrchr(argv[0], '/'))
-        prog = strrchr(argv[0], '/') + 1;
+    if (argv[0] && *argv[0])
+        prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     parse(argc, argv, &o);
     supp = load_suppressions(&o);
-    signal(SIGPIPE, SIG_IGN);
     if (o.replay) {
         start = 0;
         if (realpath(o.replay, logdir) == NULL) {
@@ -416,9 +475,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: --isolate: %s\n", prog, err);
         return 2;
     }
-    if (make_log_dir(&o, logdir, sizeof logdir) != 0) {
-        fprintf(stderr, "%s: cannot create a log directory: %s\n", prog,
-                strerror(errno));
+    if (make_log_dir(&o, logdir, sizeof logdir, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
         return 2;
     }
     start = (long)time(NULL);
@@ -431,6 +489,9 @@ int main(int argc, char **argv)
         return code < 0 ? 2 : code;
     }
 analyse:
+    /* A report written to a closed pipe fails with EPIPE. Not before the
+     * tree has run: the program inherits ignored signals across exec. */
+    signal(SIGPIPE, SIG_IGN);
     nkernel = cli_kernel_segments(NULL, &kernel);
     struct cli_inputs in = {logdir, kernel,  nkernel > 0 ? (size_t)nkernel : 0,
                             reaped, nreaped, top,
@@ -439,8 +500,8 @@ analyse:
         fprintf(stderr, "%s: out of memory while analysing\n", prog);
         return 2;
     }
-    run.command = o.argv ? o.argv : (char *[]){NULL};
-    symbolize(&o, &run); /* suppressions match function and file names */
+    run.command = o.argv; /* empty (argv[argc]) with --replay */
+    symbolize(&o, &run);  /* suppressions match function and file names */
     apply_suppressions(&o, &run, supp);
     struct cli_text_opts to = {o.errors, isatty(2), 100,
                                o.gen ? cli_supp_suggest : NULL};

@@ -69,6 +69,7 @@ struct cli_finding {
     const char *message; /* human explanation ("message"), may be NULL */
     struct cli_stack stack; /* "stack"                                 */
     int suppressed;     /* matched a suppression: counted, not shown   */
+    size_t order;       /* the analysis found it order-th: last sort key */
 };
 
 struct cli_summary {

@@ -275,7 +275,9 @@ static void put_message(struct json *j, const struct cli_finding *f)
     describe(m, f);
     if (f->message != NULL)
         fprintf(m, ": %s", f->message);
-    if (fclose(m) == 0)
+    /* glibc's fclose returns 0 and sets text to NULL when its final
+     * realloc fails. */
+    if (fclose(m) == 0 && text != NULL)
         put_text(j, "message", text);
     else
         json_fail(j);

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compiler.h" /* SHMC_COVERAGE_FLUSH */
 #include "run.h"
 
 extern char **environ;
@@ -62,7 +63,7 @@ int cli_isolate(char *err, size_t errlen)
 static int push(char ***env, size_t *n, char *entry)
 {
     char **e = realloc(*env, (*n + 2) * sizeof **env);
-    if (e == NULL || entry == NULL)
+    if (e == NULL)
         return -1;
     e[(*n)++] = entry;
     e[*n] = NULL;
@@ -70,36 +71,49 @@ static int push(char ***env, size_t *n, char *entry)
     return 0;
 }
 
-/* The environment for the tree: ours, with the tracer preloaded after
- * any LD_PRELOAD the user has, its journals in the log dir, and the
- * verdict left to the CLI. The strings live until exit. */
+/* Frees what tree_env made: the array and its first two strings. */
+static void free_env(char **env)
+{
+    if (env != NULL) {
+        free(env[0]);
+        free(env[1]);
+    }
+    free(env);
+}
+
+/* The environment for the tree: first the tracer preloaded after any
+ * LD_PRELOAD the user has, its journals in the log dir and the verdict
+ * left to the CLI, then the rest of ours. NULL when memory runs out. */
 static char **tree_env(const struct cli_spawn *sp)
 {
     const char *old = getenv("LD_PRELOAD");
-    char **env = NULL, *preload, *logdir;
-    size_t n = 0;
-    int ok;
+    char **env = calloc(3, sizeof *env);
+    size_t n = 2;
 
-    ok = (old && *old
-              ? asprintf(&preload, "LD_PRELOAD=%s:%s", old, sp->trace_so)
-              : asprintf(&preload, "LD_PRELOAD=%s", sp->trace_so)) >= 0 &&
-         asprintf(&logdir, "SHMCHECK_LOG_DIR=%s", sp->log_dir) >= 0;
-    if (!ok)
+    if (env == NULL)
         return NULL;
+    if ((old && *old ? asprintf(&env[0], "LD_PRELOAD=%s:%s", old, sp->trace_so)
+                     : asprintf(&env[0], "LD_PRELOAD=%s", sp->trace_so)) < 0)
+        env[0] = NULL;
+    if (asprintf(&env[1], "SHMCHECK_LOG_DIR=%s", sp->log_dir) < 0)
+        env[1] = NULL;
+    if (env[0] == NULL || env[1] == NULL ||
+        push(&env, &n,
+             sp->quiet_tracer ? "SHMCHECK_REPORT=none"
+                              : "SHMCHECK_REPORT=stderr") != 0 ||
+        push(&env, &n, "SHMCHECK_EXITCODE=0") != 0)
+        goto fail;
     for (size_t i = 0; environ[i]; i++)
         if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
             strncmp(environ[i], "SHMCHECK_LOG_DIR=", 17) &&
             strncmp(environ[i], "SHMCHECK_REPORT=", 16) &&
             strncmp(environ[i], "SHMCHECK_EXITCODE=", 18) &&
             push(&env, &n, environ[i]) != 0)
-            return NULL;
-    if (push(&env, &n, preload) != 0 || push(&env, &n, logdir) != 0 ||
-        push(&env, &n,
-             sp->quiet_tracer ? "SHMCHECK_REPORT=none"
-                              : "SHMCHECK_REPORT=stderr") != 0 ||
-        push(&env, &n, "SHMCHECK_EXITCODE=0") != 0)
-        return NULL;
+            goto fail;
     return env;
+fail:
+    free_env(env);
+    return NULL;
 }
 
 static volatile sig_atomic_t top_child;
@@ -132,24 +146,42 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
     struct cli_reaped *list = NULL;
     pid_t pid, child;
 
-    if (env == NULL || pipe2(p, O_CLOEXEC) != 0) {
-        snprintf(err, errlen, "out of memory or fds");
+    if (env == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        free_env(env);
         return -1;
     }
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* fork fails only without memory or processes left; root, who runs the
+     * tests, is exempt from RLIMIT_NPROC. */
     child = fork();
-    if (child < 0) {
+    if (child < 0) { /* LCOV_EXCL_START: out of memory or processes */
         snprintf(err, errlen, "fork: %s", strerror(errno));
-        return -1;
-    }
-    if (child == 0) {
-        int e;
         close(p[0]);
+        close(p[1]);
+        free_env(env);
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    if (child == 0) {
+        ssize_t sent;
+        int e, why;
+        close(p[0]);
+        SHMC_COVERAGE_FLUSH();
         execvpe(sp->argv[0], sp->argv, env);
-        e = errno; /* tell the parent why, through the CLOEXEC pipe */
-        if (write(p[1], &e, sizeof e) < 0)
-            _exit(127);
-        _exit(e == ENOENT ? 127 : 126);
+        e = errno;
+        why = e == ENOENT ? 127 : 126;
+        /* Tell the parent why, through the CLOEXEC pipe: 4 bytes into an
+         * empty pipe whose reader is open cannot fail. Were they lost, the
+         * parent would take this status as the program's own. */
+        sent = write(p[1], &e, sizeof e);
+        if (sent != (ssize_t)sizeof e) /* LCOV_EXCL_BR_LINE: cannot fail */
+            why = 127; /* LCOV_EXCL_LINE: 4 bytes into an empty pipe */
+        SHMC_COVERAGE_FLUSH();
+        _exit(why); /* LCOV_EXCL_LINE: after the flush gcov counts nothing */
     }
     close(p[1]);
     top_child = child;
@@ -162,21 +194,25 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
         code = 0;
     }
     close(p[0]);
-    while ((pid = waitpid(-1, &status, 0)) > 0 || errno == EINTR) {
-        if (pid <= 0)
-            continue;
+    for (;;) {
+        pid = waitpid(-1, &status, 0);
+        if (pid < 0 && errno == EINTR) /* LCOV_EXCL_BR_LINE: SA_RESTART */
+            continue; /* LCOV_EXCL_LINE: our handlers are SA_RESTART */
+        if (pid < 0)
+            break; /* ECHILD: every descendant has ended */
         if (n == cap) {
-            struct cli_reaped *l =
-                realloc(list, (cap = cap ? 2 * cap : 16) * sizeof *list);
+            size_t c = cap ? 2 * cap : 16;
+            struct cli_reaped *l = realloc(list, c * sizeof *list);
             if (l == NULL)
                 continue; /* keep reaping; this one goes unrecorded */
             list = l;
+            cap = c;
         }
         list[n].pid = pid;
         list[n++].status = status;
     }
     forward_signals(0);
-    free(env);
+    free_env(env);
     *reaped = list;
     *nreaped = n;
     *top_pid = child;

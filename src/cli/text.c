@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
+#include "report.h" /* cli_report_errno_name */
 #include "text.h"
 
 #define P "==shmcheck== "
@@ -58,6 +59,8 @@ static const char *ended(enum cli_end e)
 static void headline(const struct cli_run *run, const struct cli_finding *f,
                      FILE *out)
 {
+    char num[CLI_ERRNO_NAME_MAX];
+
     switch (f->kind) {
     case CLI_LEAKED_SEGMENT:
         fprintf(out,
@@ -81,14 +84,14 @@ static void headline(const struct cli_run *run, const struct cli_finding *f,
         break;
     case CLI_INVALID_DETACH:
         fprintf(out, "invalid detach: shmdt(0x%llx) -> %s in pid %d",
-                (unsigned long long)f->addr, strerrorname_np(f->err), f->pid);
+                (unsigned long long)f->addr, cli_report_errno_name(f->err, num),
+                f->pid);
         command(run, f->pid, out);
         fprintf(out, ": %s:\n", f->message ? f->message : "not attached");
         break;
     case CLI_FAILED_CALL:
         fprintf(out, "failed call: %s -> %s in pid %d", f->call,
-                strerrorname_np(f->err) ? strerrorname_np(f->err) : "?",
-                f->pid);
+                cli_report_errno_name(f->err, num), f->pid);
         command(run, f->pid, out);
         fprintf(out, "%s%s:\n", f->message ? ": shmcheck: " : "",
                 f->message ? f->message : "");

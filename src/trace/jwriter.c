@@ -33,6 +33,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,6 +109,21 @@ static int create_file(struct shmc_jwriter *w, const char *dir, int pid,
     return -1;
 }
 
+/* ftruncate to a larger size, refusing (EFBIG) one past RLIMIT_FSIZE
+ * before the kernel does: it would also raise SIGXFSZ, whose default
+ * action kills the program we trace. */
+static int grow_file(int fd, size_t size)
+{
+    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+
+    (void)getrlimit(RLIMIT_FSIZE, &rl); /* fails only for a bad argument */
+    if (size > rl.rlim_cur) {
+        errno = EFBIG;
+        return -1;
+    }
+    return ftruncate(fd, (off_t)size);
+}
+
 /* Undoes a partial open: closes fd (if >= 0), removes the file (if it was
  * created), releases the reserved range. Keeps errno; returns -1. */
 static int fail_open(struct shmc_jwriter *w, void *base, int fd)
@@ -171,7 +187,7 @@ int shmc_jwriter_open(struct shmc_jwriter *w, const char *dir, int pid,
         return fail_open(w, base, -1);
     /* fchmod: a umask like 0277 would leave a file that growth, which
      * reopens it O_RDWR, could not open. */
-    if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)SHMC_JCHUNK) != 0 ||
+    if (fchmod(fd, 0600) != 0 || grow_file(fd, SHMC_JCHUNK) != 0 ||
         mmap(base, SHMC_JCHUNK, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
              fd, 0) == MAP_FAILED)
         return fail_open(w, base, fd);
@@ -211,7 +227,7 @@ static int extend(struct shmc_jwriter *w, size_t have, size_t end)
 
     if (fd < 0)
         return -1;
-    ok = ftruncate(fd, (off_t)want) == 0;
+    ok = grow_file(fd, want) == 0;
     if (ok && mmap(w->base + have, want - have, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_FIXED, fd, (off_t)have) == MAP_FAILED) {
         ok = 0;

@@ -24,25 +24,27 @@
 
 extern char **environ;
 
+/* Outside the guard while the real fork runs: the program's own atfork
+ * handlers run there too, and are traced like the rest of its code unless
+ * they run while ours hold the lock (state.c); ours reset the child. */
 SHMC_EXPORT pid_t fork(void)
 {
     struct shmc_call c;
     pid_t pid;
     int saved;
 
-    if (!shmc__enter())
-        return REAL.fork();
+    shmc__resolve();
     c.frames[0] = (uint64_t)(uintptr_t)SHMC_RETURN_ADDRESS();
     c.nframes = 1;
-    pid = REAL.fork(); /* the atfork handlers reset the child's state */
+    pid = REAL.fork();
     saved = errno;
-    if (pid != 0) {
+    if (pid != 0 && shmc__enter()) {
         int64_t args[4] = {0, 0, 0, 0};
         c.time_ns = shmc__now_ns();
         c.err = pid < 0 ? saved : 0;
         shmc__journal(SHMC_J_FORK, &c, pid, args, NULL, 0);
+        shmc__leave();
     }
-    shmc__leave();
     errno = saved;
     return pid;
 }
@@ -136,12 +138,15 @@ static int exec_common(enum exec_kind kind, const char *file, int fd,
 
     shmc__resolve();
     use = traced_env(envp, env, buf);
-    if (getpid() != shmc__trace.pid || !shmc__enter())
+    if (getpid() != shmc__trace.pid || !shmc__enter()) {
+        SHMC_COVERAGE_FLUSH();
         return call_exec(kind, file, fd, argv, use);
+    }
     int64_t args[4] = {fd, kind, 0, 0};
     shmc__journal(SHMC_J_EXEC, NULL, 0, args, file,
                   file ? strlen(file) + 1 : 0);
     shmc__report("exec");
+    SHMC_COVERAGE_FLUSH();
     r = call_exec(kind, file, fd, argv, use);
     saved = errno;
     struct shmc_call c = {.time_ns = shmc__now_ns(), .err = saved};
@@ -177,12 +182,12 @@ SHMC_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
     return exec_common(EXEC_FD, NULL, fd, argv, envp);
 }
 
-/* The execl family: collect the arguments, then as execv*. */
-static size_t count_args(const char *arg0, va_list ap)
+/* The execl family: collect the arguments, then as execv*. As glibc
+ * does, the list ends at the first NULL after arg0, even when arg0 is
+ * NULL: execle(path, NULL, NULL, envp) has argc 0 and envp. */
+static size_t count_args(va_list ap)
 {
     size_t n = 1;
-    if (arg0 == NULL)
-        return 0;
     while (va_arg(ap, const char *) != NULL)
         n++;
     return n;
@@ -195,7 +200,7 @@ static int exec_list(enum exec_kind kind, const char *file, const char *arg0,
 {
     va_list count;
     va_copy(count, ap);
-    size_t n = count_args(arg0, count);
+    size_t n = count_args(count);
     va_end(count);
     char *argv[n + 1];
     char *const *envp = environ;
@@ -275,34 +280,24 @@ SHMC_EXPORT int posix_spawnp(pid_t *pid, const char *file,
     return spawn_common(1, pid, file, fa, attr, argv, envp);
 }
 
-/* exit() runs the exit handlers, then our destructor reports. */
-SHMC_EXPORT _Noreturn void exit(int status)
-{
-    shmc__resolve();
-    if (getpid() == shmc__trace.pid)
-        shmc__trace.exit_status = status;
-    REAL.exit_(status);
-    for (;;) {
-    }
-}
-
-/* _exit and _Exit skip the exit handlers and destructors: report here. */
-SHMC_EXPORT _Noreturn void _exit(int status)
+/* _exit and _Exit (the same system call) skip the exit handlers and
+ * destructors: report here. exit() needs nothing: our destructor and the
+ * on_exit handler it registers report (state.c). */
+static _Noreturn void end_now(int status)
 {
     shmc__resolve();
     if (shmc__finish("_exit", status, SHMC_JEXIT__EXIT))
         status = shmc__trace.cfg.exitcode;
+    SHMC_COVERAGE_FLUSH();
     REAL._exit_(status);
-    for (;;) {
-    }
+}
+
+SHMC_EXPORT _Noreturn void _exit(int status)
+{
+    end_now(status);
 }
 
 SHMC_EXPORT _Noreturn void _Exit(int status)
 {
-    shmc__resolve();
-    if (shmc__finish("_exit", status, SHMC_JEXIT__EXIT))
-        status = shmc__trace.cfg.exitcode;
-    REAL._Exit_(status);
-    for (;;) {
-    }
+    end_now(status);
 }

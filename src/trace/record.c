@@ -20,8 +20,6 @@ void shmc__journal_write(uint16_t type, const struct shmc_call *call,
     size_t room = SHMC_JMAX_RECORD - SHMC_JREC_HEADER - 8u * nframes;
     struct shmc_jrec *r;
 
-    if (!t->journal_on)
-        return;
     if (payload_len > room)
         payload_len = room; /* long paths and argv are cut, never dropped */
     r = shmc_jwriter_begin(
@@ -131,7 +129,6 @@ void shmc__on_shmget(struct shmc_call *c, key_t key, size_t size, int flg,
     if (s != NULL) {
         s->key = key;
         s->size = size;
-        s->removed = 0;
         s->stack = shmc__stack_save(c);
     }
     shmc__unlock();

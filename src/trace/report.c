@@ -11,12 +11,14 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shmcheck.h"
@@ -35,19 +37,34 @@ static int destination(const char *how);
 
 static void flush(struct out *o)
 {
-    size_t done = 0;
-
     if (o->fd == NOT_OPEN)
         o->fd = destination(o->how);
-    while (o->fd >= 0 && done < o->len) {
-        ssize_t n = write(o->fd, o->buf + done, o->len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        done += (size_t)n;
-    }
+    if (o->fd >= 0)
+        shmc__write_all(o->fd, o->buf, o->len);
     o->len = 0;
+}
+
+void shmc__write_all(int fd, const char *buf, size_t len)
+{
+    static const struct timespec now = {0, 0};
+    sigset_t pipe_set, old, pending;
+    size_t done = 0;
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    sigpending(&pending);
+    for (ssize_t n; done < len; done += (size_t)n) {
+        n = write(fd, buf + done, len - done);
+        if (n < 0 && errno == EINTR)
+            n = 0;
+        else if (n <= 0)
+            break;
+    }
+    /* Take back the SIGPIPE our write raised, not one already pending. */
+    if (done < len && errno == EPIPE && !sigismember(&pending, SIGPIPE))
+        sigtimedwait(&pipe_set, NULL, &now);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void put(struct out *o, const char *fmt, ...)
@@ -59,8 +76,8 @@ static void put(struct out *o, const char *fmt, ...)
     va_start(ap, fmt);
     n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
+    if (n < 0)  /* LCOV_EXCL_BR_LINE: fails on %ls or > INT_MAX bytes */
+        return; /* LCOV_EXCL_LINE: and no format here has either */
     if ((size_t)n >= sizeof line)
         n = sizeof line - 1;
     if (o->len + (size_t)n > sizeof o->buf)
@@ -133,7 +150,7 @@ static void leaked_segments(struct out *o, struct tally *n)
     while (shmc_table_next(&t->segs, &pos, &id, &v)) {
         const struct shmc_seg *s = v;
         struct shmid_ds ds;
-        if (s->removed || t->real.shmctl((int)id, IPC_STAT, &ds) != 0 ||
+        if (t->real.shmctl((int)id, IPC_STAT, &ds) != 0 ||
             (ds.shm_perm.mode & SHM_DEST) ||
             ds.shm_nattch > own_attachments((int)id))
             continue;
@@ -197,7 +214,7 @@ static void unmatched(struct out *o, struct tally *n, const char *how)
     while (shmc_table_next(&groups, &pos, &key, &v)) {
         const struct group *g = v;
         const struct shmc_att *a = g->att;
-        if (shown++ == MAX_BLOCKS) {
+        if (shown++ >= MAX_BLOCKS) {
             more = 1;
             continue;
         }
@@ -299,10 +316,11 @@ static int destination(const char *how)
                        st.st_dev == t->stderr_dev && st.st_ino == t->stderr_ino
                    ? 2
                    : -1;
+    /* Every name fits: log_dir is shorter than PATH_MAX (config.c), how
+     * is "exit", "_exit" or "exec". */
     for (int n = 0; n < 1000; n++) {
-        if (snprintf(path, sizeof path, "%s/%d.%d.%s.report", t->cfg.log_dir,
-                     (int)t->pid, n, how) >= (int)sizeof path)
-            return -1;
+        snprintf(path, sizeof path, "%.*s/%d.%d.%.8s.report", PATH_MAX - 1,
+                 t->cfg.log_dir, (int)t->pid, n, how);
         int fd = open(
             path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd >= 0 || errno != EEXIST)
@@ -325,7 +343,9 @@ int shmc__report(const char *how)
     unmatched(&o, &n, how);
     events(&o, &n);
     shmc__unlock();
-    if (n.found || n.invalid || n.failed || o.fd != NOT_OPEN) {
+    /* Every failed call and invalid detach since the tables were last
+     * reset is a finding: n.found is 0 only when there is nothing to say. */
+    if (n.found) {
         put(&o,
             "==%d== SUMMARY: shmcheck: %lu leaked segment(s) (%lu bytes), "
             "%lu unmatched attach(es), %lu inherited unmatched, %lu "

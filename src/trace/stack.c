@@ -22,21 +22,27 @@
 
 static __thread uintptr_t thread_stack_top;
 
-static uintptr_t stack_top(void)
+uintptr_t shmc__thread_stack_top(void)
 {
     pthread_attr_t attr;
-    void *addr;
-    size_t size;
+    void *addr = NULL;
+    size_t size = 0;
 
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return 0;
+    /* Cannot fail on attributes pthread_getattr_np filled. */
+    (void)pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+    return (uintptr_t)addr + size;
+}
+
+static uintptr_t stack_top(void)
+{
     if (SHMC_LIKELY(thread_stack_top != 0))
         return thread_stack_top;
-    if (shmc__tid() == shmc__trace.pid) {
-        thread_stack_top = shmc__trace.main_stack_top;
-    } else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-        if (pthread_attr_getstack(&attr, &addr, &size) == 0)
-            thread_stack_top = (uintptr_t)addr + size;
-        pthread_attr_destroy(&attr);
-    }
+    thread_stack_top = shmc__tid() == shmc__trace.pid
+                           ? shmc__trace.main_stack_top
+                           : shmc__thread_stack_top();
     return thread_stack_top;
 }
 
@@ -153,8 +159,7 @@ void shmc__modules_scan(void)
         t->modules[t->nmodules++].end = f->obj[i].end;
         if (path == NULL || path[0] == '\0')
             path = t->exe; /* the main program has no name here */
-        if (t->journal_on)
-            shmc__journal(SHMC_J_MODULE, NULL, 0, args, path, strlen(path) + 1);
+        shmc__journal(SHMC_J_MODULE, NULL, 0, args, path, strlen(path) + 1);
     }
     shmc__unlock();
     pthread_mutex_unlock(&t->scan_lock);

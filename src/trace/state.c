@@ -19,8 +19,7 @@
 #include "compiler.h"
 #include "state.h"
 
-struct shmc_trace shmc__trace = {.scan_lock = PTHREAD_MUTEX_INITIALIZER,
-                                 .exit_status = -1};
+struct shmc_trace shmc__trace = {.scan_lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* Per thread: inside the tracer (recursion guard), and the cached tid. */
 static __thread int in_tracer;
@@ -47,9 +46,7 @@ static void resolve_all(void)
     *(void **)&r->execve = real("execve");
     *(void **)&r->execvpe = real("execvpe");
     *(void **)&r->fexecve = real("fexecve");
-    *(void **)&r->exit_ = real("exit");
     *(void **)&r->_exit_ = real("_exit");
-    *(void **)&r->_Exit_ = real("_Exit");
     *(void **)&r->dlopen = real("dlopen");
     *(void **)&r->posix_spawn = real("posix_spawn");
     *(void **)&r->posix_spawnp = real("posix_spawnp");
@@ -77,8 +74,7 @@ uint64_t shmc__now_ns(void)
 static void say(const char *text)
 {
     /* Warnings go to stderr only, never stdout, and ignore failures. */
-    ssize_t n = write(2, text, strlen(text));
-    (void)n;
+    shmc__write_all(2, text, strlen(text));
 }
 
 /* The program's command line, for the START record. */
@@ -112,7 +108,7 @@ static void journal_start(pid_t ppid)
     t->journal_on = 1;
     memcpy(payload, t->exe, exe_len);
     n = read_cmdline(payload + exe_len, sizeof payload - exe_len);
-    shmc__journal(SHMC_J_START, NULL, 0, args, payload, exe_len + n);
+    shmc__journal_write(SHMC_J_START, NULL, 0, args, payload, exe_len + n);
 }
 
 /* A spin lock: the sections it guards are a few hash-table operations
@@ -134,13 +130,18 @@ void shmc__unlock(void)
     atomic_store_explicit(&shmc__trace.lock, 0, memory_order_release);
 }
 
+/* From our prepare handler to our parent or child handler the lock is
+ * held: the program's atfork handlers that run then (those registered
+ * before ours) pass their calls through; the others are traced. */
 static void atfork_prepare(void)
 {
     shmc__lock();
+    in_tracer = 1;
 }
 
 static void atfork_parent(void)
 {
+    in_tracer = 0;
     shmc__unlock();
 }
 
@@ -197,12 +198,14 @@ static void atfork_child(void)
     if (t->journal_on)
         shmc_jwriter_abandon(&t->journal);
     inherit_tables();
-    if (t->cfg.log_dir[0]) {
+    /* A fork after the final report (phase DONE) is not traced. */
+    if (t->cfg.log_dir[0] && atomic_load(&t->phase) == SHMC_READY) {
         journal_start(parent);
         t->nmodules = 0; /* journal every module again, in the new file */
         shmc__modules_scan();
         journal_inherited();
     }
+    in_tracer = 0;
 }
 
 static void remember_stderr(void)
@@ -232,7 +235,7 @@ static void keep_settings(char **envp)
     char *out = shmc__trace.env_keep;
     size_t left = sizeof shmc__trace.env_keep - 1;
 
-    for (size_t i = 0; envp && envp[i]; i++) {
+    for (size_t i = 0; envp[i]; i++) {
         size_t n = strlen(envp[i]) + 1;
         if (strncmp(envp[i], "SHMCHECK_", 9) != 0 || n > left)
             continue;
@@ -243,30 +246,31 @@ static void keep_settings(char **envp)
     *out = '\0';
 }
 
-static void main_stack_top(void)
+/* The environment the settings come from: environ, or, when libc has not
+ * set it yet (a call from the program's .preinit_array starts the tracer
+ * before libc's own initialisation), the one the kernel put on the
+ * initial stack: argc, argv and its NULL, then envp. */
+static char **start_env(void)
 {
-    pthread_attr_t attr;
-    void *addr;
-    size_t size;
+    extern char **environ;
+    extern void *__libc_stack_end; /* ld.so's: where argc is */
+    const long *argc = __libc_stack_end;
 
-    if (pthread_getattr_np(pthread_self(), &attr) != 0)
-        return;
-    if (pthread_attr_getstack(&attr, &addr, &size) == 0)
-        shmc__trace.main_stack_top = (uintptr_t)addr + size;
-    pthread_attr_destroy(&attr);
+    if (environ != NULL)
+        return environ;
+    return (char **)(argc + 1) + *argc + 1;
 }
 
 static void init(void)
 {
     struct shmc_trace *t = &shmc__trace;
-    extern char **environ;
-    char warnings[2048];
+    char **env = start_env(), warnings[2048];
 
     shmc__resolve();
-    if (shmc_trace_config_parse(&t->cfg, environ, getauxval(AT_SECURE) != 0,
+    if (shmc_trace_config_parse(&t->cfg, env, getauxval(AT_SECURE) != 0,
                                 warnings, sizeof warnings) > 0)
         say(warnings);
-    keep_settings(environ);
+    keep_settings(env);
     t->pid = getpid();
     t->start_ns = shmc__now_ns();
     shmc_table_init(&t->atts, sizeof(struct shmc_att));
@@ -274,8 +278,8 @@ static void init(void)
     shmc_table_init(&t->depot, sizeof(struct shmc_stack));
     remember_stderr();
     find_self();
-    if (t->cfg.stacks == SHMC_STACKS_FAST)
-        main_stack_top();
+    if (t->cfg.stacks == SHMC_STACKS_FAST) /* glibc reads /proc: once, now */
+        t->main_stack_top = shmc__thread_stack_top();
     if (t->cfg.stacks == SHMC_STACKS_FULL) {
         void *prime[2]; /* loads the unwinder now, not inside a call */
         backtrace(prime, 2);
@@ -288,10 +292,12 @@ static void init(void)
 }
 
 /* Starts the tracer once; 1 when it is ready. Another thread that arrives
- * while it starts passes its call through rather than wait. */
+ * while it starts passes its call through rather than wait. Keeps errno:
+ * the start may happen inside a call the program made (before our
+ * constructor ran), or before main, whose errno starts at 0. */
 static int start(void)
 {
-    int expected = SHMC_OFF;
+    int expected = SHMC_OFF, saved = errno;
 
     if (atomic_compare_exchange_strong(&shmc__trace.phase, &expected,
                                        SHMC_STARTING)) {
@@ -300,6 +306,7 @@ static int start(void)
         in_tracer = 0;
         atomic_store(&shmc__trace.phase, SHMC_READY);
     }
+    errno = saved;
     return atomic_load(&shmc__trace.phase) == SHMC_READY;
 }
 
@@ -337,26 +344,53 @@ int shmc__finish(const char *how, int status, int exit_how)
     int expected = SHMC_READY, errors;
     int64_t args[4] = {status, exit_how, 0, 0};
 
-    if (getpid() != t->pid || /* a vfork child shares our memory */
+    /* Not ours to end: a vfork or raw clone child shares or copied our
+     * memory, or this image has already ended (report once). */
+    if (getpid() != t->pid ||
         !atomic_compare_exchange_strong(&t->phase, &expected, SHMC_DONE))
-        return status;
+        return 0;
     in_tracer = 1;
     shmc__journal(SHMC_J_EXIT, NULL, 0, args, NULL, 0);
     errors = shmc__report(how);
     if (t->journal_on)
         shmc_jwriter_close(&t->journal);
+    t->journal_on = 0;
     in_tracer = 0;
     return errors && t->cfg.exitcode != 0;
 }
 
-/* After main returns or exit() is called, once every other exit handler
- * and destructor has run (the preloaded object is finalised last). */
-SHMC_DESTRUCTOR static void trace_destructor(void)
+static void finish_exit(int status)
 {
-    if (shmc__finish("exit", shmc__trace.exit_status, SHMC_JEXIT_EXIT)) {
+    const struct shmc_trace *t = &shmc__trace;
+
+    if (shmc__finish("exit", status, SHMC_JEXIT_EXIT)) {
         /* Errors found: the exit status says so, as LeakSanitizer's does.
          * exit() would flush stdio after us; do it before leaving. */
         fflush(NULL);
-        shmc__trace.real._exit_(shmc__trace.cfg.exitcode);
+        SHMC_COVERAGE_FLUSH();
+        t->real._exit_(t->cfg.exitcode); /* LCOV_EXCL_LINE: after the flush */
     }
+}
+
+/* Registered by the destructor, so it runs after every destructor: this
+ * object is finalised before the libraries the program links (they were
+ * initialised before it), and their destructors may still detach and
+ * remove segments. gcov wrote this object's counts when it was
+ * finalised: count anew from here, and write them at the end. */
+static void late_exit(int status, void *arg) /* LCOV_EXCL_LINE: reset below */
+{
+    (void)arg;
+    SHMC_COVERAGE_RESTART(); /* LCOV_EXCL_LINE: it zeroes its own count */
+    finish_exit(status);
+    SHMC_COVERAGE_FLUSH();
+}
+
+/* After main returns or exit() is called: on_exit, unlike atexit in a
+ * shared object, queues the handler after the destructors still to run,
+ * and tells it the exit status. */
+SHMC_DESTRUCTOR static void trace_destructor(void)
+{
+    /* on_exit fails only out of memory: then report now, before the rest. */
+    if (on_exit(late_exit, NULL) != 0) /* LCOV_EXCL_BR_LINE: ENOMEM only */
+        finish_exit(-1); /* LCOV_EXCL_LINE: ENOMEM only; status unknown */
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "compiler.h"
 #include "config.h"
 #include "jwriter.h"
 #include "table.h"
@@ -45,10 +46,10 @@ struct shmc_att {
     uint8_t detached;  /* shmdt succeeded; kept to explain double detach */
 };
 
-/* A segment this process created, keyed by shmid. */
+/* A segment this process created, keyed by shmid; its IPC_RMID by this
+ * process deletes the entry. */
 struct shmc_seg {
     int32_t key;
-    uint8_t removed; /* this process called IPC_RMID on it            */
     uint64_t size;
     uint64_t stack; /* depot key of where it was created             */
 };
@@ -87,9 +88,7 @@ struct shmc_real {
     int (*execve)(const char *, char *const[], char *const[]);
     int (*execvpe)(const char *, char *const[], char *const[]);
     int (*fexecve)(int, char *const[], char *const[]);
-    void (*exit_)(int);
-    void (*_exit_)(int);
-    void (*_Exit_)(int);
+    SHMC_NORETURN void (*_exit_)(int);
     void *(*dlopen)(const char *, int);
     int (*posix_spawn)(pid_t *, const char *, const void *, const void *,
                        char *const[], char *const[]);
@@ -128,7 +127,6 @@ struct shmc_trace {
     ino_t stderr_ino;
     int stderr_ok;
     char exe[PATH_MAX];
-    int exit_status;     /* what exit() was called with; -1 when unknown */
     char env_keep[4096]; /* SHMCHECK_* entries at start, NUL-separated,
                             ending with an empty string: kept across exec */
     uint32_t gen;        /* attachment generations, under lock */
@@ -162,9 +160,13 @@ const struct shmc_stack *shmc__stack_get(uint64_t key);
 
 /* Fills call->frames from the interposer's frame and return address. */
 void shmc__capture(struct shmc_call *call, void *frame, void *ret);
+/* The top (end) of the calling thread's stack, or 0 if unknown. For the
+ * main thread glibc reads /proc/self/maps, allocating: ask at start. */
+uintptr_t shmc__thread_stack_top(void);
 
-/* Writes one record; payload may be NULL. Costs nothing without a
- * journal (the check is inline). */
+/* Writes one record; payload may be NULL. Call it through shmc__journal,
+ * which costs nothing without a journal (the check is inline); a closed
+ * writer refuses the record anyway. */
 void shmc__journal_write(uint16_t type, const struct shmc_call *call,
                          int64_t result, const int64_t args[4],
                          const void *payload, size_t payload_len);
@@ -200,6 +202,11 @@ uint64_t shmc__now_ns(void);
 
 /* Module list: rescan after dlopen (journals new modules). */
 void shmc__modules_scan(void);
+
+/* Writes all of buf to fd (retrying short writes and EINTR), ignoring
+ * failures and never raising SIGPIPE in the program: a reader that went
+ * away (prog 2>&1 | head) must not kill it. */
+void shmc__write_all(int fd, const char *buf, size_t len);
 
 /* The report for this process image; how = "exit", "_exit" or "exec".
  * Returns 1 when it found errors (by cfg.errors). */

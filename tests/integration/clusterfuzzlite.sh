@@ -23,4 +23,15 @@ for src in fuzz/fuzz_*.c; do
     n=$((n + 1))
 done
 [ "$n" -gt 0 ] || { echo "clusterfuzzlite.sh: no fuzz target" >&2; exit 1; }
+# The helper programs the targets run must be in $OUT too: without them
+# fuzz_tracer stops and fuzz_sequence falls back to slow workers.
+for helper in tracer_worker sequence_worker libshmcheck-trace.so; do
+    [ -f "$tmp/out/$helper" ] ||
+        { echo "clusterfuzzlite.sh: $helper not in \$OUT" >&2; exit 1; }
+done
+out=$(unset SHMC_FUZZ_SEQ_WORKER; "$tmp/out/fuzz_sequence" -runs=1 2>&1) ||
+    { echo "clusterfuzzlite.sh: fuzz_sequence -runs=1 failed: $out" >&2; exit 1; }
+case "$out" in
+*"not found"*) echo "clusterfuzzlite.sh: fuzz_sequence did not find its worker in \$OUT" >&2; exit 1 ;;
+esac
 echo "clusterfuzzlite.sh: build.sh built and ran $n targets"

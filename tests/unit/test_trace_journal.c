@@ -26,12 +26,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compiler.h"
 #include "journal.h"
 #include "jwriter.h"
 
@@ -279,6 +285,14 @@ static size_t lost(struct shmc_jwriter *w)
     return atomic_load(&w->lost);
 }
 
+/* How a child ends: _exit, after writing its coverage counts (gcov writes
+ * them at exit(), which a child must not call here). */
+static _Noreturn void child_exit(int code)
+{
+    SHMC_COVERAGE_FLUSH();
+    _exit(code);
+}
+
 /* ---- the writer ---- */
 
 /* Records of every type, frames and payload sizes come back as written;
@@ -514,16 +528,25 @@ static void test_replaced_file_left_alone(void **state)
     assert_int_equal(fx->len, SHMC_JCHUNK);
 }
 
-/* The file size limit (RLIMIT_FSIZE) makes ftruncate fail: open then
- * leaves no file, fd or errno change behind but EFBIG; a failed growth
- * counts the record lost and keeps errno. */
+static volatile sig_atomic_t xfsz_raised;
+
+static void on_xfsz(int sig)
+{
+    (void)sig;
+    xfsz_raised++;
+}
+
+/* The file size limit (RLIMIT_FSIZE) is respected before the kernel
+ * would raise SIGXFSZ (whose default action kills the program we trace):
+ * open then leaves no file, fd or errno change behind but EFBIG; a
+ * failed growth counts the record lost and keeps errno. */
 static void test_file_size_limit(void **state)
 {
     struct fx *fx = *state;
     unsigned char before[MAXFD], after[MAXFD];
     struct rlimit old, small;
     char path[PATH_MAX];
-    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    void (*old_handler)(int) = signal(SIGXFSZ, on_xfsz);
 
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
     small = old;
@@ -547,6 +570,7 @@ static void test_file_size_limit(void **state)
     shmc_jwriter_close(&fx->w);
     open_fds(after);
 
+    assert_int_equal(xfsz_raised, 0);
     assert_int_equal(rc, -1);
     assert_int_equal(open_errno, EFBIG);
     assert_false(exists);
@@ -665,16 +689,16 @@ static void closer_child(const char *dir, uint32_t before, uint32_t after)
     struct shmc_jwriter w;
 
     if (shmc_jwriter_open(&w, dir, getpid(), getppid(), 0, 0, 0) != 0)
-        _exit(10);
+        child_exit(10);
     if (put_many(&w, 4, 0, before, 0) != 0)
-        _exit(11);
+        child_exit(11);
     for (int fd = 3; fd < MAXFD; fd++)
         close(fd);
     if (put_many(&w, 4, before, after, 0) != 0 ||
         atomic_load(&w.mapped) <= SHMC_JCHUNK)
-        _exit(12);
+        child_exit(12);
     shmc_jwriter_close(&w);
-    _exit(atomic_load(&w.lost) == 0 ? 0 : 13);
+    child_exit(atomic_load(&w.lost) == 0 ? 0 : 13);
 }
 
 static void test_program_closes_fds(void **state)
@@ -708,15 +732,15 @@ static void abandon_child(struct shmc_jwriter *w, const char *dir)
     shmc_jwriter_abandon(w);
     /* mincore fails with ENOMEM on an unmapped range. */
     if (w->base != NULL || mincore(old, 1, &page) == 0 || errno != ENOMEM)
-        _exit(10);
+        child_exit(10);
     if (shmc_jwriter_begin(w, SHMC_JREC_HEADER, SHMC_J_FORK) != NULL)
-        _exit(11);
+        child_exit(11);
     if (shmc_jwriter_open(w, dir, getpid(), getppid(), 0, 0, 0) != 0)
-        _exit(12);
+        child_exit(12);
     if (put_many(w, 2, 0, 15000, 0) != 0)
-        _exit(13);
+        child_exit(13);
     shmc_jwriter_close(w);
-    _exit(0);
+    child_exit(0);
 }
 
 static void test_abandon_in_fork_child(void **state)
@@ -755,6 +779,193 @@ static void test_abandon_in_fork_child(void **state)
     assert_int_equal(read_seq(fx->buf, fx->len, 2, 0, 0, &st, &skipped), 15000);
     assert_int_equal(st, SHMC_JEND);
 }
+
+/* A FIFO put at the journal's path (open O_RDWR would not block on it):
+ * growth refuses it and leaves it a FIFO. */
+static void test_fifo_at_path_left_alone(void **state)
+{
+    struct fx *fx = *state;
+    char moved[PATH_MAX + 8];
+    struct stat st;
+
+    assert_int_equal(shmc_jwriter_open(&fx->w, fx->dir, PID, PPID, 0, 0, 0), 0);
+    snprintf(moved, sizeof moved, "%s.moved", fx->w.path);
+    uint32_t fit = fill_chunk(fx, 6);
+    assert_int_equal(rename(fx->w.path, moved), 0);
+    assert_int_equal(mkfifo(fx->w.path, 0600), 0);
+
+    int grew = put(&fx->w, 6, fit, 0, 1);
+    shmc_jwriter_close(&fx->w);
+
+    assert_int_equal(grew, -1);
+    assert_int_equal(lost(&fx->w), 1);
+    assert_int_equal(lstat(fx->w.path, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    load(fx, moved);
+    assert_int_equal(fx->len, SHMC_JCHUNK);
+}
+
+/* Reservations go on after the journal froze, each one dropped and
+ * counted, until they pass the end of the reserved region, where begin
+ * refuses them without trying to grow; what was written reads back. */
+static void test_full_region_drops_records(void **state)
+{
+    struct fx *fx = *state;
+    char moved[PATH_MAX + 8];
+    enum shmc_jstatus st;
+    size_t skipped, calls = 0, returned = 0;
+
+    assert_int_equal(shmc_jwriter_open(&fx->w, fx->dir, PID, PPID, 0, 0, 0), 0);
+    snprintf(moved, sizeof moved, "%s.moved", fx->w.path);
+    uint32_t fit = fill_chunk(fx, 7);
+    assert_int_equal(rename(fx->w.path, moved), 0); /* growth fails */
+    while (atomic_load(&fx->w.off) <= SHMC_JREGION) {
+        returned +=
+            shmc_jwriter_begin(&fx->w, SHMC_JMAX_RECORD, SHMC_J_EXIT) != NULL;
+        calls++;
+    }
+    assert_int_equal(rename(moved, fx->w.path), 0);
+    size_t dropped = lost(&fx->w);
+    shmc_jwriter_close(&fx->w);
+    load(fx, fx->w.path);
+
+    assert_int_equal(returned, 0);
+    assert_true(calls > (SHMC_JREGION - SHMC_JCHUNK) / SHMC_JMAX_RECORD);
+    assert_int_equal(dropped, calls);
+    assert_int_equal(fx->len, SHMC_JCHUNK);
+    assert_int_equal(read_seq(fx->buf, fx->len, 7, 0, 0, &st, &skipped), fit);
+    assert_int_equal(st, SHMC_JEND);
+}
+
+/* The address space in use, in bytes (/proc/self/statm). */
+static size_t vm_size(void)
+{
+    char buf[128];
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+
+    close(fd);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    return (size_t)strtoul(buf, NULL, 10) * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Without address space for the reserved region, open fails with ENOMEM
+ * and leaves no file or fd behind. */
+static void test_open_without_address_space(void **state)
+{
+    struct fx *fx = *state;
+    unsigned char before[MAXFD], after[MAXFD];
+    char path[PATH_MAX];
+    struct rlimit old, capped;
+
+    path_of(fx, PID, 0, path);
+    open_fds(before);
+    assert_int_equal(getrlimit(RLIMIT_AS, &old), 0);
+    capped = old;
+    capped.rlim_cur = vm_size() + SHMC_JREGION / 2;
+    assert_int_equal(setrlimit(RLIMIT_AS, &capped), 0);
+    int rc = shmc_jwriter_open(&fx->w, fx->dir, PID, PPID, 0, 0, 0);
+    int err = errno;
+    assert_int_equal(setrlimit(RLIMIT_AS, &old), 0);
+    open_fds(after);
+
+    assert_int_equal(rc, -1);
+    assert_int_equal(err, ENOMEM);
+    assert_null(fx->w.base);
+    assert_int_equal(access(path, F_OK), -1);
+    assert_memory_equal(before, after, MAXFD);
+}
+
+#if defined(__x86_64__)
+#define THIS_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define THIS_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef THIS_AUDIT_ARCH
+/* From here on, a shared MAP_FIXED mapping of a file at an offset other
+ * than 0 (what growth maps, and nothing else here) fails with ENOMEM, as
+ * it would without mappings left (vm.max_map_count). */
+static int fail_growth_mappings(void)
+{
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, THIS_AUDIT_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                 offsetof(struct seccomp_data, args[3])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MAP_SHARED | MAP_FIXED, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                 offsetof(struct seccomp_data, args[5])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOMEM),
+    };
+    struct sock_fprog prog = {sizeof code / sizeof code[0], code};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* Child: growth whose mapping fails. Exits 0 when the record was dropped
+ * and counted, the file shrank back to its mapped size, the range stayed
+ * reserved (nothing else can be mapped there) and the journal closes
+ * readable. */
+static void unmappable_child(struct fx *fx)
+{
+    struct stat st;
+
+    if (shmc_jwriter_open(&fx->w, fx->dir, getpid(), getppid(), 0, 0, 0) != 0)
+        child_exit(10);
+    uint32_t fit = fill_chunk(fx, 8);
+    if (fail_growth_mappings() != 0)
+        child_exit(11);
+    if (put(&fx->w, 8, fit, 0, 1) != -1 || lost(&fx->w) != 1)
+        child_exit(12);
+    if (stat(fx->w.path, &st) != 0 || (size_t)st.st_size != SHMC_JCHUNK)
+        child_exit(13);
+    void *p = mmap(fx->w.base + SHMC_JCHUNK, 4096, PROT_READ,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != MAP_FAILED || errno != EEXIST)
+        child_exit(14);
+    shmc_jwriter_close(&fx->w);
+    child_exit(0);
+}
+
+static void test_growth_mapping_fails(void **state)
+{
+    struct fx *fx = *state;
+    char path[PATH_MAX];
+    enum shmc_jstatus st;
+    size_t skipped;
+
+    pid_t child = fork();
+    if (child == 0)
+        unmappable_child(fx);
+    int how = reap(child);
+    if (how == 11)
+        skip(); /* no seccomp filters here */
+    path_of(fx, child, 0, path);
+    load(fx, path);
+
+    assert_int_equal(how, 0);
+    assert_int_equal(fx->len, SHMC_JCHUNK);
+    assert_true(read_seq(fx->buf, fx->len, 8, 0, 0, &st, &skipped) > 0);
+    assert_int_equal(st, SHMC_JEND);
+}
+#else
+static void test_growth_mapping_fails(void **state)
+{
+    (void)state;
+    skip();
+}
+#endif
 
 /* What open and begin refuse, and that refusing leaves nothing behind. */
 static void test_writer_refusals(void **state)
@@ -1147,6 +1358,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replaced_file_left_alone, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_at_path_left_alone, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_full_region_drops_records, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_open_without_address_space, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_growth_mapping_fails, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
         cmocka_unit_test_setup_teardown(test_program_closes_fds, setup,

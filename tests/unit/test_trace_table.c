@@ -605,6 +605,25 @@ static void test_value_size_4096(void **state)
     check_value_size(&((struct fixture *)*state)->t, 4096, 300);
 }
 
+/* A value size outside 1..4096 makes a table that stays empty: put
+ * refuses every key, and nothing is mapped. */
+static void test_value_size_out_of_range(void **state)
+{
+    struct shmc_table *t = &((struct fixture *)*state)->t;
+    const size_t sizes[] = {0, 4097, SIZE_MAX};
+    int existed = 7;
+
+    for (size_t i = 0; i < NELEM(sizes); i++) {
+        shmc_table_init(t, sizes[i]);
+        void *v = shmc_table_put(t, page_key(1), &existed);
+        assert_null(v);
+        assert_int_equal(existed, 7);
+        assert_null(shmc_table_get(t, page_key(1)));
+        assert_null(t->slots);
+        assert_int_equal(t->count, 0);
+    }
+}
+
 /* The longest run of occupied slots, which bounds every probe. A mixer
  * that leaves the low bits of page addresses or small ints unspread makes
  * runs of thousands. */
@@ -682,16 +701,19 @@ static SHMC_NOINLINE void touch_stack(void)
         buf[i] = 0;
 }
 
-/* Runs in the child, with no address space to spare: t is exactly half
- * full, e never used. No cmocka here. */
+/* Runs in the child, with no address space to spare (the soft limit is
+ * 0; the hard one stays, so that the caller can lift it again): t is
+ * exactly half full, e never used. No cmocka here. */
 static int child_without_memory(struct shmc_table *t, struct shmc_table *e)
 {
-    struct rlimit none = {0, 0};
+    struct rlimit none;
     struct shmc_table before = *t;
     size_t n = t->count;
     int existed = 7;
 
     touch_stack();
+    getrlimit(RLIMIT_AS, &none);
+    none.rlim_cur = 0;
     if (setrlimit(RLIMIT_AS, &none) != 0)
         return 1;
     if (mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -729,8 +751,16 @@ static void test_put_fails_without_memory(void **state)
         put_val(&fx->t, page_key(i), i);
 
     pid_t pid = fork();
-    if (pid == 0)
-        _exit(child_without_memory(&fx->t, &fx->u));
+    if (pid == 0) {
+        int code = child_without_memory(&fx->t, &fx->u);
+        struct rlimit rl;
+        /* gcov needs memory to write the child's counts (at _exit here). */
+        getrlimit(RLIMIT_AS, &rl);
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_AS, &rl);
+        SHMC_COVERAGE_FLUSH();
+        _exit(code);
+    }
 
     assert_true(pid > 0);
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -762,6 +792,7 @@ int main(void)
         T(test_destroy_then_reuse),
         T(test_value_size_1),
         T(test_value_size_4096),
+        T(test_value_size_out_of_range),
         T(test_scale_mixed_keys),
         T(test_put_fails_without_memory),
 #undef T

@@ -216,6 +216,48 @@ static void test_open_other_version(void **state)
     assert_refused(fx, err, saved, SHMC_E_TYPED_VERSION);
 }
 
+/* Published (state REDY) but with another magic: not a typed segment. */
+static void test_open_ready_with_foreign_magic(void **state)
+{
+    struct fx *fx = *state;
+    make_typed(fx, LAYOUT)->magic = MAGIC ^ 1;
+    let_go(fx);
+    fill_sentinel(fx->out);
+
+    enum shmc_err err = shmc_typed_open(KEY, LAYOUT, 0, &fx->out);
+    int saved = errno;
+
+    assert_refused(fx, err, saved, SHMC_E_TYPED_NOT_TYPED);
+}
+
+/* The right tag but a payload size or offset that is not LAYOUT's: a
+ * damaged header is refused as another layout, never trusted. */
+static void test_open_payload_size_differs(void **state)
+{
+    struct fx *fx = *state;
+    make_typed(fx, LAYOUT)->payload_size += 8;
+    let_go(fx);
+    fill_sentinel(fx->out);
+
+    enum shmc_err err = shmc_typed_open(KEY, LAYOUT, 0, &fx->out);
+    int saved = errno;
+
+    assert_refused(fx, err, saved, SHMC_E_TYPED_LAYOUT);
+}
+
+static void test_open_payload_offset_differs(void **state)
+{
+    struct fx *fx = *state;
+    make_typed(fx, LAYOUT)->payload_offset += 64;
+    let_go(fx);
+    fill_sentinel(fx->out);
+
+    enum shmc_err err = shmc_typed_open(KEY, LAYOUT, 0, &fx->out);
+    int saved = errno;
+
+    assert_refused(fx, err, saved, SHMC_E_TYPED_LAYOUT);
+}
+
 /* A correct header for LAYOUT in a segment too small for its payload. */
 static void test_open_truncated(void **state)
 {
@@ -282,6 +324,9 @@ int main(void)
         T(test_open_other_type_same_size),
         T(test_open_swapped_fields),
         T(test_open_other_version),
+        T(test_open_ready_with_foreign_magic),
+        T(test_open_payload_size_differs),
+        T(test_open_payload_offset_differs),
         T(test_open_truncated),
         T(test_open_magic_without_ready_state),
         T(test_open_zeroed_segment_is_not_ready),

@@ -156,6 +156,17 @@ static void test_tag_is_stable(void **state)
     assert_int_equal(plain, 0xd2049cb5ba44b1b7ULL);
 }
 
+/* A layout shmc_layout_check refuses has no tag: 0, never a hash of
+ * whatever it points to. */
+static void test_tag_of_invalid_layout_is_zero(void **state)
+{
+    const struct shmc_layout no_name = {"", 8, 8, NULL, 0};
+    (void)state;
+
+    assert_int_equal(shmc_layout_tag(NULL), 0);
+    assert_int_equal(shmc_layout_tag(&no_name), 0);
+}
+
 static void test_tag_equal_layouts_equal_tags(void **state)
 {
     static const struct shmc_field fields[] = {{"a", 0, 8}};
@@ -249,8 +260,9 @@ static void test_check_accepts_edge_cases(void **state)
 static void test_check_refuses_each_invalid_case(void **state)
 {
     static const struct shmc_field ok = {"a", 0, 4}, no_name = {NULL, 0, 4},
-                                   empty = {"a", 0, 0}, past = {"a", 9, 1},
-                                   over = {"a", 6, 4}, far = {"a", SIZE_MAX, 2},
+                                   empty_name = {"", 0, 4}, empty = {"a", 0, 0},
+                                   past = {"a", 9, 1}, over = {"a", 6, 4},
+                                   far = {"a", SIZE_MAX, 2},
                                    wraps = {"a", 4, SIZE_MAX};
     static const struct shmc_field second_bad[] = {{"a", 0, 4}, {"b", 8, 4}};
     const struct {
@@ -267,6 +279,7 @@ static void test_check_refuses_each_invalid_case(void **state)
         {"size not a multiple of align", {"t", 6, 4, NULL, 0}},
         {"fields NULL", {"t", 8, 8, NULL, 1}},
         {"field name NULL", {"t", 8, 8, &no_name, 1}},
+        {"field name empty", {"t", 8, 8, &empty_name, 1}},
         {"field size 0", {"t", 8, 8, &empty, 1}},
         {"field starts past the end", {"t", 8, 8, &past, 1}},
         {"field ends past the end", {"t", 8, 8, &over, 1}},
@@ -297,6 +310,7 @@ int main(void)
         T(test_typed_fields_several),
         T(test_typed_fields_sixteen),
         T(test_tag_is_stable),
+        T(test_tag_of_invalid_layout_is_zero),
         T(test_tag_equal_layouts_equal_tags),
         T(test_tag_any_difference_changes_it),
         T(test_tag_swapped_fields),

@@ -51,6 +51,11 @@ struct get_case {
                      .shmmni = 16, .shmlba = 4096, .page_size = 4096}
 static const struct shmc_limits small = LIMITS(1 << 20),
                                 big = LIMITS(SIZE_MAX - (1UL << 24));
+/* SHMMIN reads 0 on no kernel (it is the constant 1), but a size of 0 is
+ * refused whatever the limits say. */
+static const struct shmc_limits min0 = {.shmmin = 0, .shmmax = 1 << 20,
+                                        .shmall = 256, .shmmni = 16,
+                                        .shmlba = 4096, .page_size = 4096};
 
 /* The huge page sizes include/uapi/linux/shm.h names as SHM_HUGE_*. */
 #define KNOWN_HUGE(X)                                                         \
@@ -115,6 +120,8 @@ static void test_size_explicit_limits(void **state)
         {PTRDIFF_MAX_Z, &big, SHMC_OK, "big: PTRDIFF_MAX"},
         {PTRDIFF_MAX_Z + 1, &big, SHMC_E_SIZE_TOO_BIG, "big: PTRDIFF_MAX+1"},
         {SIZE_MAX - (1UL << 24), &big, SHMC_E_SIZE_TOO_BIG, "big: shmmax"},
+        {0, &min0, SHMC_E_SIZE_ZERO, "shmmin 0: 0"},
+        {1, &min0, SHMC_OK, "shmmin 0: 1"},
     };
 
     for (size_t i = 0; i < COUNT(c); i++) {
