@@ -124,23 +124,35 @@ static void forward(int sig)
         kill(top_child, sig);
 }
 
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
 static void forward_signals(int on)
 {
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
     struct sigaction sa;
 
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on ? forward : SIG_DFL;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, NULL);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+        sigaction(forwarded[i], &sa, NULL);
+}
+
+static void block_forwarded(int how, sigset_t *old)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+        sigaddset(&set, forwarded[i]);
+    sigprocmask(how, &set, old);
 }
 
 int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
                    size_t *nreaped, int *top_pid, char *err, size_t errlen)
 {
     char **env = tree_env(sp);
+    sigset_t oldmask;
     int p[2], code = 0, status;
     size_t n = 0, cap = 0;
     struct cli_reaped *list = NULL;
@@ -156,11 +168,16 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
         return -1;
     }
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* The signals we forward stay blocked from before the fork until the
+     * handlers are in place: a Ctrl-C as the program starts must reach the
+     * program, not kill us and leave it running. */
+    block_forwarded(SIG_BLOCK, &oldmask);
     /* fork fails only without memory or processes left; root, who runs the
      * tests, is exempt from RLIMIT_NPROC. */
     child = fork();
     if (child < 0) { /* LCOV_EXCL_START: out of memory or processes */
         snprintf(err, errlen, "fork: %s", strerror(errno));
+        sigprocmask(SIG_SETMASK, &oldmask, NULL);
         close(p[0]);
         close(p[1]);
         free_env(env);
@@ -170,6 +187,7 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
         ssize_t sent;
         int e, why;
         close(p[0]);
+        sigprocmask(SIG_SETMASK, &oldmask, NULL); /* exec keeps the mask */
         SHMC_COVERAGE_FLUSH();
         execvpe(sp->argv[0], sp->argv, env);
         e = errno;
@@ -186,6 +204,7 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
     close(p[1]);
     top_child = child;
     forward_signals(1);
+    sigprocmask(SIG_SETMASK, &oldmask, NULL); /* one pending goes on now */
     if (read(p[0], &code, sizeof code) == (ssize_t)sizeof code) {
         snprintf(err, errlen, "cannot run '%s': %s", sp->argv[0],
                  strerror(code));

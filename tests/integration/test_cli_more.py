@@ -488,6 +488,31 @@ def out_of_memory_anywhere():
     check(n > 10, "only %d allocations" % n)
 
 
+@test
+def ctrl_c_as_the_program_starts():
+    """SIGINT at any moment of start-up ends the CLI and the program: it
+    reaches the program once forwarding is possible, and never kills the
+    CLI alone, leaving the program running (it holds our stdout pipe, so
+    communicate() would time out)."""
+    for i in range(20):
+        tmp = tempfile.mkdtemp(prefix="shmc-int-")
+        out = os.path.join(tmp, "r.json")
+        proc = subprocess.Popen([SHMCHECK, "--isolate", "--json", out, "--",
+                                 PROG, "wait"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            subprocess.run(["pkill", "-KILL", "-f", PROG + " wait"])
+            shutil.rmtree(tmp)
+            check(False, "run %d: the program outlived the CLI" % i)
+        shutil.rmtree(tmp)
+        check(proc.returncode in (-signal.SIGINT, 128 + signal.SIGINT, 23),
+              "run %d: exit %d" % (i, proc.returncode))
+
+
 print("[==========] Running CLI option tests", flush=True)
 print("[  PASSED  ] %d test(s)." % len(PASSED))
 if FAILED:
