@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -286,6 +288,30 @@ static int seg_arg(const struct world *w, int b)
 }
 
 /* One operation from 4 input bytes: [op, process, a, b]. */
+
+/* Returns once process pid has ended: the answer to W_EXIT comes before
+ * its exit, and the model takes an exit to detach everything at once. A
+ * pidfd turns readable when the process is a zombie, after the kernel
+ * released its memory and with it its attachments (an AFL++ run saw
+ * IPC_STAT still find a segment an exiting child kept attached). */
+static void wait_gone(struct world *w, pid_t pid)
+{
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    int n;
+
+    if (fd < 0) {
+        if (errno == ESRCH)
+            return; /* already reaped */
+        fail(w, "pidfd_open of an exiting worker failed");
+    }
+    while ((n = poll(&pf, 1, 5000)) < 0 && errno == EINTR)
+        ;
+    close(fd);
+    if (n != 1)
+        fail(w, "a worker did not end within 5 s of its exit");
+}
+
 static void step(struct world *w, const uint8_t *in)
 {
     int p = in[1] % W_SLOTS, a = in[2], b = in[3];
@@ -381,13 +407,16 @@ static void step(struct world *w, const uint8_t *in)
         w->pid_of_serial[serial] = h.pid;
         return;
     }
-    case 6: /* exit */
+    case 6: { /* exit */
+        pid_t pid = w->pid_of_serial[w->m.proc[p].serial];
         if (p == 0 || model_exit(&w->m, p) != 0)
             return; /* slot 0 ends last, with the tree */
         c.op = W_EXIT;
         ask(w, p, &c);
         note(w, "p%d exit\n", p);
+        wait_gone(w, pid);
         return;
+    }
     default: /* exec: traced again, attachments end */
         if (model_exec(&w->m, p) != 0)
             return;
