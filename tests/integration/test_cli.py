@@ -27,6 +27,10 @@ PROG = os.path.join(BUILD, "tests/cli/cliprog")
 STATIC = os.path.join(BUILD, "tests/cli/cliprog-static")
 EXPECTED = os.path.join(ROOT, "tests/cli/expected")
 
+sys.path.insert(0, os.path.join(ROOT, "tests/cli"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from clitest import Skip, check, finish, test  # noqa: E402
+
 
 def segments():
     with open("/proc/sysvipc/shm") as f:
@@ -85,34 +89,6 @@ class Normalizer:
         return r
 
 
-PASSED, FAILED = [], []
-
-
-def check(name, cond, why=""):
-    if not cond:
-        raise AssertionError(why or name)
-
-
-def test(fn):
-    name = fn.__name__
-    print("[ RUN      ] " + name, flush=True)
-    try:
-        fn()
-        print("[       OK ] " + name, flush=True)
-        PASSED.append(name)
-    except AssertionError as e:
-        print("[  ERROR   ] --- %s" % e)
-        print("[  FAILED  ] " + name, flush=True)
-        FAILED.append(name)
-    except unittest_skip as e:
-        print("[  SKIPPED ] %s: %s" % (name, e), flush=True)
-    return fn
-
-
-class unittest_skip(Exception):
-    pass
-
-
 def expect_report(name, report):
     got = Normalizer().report(report)
     path = os.path.join(EXPECTED, name + ".json")
@@ -122,18 +98,18 @@ def expect_report(name, report):
             f.write("\n")
     with open(path) as f:
         want = json.load(f)
-    check(name, got == want, "report differs from %s:\n%s" %
+    check(got == want, "report differs from %s:\n%s" %
           (path, json.dumps(got, indent=2)))
 
 
 def scenario(sub, status, args=("--isolate",), prog=None):
     before = segments()
     proc, report = shmcheck(list(args), [prog or PROG, sub])
-    check(sub, proc.returncode == status, "exit %d, want %d; stderr:\n%s" %
+    check(proc.returncode == status, "exit %d, want %d; stderr:\n%s" %
           (proc.returncode, status, proc.stderr))
-    check(sub, report is not None, "no JSON report")
+    check(report is not None, "no JSON report")
     if "--isolate" in args:
-        check(sub, segments() == before, "the host namespace changed")
+        check(segments() == before, "the host namespace changed")
     expect_report(sub, report)
     return proc, report
 
@@ -146,7 +122,7 @@ def clean():
 @test
 def leak():
     proc, _ = scenario("leak", 23)
-    check("leak", "cliprog.c:43" in proc.stderr, "no source line in the text report")
+    check("cliprog.c:43" in proc.stderr, "no source line in the text report")
 
 
 @test
@@ -193,10 +169,10 @@ def killed():
 def static_leaker():
     before = segments()
     proc, r = shmcheck(["--isolate"], [STATIC, "leak"])
-    check("static", proc.returncode == 23, proc.stderr)
-    check("static", segments() == before)
+    check(proc.returncode == 23, proc.stderr)
+    check(segments() == before, "the host namespace changed")
     leaks = [f for f in r["findings"] if f["kind"] == "leaked_segment"]
-    check("static", len(leaks) == 1 and leaks[0]["seen_by"] == "kernel",
+    check(len(leaks) == 1 and leaks[0]["seen_by"] == "kernel",
           json.dumps(r["findings"]))
 
 
@@ -208,8 +184,8 @@ def suppressed_leak():
         f.write("# the leak is on purpose\nleaked_segment:leak\n")
     proc, r = shmcheck(["--isolate", "--suppressions", supp], [PROG, "leak"])
     shutil.rmtree(tmp)
-    check("suppressed", proc.returncode == 0, proc.stderr)
-    check("suppressed", r["summary"]["suppressed"] == 1 and
+    check(proc.returncode == 0, proc.stderr)
+    check(r["summary"]["suppressed"] == 1 and
           r["summary"]["leaked_segments"] == 0, json.dumps(r["summary"]))
 
 
@@ -221,8 +197,7 @@ def bad_suppressions_file():
         f.write("leaked_segment:ok\nnot a rule\n")
     proc, _ = shmcheck(["--suppressions", supp], [PROG, "clean"])
     shutil.rmtree(tmp)
-    check("bad supp", proc.returncode == 2 and supp + ":2:" in proc.stderr,
-          proc.stderr)
+    check(proc.returncode == 2 and supp + ":2:" in proc.stderr, proc.stderr)
 
 
 @test
@@ -232,9 +207,9 @@ def cleanup_removes_exactly_the_leaks():
     try:
         proc, r = shmcheck(["--cleanup"], [PROG, "leak"])
         left = [s[1] for s in segments()]
-        check("cleanup", proc.returncode == 23, proc.stderr)
-        check("cleanup", "removed 1 leaked segment" in proc.stderr, proc.stderr)
-        check("cleanup", left == [bystander], "left: %s" % left)
+        check(proc.returncode == 23, proc.stderr)
+        check("removed 1 leaked segment" in proc.stderr, proc.stderr)
+        check(left == [bystander], "left: %s" % left)
     finally:
         subprocess.run(["ipcrm", "-m", bystander])
 
@@ -242,11 +217,10 @@ def cleanup_removes_exactly_the_leaks():
 @test
 def usage_errors():
     p = subprocess.run([SHMCHECK, "--bogus"], capture_output=True, text=True)
-    check("usage", p.returncode == 2 and "Try 'shmcheck --help'" in p.stderr,
-          p.stderr)
+    check(p.returncode == 2 and "Try 'shmcheck --help'" in p.stderr, p.stderr)
     p = subprocess.run([SHMCHECK, "--", "/nonexistent/prog"],
                        capture_output=True, text=True)
-    check("not found", p.returncode == 127, p.stderr)
+    check(p.returncode == 127, p.stderr)
     tmp = tempfile.mkdtemp(prefix="shmc-noexec-")
     plain = os.path.join(tmp, "plain")
     with open(plain, "w") as f:
@@ -254,9 +228,9 @@ def usage_errors():
     os.chmod(plain, 0o644)
     p = subprocess.run([SHMCHECK, "--", plain], capture_output=True, text=True)
     shutil.rmtree(tmp)
-    check("cannot run", p.returncode == 126, p.stderr)
+    check(p.returncode == 126, p.stderr)
     p = subprocess.run([SHMCHECK, "--help"], capture_output=True, text=True)
-    check("help", p.returncode == 0 and "--isolate" in p.stdout, p.stdout)
+    check(p.returncode == 0 and "--isolate" in p.stdout, p.stdout)
 
 
 @test
@@ -269,8 +243,9 @@ def sarif_report():
         s = json.load(f)
     shutil.rmtree(tmp)
     res = s["runs"][0]["results"]
-    check("sarif", p.returncode == 23 and s["version"] == "2.1.0")
-    check("sarif", res[0]["ruleId"] == "leaked_segment" and
+    check(p.returncode == 23 and s["version"] == "2.1.0",
+          "exit %d, version %r" % (p.returncode, s["version"]))
+    check(res[0]["ruleId"] == "leaked_segment" and
           res[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 19,
           json.dumps(res))
 
@@ -278,10 +253,10 @@ def sarif_report():
 @test
 def ipcmk_one_leak():
     if not shutil.which("ipcmk"):
-        raise unittest_skip("ipcmk (util-linux) is not installed")
+        raise Skip("ipcmk (util-linux) is not installed")
     p, r = shmcheck(["--isolate"], ["ipcmk", "-M", "4096"])
-    check("ipcmk", p.returncode == 23, p.stderr)
-    check("ipcmk", r["summary"]["leaked_segments"] == 1, json.dumps(r["summary"]))
+    check(p.returncode == 23, p.stderr)
+    check(r["summary"]["leaked_segments"] == 1, json.dumps(r["summary"]))
 
 
 def afl_target(tmp):
@@ -299,21 +274,21 @@ def afl_target(tmp):
 @test
 def afl_showmap_no_leak():
     if not shutil.which("afl-showmap") or not shutil.which("afl-cc"):
-        raise unittest_skip("afl++ is not installed")
+        raise Skip("afl++ is not installed")
     tmp = tempfile.mkdtemp(prefix="shmc-afl-")
     target = afl_target(tmp)
     p, r = shmcheck(["--isolate"], ["afl-showmap", "-q", "-o",
                                     os.path.join(tmp, "map"), "--", target],
                     input="a", env=dict(os.environ, MARK=os.path.join(tmp, "m")))
     shutil.rmtree(tmp)
-    check("afl", r["summary"]["leaked_segments"] == 0, json.dumps(r["findings"]))
-    check("afl", r["summary"]["unmatched_attaches"] >= 1, json.dumps(r["summary"]))
+    check(r["summary"]["leaked_segments"] == 0, json.dumps(r["findings"]))
+    check(r["summary"]["unmatched_attaches"] >= 1, json.dumps(r["summary"]))
 
 
 @test
 def afl_showmap_killed_leaks():
     if not shutil.which("afl-showmap") or not shutil.which("afl-cc"):
-        raise unittest_skip("afl++ is not installed")
+        raise Skip("afl++ is not installed")
     tmp = tempfile.mkdtemp(prefix="shmc-afl-")
     target = afl_target(tmp)
     mark = os.path.join(tmp, "m")
@@ -335,8 +310,7 @@ def afl_showmap_killed_leaks():
     with open(out) as f:
         r = json.load(f)
     shutil.rmtree(tmp)
-    check("afl killed", r["summary"]["leaked_segments"] >= 1,
-          json.dumps(r["summary"]))
+    check(r["summary"]["leaked_segments"] >= 1, json.dumps(r["summary"]))
 
 
 @test
@@ -352,9 +326,9 @@ def signals_are_forwarded():
     with open(out) as f:
         r = json.load(f)
     shutil.rmtree(tmp)
-    check("signal", line == "ready\n", line)
-    check("signal", r["exit"] == {"signal": signal.SIGINT}, json.dumps(r["exit"]))
-    check("signal", proc.returncode == 23 and r["summary"]["leaked_segments"] == 1,
+    check(line == "ready\n", line)
+    check(r["exit"] == {"signal": signal.SIGINT}, json.dumps(r["exit"]))
+    check(proc.returncode == 23 and r["summary"]["leaked_segments"] == 1,
           "exit %d" % proc.returncode)
 
 
@@ -372,9 +346,9 @@ def damaged_journal_is_read_up_to_the_damage():
                        capture_output=True, text=True)
     shutil.rmtree(tmp)
     rep = json.loads(r.stdout)
-    check("damaged", p.returncode == 23, p.stderr)
-    check("damaged", any("damaged" in w for w in rep["warnings"]), r.stdout)
-    check("damaged", rep["summary"]["invalid_detaches"] == 1, r.stdout)
+    check(p.returncode == 23, p.stderr)
+    check(any("damaged" in w for w in rep["warnings"]), r.stdout)
+    check(rep["summary"]["invalid_detaches"] == 1, r.stdout)
 
 
 @test
@@ -382,47 +356,39 @@ def gen_suppressions_round_trip():
     p = subprocess.run([SHMCHECK, "--isolate", "--gen-suppressions", "--",
                         PROG, "leak"], capture_output=True, text=True)
     rules = re.findall(r"suppression: (\S+)", p.stderr)
-    check("gen", rules == ["leaked_segment:create"], p.stderr)
+    check(rules == ["leaked_segment:create"], p.stderr)
     tmp = tempfile.mkdtemp(prefix="shmc-gen-")
     supp = os.path.join(tmp, "s")
     with open(supp, "w") as f:
         f.write("\n".join(rules) + "\n")
     q, r = shmcheck(["--isolate", "--suppressions", supp], [PROG, "leak"])
     shutil.rmtree(tmp)
-    check("gen", q.returncode == 0 and r["summary"]["suppressed"] == 1, q.stderr)
+    check(q.returncode == 0 and r["summary"]["suppressed"] == 1, q.stderr)
 
 
 @test
 def isolate_as_non_root():
     if os.geteuid() != 0 or not shutil.which("setpriv"):
-        raise unittest_skip("needs root to become nobody, and setpriv")
+        raise Skip("needs root to become nobody, and setpriv")
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     if subprocess.run(nobody + ["test", "-x", SHMCHECK, "-a", "-x", PROG]
                       ).returncode != 0:
-        raise unittest_skip("the build directory is not reachable by nobody")
+        raise Skip("the build directory is not reachable by nobody")
     before = segments()
     p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534",
                         "--clear-groups", "env", "TMPDIR=/tmp", SHMCHECK,
                         "--isolate", "--", PROG, "leak"],
                        capture_output=True, text=True)
     if "cannot create a private IPC namespace" in p.stderr:
-        raise unittest_skip("no unprivileged user namespaces here")
-    check("non-root", p.returncode == 23 and "leaked segment" in p.stderr,
-          p.stderr)
-    check("non-root", segments() == before)
+        raise Skip("no unprivileged user namespaces here")
+    check(p.returncode == 23 and "leaked segment" in p.stderr, p.stderr)
+    check(segments() == before, "the host namespace changed")
 
 
 @test
 def version():
     p = subprocess.run([SHMCHECK, "--version"], capture_output=True, text=True)
-    check("version", p.returncode == 0 and p.stdout.startswith("shmcheck 0."),
-          p.stdout)
+    check(p.returncode == 0 and p.stdout.startswith("shmcheck 0."), p.stdout)
 
 
-print("[==========] Running CLI tests", flush=True)
-print("[  PASSED  ] %d test(s)." % len(PASSED))
-if FAILED:
-    print("[  FAILED  ] %d test(s), listed below:" % len(FAILED))
-    for n in FAILED:
-        print("[  FAILED  ] " + n)
-sys.exit(1 if FAILED else 0)
+finish("Running CLI tests")

@@ -22,33 +22,11 @@ SHMCHECK = os.path.join(BUILD, "shmcheck")
 TRACER = os.path.join(BUILD, "libshmcheck-trace.so")
 PROG = os.path.join(BUILD, "tests/cli/cliprog")
 TRY = "Try 'shmcheck --help' for more information.\n"
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-PASSED, FAILED = [], []
-
-
-class Skip(Exception):
-    pass
-
-
-def check(cond, why):
-    if not cond:
-        raise AssertionError(why)
-
-
-def test(fn):
-    name = fn.__name__
-    print("[ RUN      ] " + name, flush=True)
-    try:
-        fn()
-        print("[       OK ] " + name, flush=True)
-        PASSED.append(name)
-    except AssertionError as e:
-        print("[  ERROR   ] --- %s" % e)
-        print("[  FAILED  ] " + name, flush=True)
-        FAILED.append(name)
-    except Skip as e:
-        print("[  SKIPPED ] %s: %s" % (name, e), flush=True)
-    return fn
+sys.path.insert(0, os.path.join(TESTS, "cli"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from clitest import Skip, check, finish, test  # noqa: E402
 
 
 def quiet_gcov(p):
@@ -459,11 +437,10 @@ def out_of_memory_anywhere():
     2, or gives the whole report; it never crashes."""
     if not shutil.which("cc"):
         raise Skip("needs cc to build failmalloc.so")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with Tmp() as tmp:
         so = os.path.join(tmp, "failmalloc.so")
         subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", so,
-                        os.path.join(root, "cli", "failmalloc.c"), "-ldl"],
+                        os.path.join(TESTS, "cli", "failmalloc.c"), "-ldl"],
                        check=True)
         logs = os.path.join(tmp, "logs")
         supp = os.path.join(tmp, "supp")
@@ -513,10 +490,4 @@ def ctrl_c_as_the_program_starts():
               "run %d: exit %d" % (i, proc.returncode))
 
 
-print("[==========] Running CLI option tests", flush=True)
-print("[  PASSED  ] %d test(s)." % len(PASSED))
-if FAILED:
-    print("[  FAILED  ] %d test(s), listed below:" % len(FAILED))
-    for n in FAILED:
-        print("[  FAILED  ] " + n)
-sys.exit(1 if FAILED else 0)
+finish("Running CLI option tests")

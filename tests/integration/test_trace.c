@@ -11,218 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/shm.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include "journal.h"
-
-#ifndef SHMC_TRACE_SO
-#error "build with -DSHMC_TRACE_SO and -DSHMC_TPROG"
-#endif
-
-#define OUT_MAX (64 * 1024)
-#define MAX_JOURNALS 8
-
-struct run {
-    int status;
-    char out[OUT_MAX];
-    char err[OUT_MAX];
-};
-
-struct journal {
-    int pid, ppid, image;
-    unsigned count[SHMC_J_TYPE_MAX];  /* committed records per type */
-    unsigned failed[SHMC_J_TYPE_MAX]; /* of those, err != 0 */
-    size_t skipped, file_size;
-    enum shmc_jstatus end;
-    mode_t mode;
-    int64_t fork_child, inherit_addr;
-};
-
-struct fx {
-    char dir[64];
-    struct journal j[MAX_JOURNALS];
-    int nj;
-};
-
-static int setup(void **state)
-{
-    static struct fx fx;
-
-    memset(&fx, 0, sizeof fx);
-    strcpy(fx.dir, "/tmp/shmc-trace-XXXXXX");
-    if (mkdtemp(fx.dir) == NULL)
-        return -1;
-    *state = &fx;
-    return 0;
-}
-
-static void read_journals(struct fx *fx);
-
-/* Removes the segments the traced processes left on purpose: those whose
- * creator pid has a journal (never anything else on the machine). */
-static void remove_leftovers(struct fx *fx)
-{
-    FILE *f = fopen("/proc/sysvipc/shm", "re");
-    char line[512];
-    int key, id, cpid;
-
-    read_journals(fx);
-    while (f && fgets(line, sizeof line, f)) {
-        if (sscanf(line, "%d %d %*o %*u %d", &key, &id, &cpid) != 3)
-            continue;
-        for (int i = 0; i < fx->nj; i++)
-            if (fx->j[i].pid == cpid)
-                shmctl(id, IPC_RMID, NULL);
-    }
-    if (f)
-        fclose(f);
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    DIR *d;
-
-    remove_leftovers(fx);
-    d = opendir(fx->dir);
-    struct dirent *e;
-    char path[512];
-
-    while (d && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "%s/%s", fx->dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    return rmdir(fx->dir);
-}
-
-static void slurp(int fd, char *buf)
-{
-    size_t len = 0;
-    ssize_t n;
-
-    while (len < OUT_MAX - 1 &&
-           (n = read(fd, buf + len, OUT_MAX - 1 - len)) > 0)
-        len += (size_t)n;
-    buf[len] = '\0';
-    close(fd);
-}
-
-/* Runs argv (traced when dir != NULL) with extra "NAME=value" settings.
- * stdout and stderr are collected from files, so a child that keeps them
- * open cannot block the test. */
-static void run(struct run *r, const char *dir, char *const argv[],
-                const char *extra)
-{
-    char outp[] = "/tmp/shmc-out-XXXXXX", errp[] = "/tmp/shmc-err-XXXXXX";
-    int out = mkstemp(outp), err = mkstemp(errp);
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        dup2(out, 1);
-        dup2(err, 2);
-        if (dir) {
-            setenv("LD_PRELOAD", SHMC_TRACE_SO, 1);
-            setenv("SHMCHECK_LOG_DIR", dir, 1);
-        }
-        if (extra) {
-            char buf[256], *save, *kv;
-            snprintf(buf, sizeof buf, "%s", extra);
-            for (kv = strtok_r(buf, " ", &save); kv;
-                 kv = strtok_r(NULL, " ", &save))
-                putenv(strdup(kv));
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    waitpid(pid, &r->status, 0);
-    lseek(out, 0, SEEK_SET);
-    lseek(err, 0, SEEK_SET);
-    slurp(out, r->out);
-    slurp(err, r->err);
-    unlink(outp);
-    unlink(errp);
-}
-
-static void read_journal(const char *path, struct journal *j)
-{
-    struct shmc_jreader rd;
-    const struct shmc_jrec *rec;
-    struct stat st;
-    void *data = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    assert_true(fd >= 0);
-    assert_int_equal(fstat(fd, &st), 0);
-    j->mode = st.st_mode & 07777;
-    j->file_size = (size_t)st.st_size;
-    assert_int_equal(posix_memalign(&data, 8, j->file_size + 8), 0);
-    assert_int_equal(read(fd, data, j->file_size), (ssize_t)j->file_size);
-    close(fd);
-    assert_int_equal(shmc_jreader_init(&rd, data, j->file_size), SHMC_JOK);
-    j->pid = rd.header.pid;
-    j->ppid = rd.header.ppid;
-    j->image = (int)rd.header.image;
-    while ((j->end = shmc_jreader_next(&rd, &rec)) == SHMC_JOK) {
-        j->count[rec->type]++;
-        j->failed[rec->type] += rec->err != 0;
-        if (rec->type == SHMC_J_FORK)
-            j->fork_child = rec->result;
-        if (rec->type == SHMC_J_INHERIT)
-            j->inherit_addr = rec->args[0];
-    }
-    j->skipped = rd.skipped;
-    free(data);
-}
-
-/* Reads every journal in fx->dir, sorted by pid then image. */
-static void read_journals(struct fx *fx)
-{
-    struct dirent **names;
-    char path[512];
-    int n = scandir(fx->dir, &names, NULL, alphasort);
-
-    assert_true(n >= 0);
-    fx->nj = 0;
-    for (int i = 0; i < n; i++) {
-        const char *name = names[i]->d_name;
-        size_t len = strlen(name);
-        if (len > 5 && strcmp(name + len - 5, SHMC_JSUFFIX) == 0 &&
-            fx->nj < MAX_JOURNALS) {
-            snprintf(path, sizeof path, "%s/%s", fx->dir, name);
-            read_journal(path, &fx->j[fx->nj++]);
-        }
-        free(names[i]);
-    }
-    free(names);
-}
-
-static int count_lines(const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
-        n++;
-    return n;
-}
-
-static void assert_exit(int status, int code)
-{
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != code)
-        fail_msg("status 0x%x, want exit %d", status, code);
-}
+#include "trace_harness.h"
 
 static void threads_exact_counts(void **state)
 {
@@ -230,7 +19,7 @@ static void threads_exact_counts(void **state)
     static struct run r;
     char *argv[] = {SHMC_TPROG, "threads", NULL};
 
-    run(&r, fx->dir, argv, NULL);
+    run_traced(fx, &r, argv, NULL);
     read_journals(fx);
 
     assert_exit(r.status, 0);
@@ -251,7 +40,7 @@ static void fork_child_inherits(void **state)
     char *argv[] = {SHMC_TPROG, "fork", NULL};
     int child;
 
-    run(&r, fx->dir, argv, NULL);
+    run_traced(fx, &r, argv, NULL);
     read_journals(fx);
     assert_int_equal(sscanf(r.out, "child %d", &child), 1);
 
@@ -262,7 +51,9 @@ static void fork_child_inherits(void **state)
     const struct journal *parent =
         fx->j[0].pid == child ? &fx->j[1] : &fx->j[0];
     const struct journal *kid = fx->j[0].pid == child ? &fx->j[0] : &fx->j[1];
-    assert_int_equal(parent->fork_child, child);
+    const struct rec *forked = rec_of(parent, SHMC_J_FORK, 0);
+    assert_non_null(forked);
+    assert_int_equal(forked->result, child);
     assert_int_equal(kid->ppid, parent->pid);
     assert_int_equal(kid->count[SHMC_J_INHERIT], 1);
     assert_int_equal(kid->count[SHMC_J_SHMGET], 0); /* not the parent's */
@@ -277,7 +68,7 @@ static void exec_ends_attachments(void **state)
     char *argv[] = {SHMC_TPROG, "exec", NULL};
     int pid;
 
-    run(&r, fx->dir, argv, NULL);
+    run_traced(fx, &r, argv, NULL);
     read_journals(fx);
     assert_int_equal(sscanf(r.out, "clean %d", &pid), 1);
 
@@ -303,14 +94,14 @@ static void exit_and__exit_report(void **state)
 
     for (int i = 0; i < 2; i++) {
         char *argv[] = {SHMC_TPROG, "leave", (char *)hows[i], NULL};
-        run(&r, fx->dir, argv, NULL);
+        run_traced(fx, &r, argv, NULL);
         assert_exit(r.status, 23);
         assert_int_equal(count_lines(r.err, "ERROR: leaked segment"), 1);
         assert_int_equal(count_lines(r.err, "WARNING: unmatched attach"), 1);
         assert_non_null(strstr(r.err, "SUMMARY: shmcheck: 1 leaked"));
     }
-    run(&r, fx->dir, (char *[]){SHMC_TPROG, "leave", "exit", NULL},
-        "SHMCHECK_EXITCODE=0");
+    run_traced(fx, &r, (char *[]){SHMC_TPROG, "leave", "exit", NULL},
+               "SHMCHECK_EXITCODE=0");
     assert_exit(r.status, 0);
     assert_non_null(strstr(r.err, "leaked segment"));
 }
@@ -324,7 +115,7 @@ static void crash_keeps_journal(void **state)
 
     for (int i = 0; i < 3; i++) {
         char *argv[] = {SHMC_TPROG, "leave", (char *)hows[i], NULL};
-        run(&r, fx->dir, argv, NULL);
+        run_traced(fx, &r, argv, NULL);
         read_journals(fx);
         assert_true(WIFSIGNALED(r.status));
         assert_int_equal(WTERMSIG(r.status), sigs[i]);
@@ -346,7 +137,7 @@ static void scale_segments_and_attachments(void **state)
     static struct run r;
     char *argv[] = {SHMC_TPROG, "scale", NULL};
 
-    run(&r, fx->dir, argv, NULL);
+    run_traced(fx, &r, argv, NULL);
     read_journals(fx);
 
     assert_exit(r.status, 0);
@@ -364,7 +155,7 @@ static void journal_survives_closed_fds(void **state)
     static struct run r;
     char *argv[] = {SHMC_TPROG, "closefds", NULL};
 
-    run(&r, fx->dir, argv, NULL);
+    run_traced(fx, &r, argv, NULL);
     read_journals(fx);
 
     assert_exit(r.status, 23); /* the leak, though stderr was closed */
@@ -384,8 +175,8 @@ static void program_sees_no_difference(void **state)
 
     for (int i = 0; i < 2; i++) {
         char *argv[] = {SHMC_TPROG, (char *)cmds[i], NULL};
-        run(&bare, NULL, argv, NULL);
-        run(&traced, fx->dir, argv, "SHMCHECK_EXITCODE=0");
+        run_bare(fx, &bare, argv);
+        run_traced(fx, &traced, argv, "SHMCHECK_EXITCODE=0");
         assert_exit(bare.status, 0);
         assert_exit(traced.status, 0);
         assert_string_equal(bare.out, traced.out);
@@ -401,7 +192,7 @@ static void malformed_setting_warns_once(void **state)
     static struct run r;
     char *argv[] = {SHMC_TPROG, "clean", NULL};
 
-    run(&r, fx->dir, argv, "SHMCHECK_STACK_DEPTH=abc SHMCHECK_BOGUS=1");
+    run_traced(fx, &r, argv, "SHMCHECK_STACK_DEPTH=abc SHMCHECK_BOGUS=1");
 
     assert_exit(r.status, 0);
     assert_int_equal(count_lines(r.err, "SHMCHECK_STACK_DEPTH='abc'"), 1);
@@ -418,7 +209,7 @@ static void ipcmk_leak_is_reported(void **state)
 
     if (access(argv[0], X_OK) != 0)
         skip();
-    run(&r, fx->dir, argv, NULL);
+    run_traced(fx, &r, argv, NULL);
     read_journals(fx);
 
     assert_exit(r.status, 23);
@@ -436,7 +227,7 @@ static void spawn_child_is_traced(void **state)
     char *argv[] = {SHMC_TPROG, "spawn", NULL};
     int child, parent_seen = 0, child_seen = 0;
 
-    run(&r, fx->dir, argv, NULL);
+    run_traced(fx, &r, argv, NULL);
     read_journals(fx);
     assert_int_equal(sscanf(strstr(r.out, "spawned"), "spawned %d", &child), 1);
 
@@ -458,8 +249,8 @@ static void execle_passes_argv_and_env(void **state)
     static struct run bare, traced;
     char *argv[] = {SHMC_TPROG, "execle", NULL};
 
-    run(&bare, NULL, argv, NULL);
-    run(&traced, fx->dir, argv, NULL);
+    run_bare(fx, &bare, argv);
+    run_traced(fx, &traced, argv, NULL);
 
     assert_exit(bare.status, 0);
     assert_exit(traced.status, 0);
@@ -474,7 +265,7 @@ static void report_groups_and_caps(void **state)
     static struct run r;
     char *argv[] = {SHMC_TPROG, "many", NULL};
 
-    run(&r, fx->dir, argv, NULL);
+    run_traced(fx, &r, argv, NULL);
 
     assert_exit(r.status, 23);
     assert_int_equal(count_lines(r.err, "ERROR: leaked segment"), 30);
@@ -499,7 +290,7 @@ static void tracer_makes_no_ipc_of_its_own(void **state)
         "/usr/bin/strace", "-f", "-qq", "-e", "trace=ipc", "-o", log,
         "/bin/true",       NULL};
 
-    run(&r, fx->dir, argv, NULL);
+    run_traced(fx, &r, argv, NULL);
     read_journals(fx);
     int fd = open(log, O_RDONLY);
     assert_true(fd >= 0);
@@ -563,7 +354,7 @@ static void afl_showmap_leaks_nothing(void **state)
     assert_int_equal(system(cc), 0);
     char *argv[] = {"/usr/bin/afl-showmap", "-q", "-o", map, "--", bin, NULL};
 
-    run(&r, fx->dir, argv, "SHMCHECK_REPORT=logdir");
+    run_traced(fx, &r, argv, "SHMCHECK_REPORT=logdir");
     read_reports(fx, reports, sizeof reports);
     read_journals(fx);
 

@@ -64,6 +64,7 @@ struct journal {
     unsigned count[SHMC_J_TYPE_MAX];  /* committed records per type */
     unsigned failed[SHMC_J_TYPE_MAX]; /* of those, err != 0 */
     size_t skipped, file_size;
+    mode_t mode; /* the file's permission bits */
     enum shmc_jstatus end;
     unsigned nrec; /* records kept in rec[], in journal order */
     struct rec rec[MAX_RECS];
@@ -266,6 +267,7 @@ HARNESS void read_journal(const char *path, struct journal *j)
     memset(j, 0, sizeof *j);
     assert_true(fd >= 0);
     assert_int_equal(fstat(fd, &st), 0);
+    j->mode = st.st_mode & 07777;
     j->file_size = (size_t)st.st_size;
     assert_int_equal(posix_memalign(&data, 8, j->file_size + 8), 0);
     assert_int_equal(read(fd, data, j->file_size), (ssize_t)j->file_size);

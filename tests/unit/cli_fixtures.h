@@ -1,7 +1,8 @@
 /*
  * cli_fixtures.h - what the CLI's unit tests build by hand: journals as
- * the tracer writes them (journal.h), written into a directory, and the
- * analysis of such a directory, each finding as one line of text.
+ * the tracer writes them (journal.h), written into a directory, other
+ * files there (put_file: scripts, replies), and the analysis of such a
+ * directory, each finding as one line of text.
  * Header-only (static inline functions): the Makefile links each
  * tests/unit/test_cli_*.c alone with the CLI core.
  *
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyze.h"
@@ -160,6 +162,17 @@ static inline void rm_dir(const char *dir)
     }
     free(names);
     rmdir(dir);
+}
+
+/* Writes text to path (a new file, or one emptied) and gives it mode. */
+static inline void put_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, mode), 0);
 }
 
 /* --- analysing a directory of journals --------------------------------- */

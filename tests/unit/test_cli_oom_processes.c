@@ -96,16 +96,6 @@ static const char oneshot[] = "#!/bin/sh\n"
                               "IFS= read -r q\n"
                               "printf 'fn\\nsrc/f.c:7:1\\n\\n'\n";
 
-static void put_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(chmod(path, 0700), 0);
-}
-
 /* Starting fails with ENOMEM's message or works; a failed cache
  * allocation asks frame by frame, with the same answers. */
 static void test_symbolizer(void **state)
@@ -117,7 +107,7 @@ static void test_symbolizer(void **state)
     long n;
     need_faults();
     snprintf(path, sizeof path, "%s/symbolizer", fx->dir);
-    put_file(path, answering);
+    put_file(path, answering, 0700);
 
     for (n = 0; n < MAX_STEPS; n++) {
         arm(n);
@@ -151,7 +141,7 @@ static void test_symbolizer(void **state)
     cli_run_free(&run);
 
     /* Without the cache, a symbolizer that dies stops the rest. */
-    put_file(path, oneshot);
+    put_file(path, oneshot, 0700);
     s = cli_symbolizer_start(path, err, sizeof err);
     assert_non_null(s);
     assert_int_equal(cli_analyze(&fx->in, &run), 0);

@@ -27,111 +27,25 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "cli_report_fixtures.h"
 #include "json.h"
 #include "model.h"
 #include "report.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-typedef int writer(const struct cli_run *run, FILE *out);
-
-struct fixture {
-    struct cli_run run;
-    char *text; /* the last report rendered */
-};
-
-static int setup(void **state)
-{
-    struct fixture *fx = calloc(1, sizeof *fx);
-
-    *state = fx;
-    return fx == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *fx = *state;
-
-    cli_run_free(&fx->run);
-    free(fx->text);
-    free(fx);
-    return 0;
-}
 
 /* --- building runs ------------------------------------------------------ */
 
-/* A malloc'd NULL-terminated copy, as cli_run_free frees it. */
-static char **strv(const char *const *s)
+/* A traced process that ended as end and value say. */
+static void add_traced(struct cli_run *run, int pid, int ppid,
+                       const char *const *argv, enum cli_end end, int value)
 {
-    size_t n = 0;
-    char **v;
+    struct cli_process *p = add_process(run, pid, argv);
 
-    while (s[n] != NULL)
-        n++;
-    v = calloc(n + 1, sizeof *v);
-    assert_non_null(v);
-    for (size_t i = 0; i < n; i++) {
-        v[i] = strdup(s[i]);
-        assert_non_null(v[i]);
-    }
-    return v;
-}
-
-static void add_process(struct cli_run *run, int pid, int ppid,
-                        const char *const *argv, enum cli_end end, int value)
-{
-    struct cli_process *p;
-
-    run->procs = realloc(run->procs, (run->nprocs + 1) * sizeof *p);
-    assert_non_null(run->procs);
-    p = &run->procs[run->nprocs++];
-    memset(p, 0, sizeof *p);
-    p->pid = pid;
     p->ppid = ppid;
-    p->argv = strv(argv);
-    while (argv[p->argc] != NULL)
-        p->argc++;
     p->end = end;
     p->value = value;
     p->traced = 1;
-}
-
-/* A zeroed finding (shmid -1) appended; valid until the next one. */
-static struct cli_finding *add_finding(struct cli_run *run, enum cli_kind kind,
-                                       int pid)
-{
-    struct cli_finding *f;
-
-    run->findings = realloc(run->findings, (run->nfindings + 1) * sizeof *f);
-    assert_non_null(run->findings);
-    f = &run->findings[run->nfindings++];
-    memset(f, 0, sizeof *f);
-    f->kind = kind;
-    f->pid = pid;
-    f->shmid = -1;
-    return f;
-}
-
-struct frame {
-    uint64_t pc;
-    const char *module;
-    uint64_t offset;
-    const char *function, *file;
-    int line;
-};
-
-static void add_frame(struct cli_run *run, struct cli_finding *f,
-                      const struct frame *fr)
-{
-    struct cli_frame *c = &f->stack.f[f->stack.n++];
-
-    c->pc = fr->pc;
-    c->module = cli_intern(run, fr->module);
-    c->offset = fr->offset;
-    c->function = cli_intern(run, fr->function);
-    c->file = cli_intern(run, fr->file);
-    c->line = fr->line;
 }
 
 static const char *intern(struct cli_run *run, const char *s)
@@ -145,11 +59,6 @@ static const char *intern(struct cli_run *run, const char *s)
 /* The traced command is borrowed (main's argv): cli_run_free leaves it. */
 static char *prog_arg[] = {"prog", "arg", NULL};
 
-static const struct frame main_x12 = {0x401136, "/usr/bin/prog", 0x1136,
-                                      "main",   "x.c",           12};
-static const struct frame libc_start = {
-    0x7f0000029d90, "/lib/libc.so.6", 0x29d90, NULL, NULL, 0};
-
 /* One finding of each kind, a suppressed leak, two processes, a warning. */
 static void build_full_run(struct cli_run *run)
 {
@@ -158,8 +67,8 @@ static void build_full_run(struct cli_run *run)
     run->command = prog_arg;
     run->end = CLI_END_EXIT;
     run->value = 1;
-    add_process(run, 100, 1, ARGV("prog", "arg"), CLI_END_EXIT, 1);
-    add_process(run, 101, 100, ARGV("child"), CLI_END_SIGNAL, 9);
+    add_traced(run, 100, 1, ARGV("prog", "arg"), CLI_END_EXIT, 1);
+    add_traced(run, 101, 100, ARGV("child"), CLI_END_SIGNAL, 9);
 
     f = add_finding(run, CLI_LEAKED_SEGMENT, 100);
     f->shmid = 5, f->key = 0xf00f, f->size = 4096, f->creator_pid = 100;
@@ -201,37 +110,6 @@ static void build_full_run(struct cli_run *run)
 }
 
 /* --- rendering and checking --------------------------------------------- */
-
-/* Writes the run's report into fx->text; returns the writer's result. */
-static int render(struct fixture *fx, writer *w)
-{
-    size_t len;
-    FILE *m;
-    int rc;
-
-    free(fx->text);
-    fx->text = NULL;
-    m = open_memstream(&fx->text, &len);
-    assert_non_null(m);
-    rc = w(&fx->run, m);
-    assert_int_equal(fclose(m), 0);
-    return rc;
-}
-
-static size_t count(const char *text, const char *s)
-{
-    size_t n = 0;
-
-    for (const char *p = text; (p = strstr(p, s)) != NULL; p += strlen(s))
-        n++;
-    return n;
-}
-
-static void assert_contains(const char *text, const char *s)
-{
-    if (strstr(text, s) == NULL)
-        fail_msg("missing:\n%s\nin:\n%s", s, text);
-}
 
 /* Pipes text into python3 -c script args; the test is skipped when there
  * is no python3. Returns python's exit status. */
@@ -311,7 +189,7 @@ static int python(const char *script, const char *args, const char *text)
 
 static void test_json_full_run(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     static const char want[] =
         "{\n"
         "  \"tool\": \"shmcheck\",\n"
@@ -466,7 +344,7 @@ static void test_json_full_run(void **state)
 
 static void test_json_empty_run(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     static char *cmd[] = {"true", NULL};
     static const char want[] = "{\n"
                                "  \"tool\": \"shmcheck\",\n"
@@ -508,7 +386,7 @@ static void test_json_empty_run(void **state)
  * exec (DESIGN.md has no other shape); no command is []. */
 static void test_json_exits(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     static const char want[] = "{\n"
                                "  \"tool\": \"shmcheck\",\n"
                                "  \"version\": \"0.1.0\",\n"
@@ -572,10 +450,10 @@ static void test_json_exits(void **state)
 
     fx->run.end = CLI_END_SIGNAL;
     fx->run.value = 9;
-    add_process(&fx->run, 10, 1, ARGV(NULL), CLI_END_EXIT, 3);
-    add_process(&fx->run, 11, 10, ARGV("b"), CLI_END_SIGNAL, 15);
-    add_process(&fx->run, 12, 10, ARGV(NULL), CLI_END_UNKNOWN, 0);
-    add_process(&fx->run, 13, 10, ARGV("d"), CLI_END_EXEC, 0);
+    add_traced(&fx->run, 10, 1, ARGV(NULL), CLI_END_EXIT, 3);
+    add_traced(&fx->run, 11, 10, ARGV("b"), CLI_END_SIGNAL, 15);
+    add_traced(&fx->run, 12, 10, ARGV(NULL), CLI_END_UNKNOWN, 0);
+    add_traced(&fx->run, 13, 10, ARGV("d"), CLI_END_EXEC, 0);
     free(fx->run.procs[2].argv);
     fx->run.procs[2].argv = NULL;
 
@@ -601,7 +479,7 @@ static void test_json_exits(void **state)
  * frame that knows nothing but its pc. */
 static void test_json_finding_details(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     static char *cmd[] = {"prog", NULL};
     static const char want[] = "{\n"
                                "  \"tool\": \"shmcheck\",\n"
@@ -731,7 +609,7 @@ static char nasty_bad[] = "\x80|\xff|\xe2\x82 |\xc0\xaf|\xed\xa0\x80|"
 
 static void test_json_escaping(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     static char *cmd[] = {nasty_quote, nasty_ctl, nasty_utf8, nasty_bad, NULL};
     static const char want[] =
         "  \"command\": [\n"
@@ -766,7 +644,7 @@ static void test_json_escaping(void **state)
  * the lint rule (none here) and that frame's function, file and line. */
 static void test_sarif_one_finding(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     static const char want[] =
         "{\n"
         "  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
@@ -911,7 +789,7 @@ static void test_sarif_one_finding(void **state)
 /* Every kind has its rule and level; the suppressed leak is not shown. */
 static void test_sarif_full_run(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     int rc;
 
     build_full_run(&fx->run);
@@ -939,7 +817,7 @@ static void test_sarif_full_run(void **state)
 
 static void test_sarif_empty_run(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     int rc;
 
     fx->run.command = prog_arg;
@@ -962,14 +840,14 @@ static void test_sarif_empty_run(void **state)
  * nowhere (only when there is no command at all). */
 static void test_sarif_location_fallback(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     struct cli_run *run = &fx->run;
     struct cli_finding *f;
     int rc;
 
     run->command = prog_arg;
-    add_process(run, 100, 1, ARGV("/opt/my prog#1"), CLI_END_EXIT, 0);
-    add_process(run, 101, 100, ARGV("/usr/bin/child"), CLI_END_EXIT, 0);
+    add_traced(run, 100, 1, ARGV("/opt/my prog#1"), CLI_END_EXIT, 0);
+    add_traced(run, 101, 100, ARGV("/usr/bin/child"), CLI_END_EXIT, 0);
     f = add_finding(run, CLI_INVALID_DETACH, 100);
     add_frame(run, f, &libc_start);
     f = add_finding(run, CLI_LEAKED_SEGMENT, 100);
@@ -1009,7 +887,7 @@ static void fingerprints(const char *text, char (*fp)[17], size_t n)
  * the line, the kind and the lint rule do. */
 static void test_sarif_fingerprints(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     struct cli_run *run = &fx->run;
     struct cli_finding *f;
     char fp[6][17];
@@ -1052,7 +930,7 @@ static void test_sarif_fingerprints(void **state)
 /* A full disk shows at fflush, a read-only stream at the first write. */
 static void test_write_errors(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     FILE *full = fopen("/dev/full", "w");
     FILE *ro = fopen("/dev/null", "r");
     int json_full, sarif_full, json_ro, sarif_ro;
@@ -1085,7 +963,7 @@ static void test_write_errors(void **state)
  * JSON_MAX_DEPTH, a container left open, a key without a value. */
 static void test_writer_misuse(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     size_t len;
     FILE *m = open_memstream(&fx->text, &len);
     FILE *null = fopen("/dev/null", "w");
@@ -1128,23 +1006,20 @@ static void test_writer_misuse(void **state)
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, report_setup, report_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_json_full_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_json_empty_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_json_exits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_json_finding_details, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_json_escaping, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sarif_one_finding, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_sarif_full_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sarif_empty_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sarif_location_fallback, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_sarif_fingerprints, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_write_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_writer_misuse, setup, teardown),
+        T(test_json_full_run),
+        T(test_json_empty_run),
+        T(test_json_exits),
+        T(test_json_finding_details),
+        T(test_json_escaping),
+        T(test_sarif_one_finding),
+        T(test_sarif_full_run),
+        T(test_sarif_empty_run),
+        T(test_sarif_location_fallback),
+        T(test_sarif_fingerprints),
+        T(test_write_errors),
+        T(test_writer_misuse),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

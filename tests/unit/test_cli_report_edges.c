@@ -21,101 +21,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_report_fixtures.h"
 #include "json.h"
 #include "model.h"
 #include "report.h"
 
-struct fixture {
-    struct cli_run run;
-    char *text;
-};
-
-static int setup(void **state)
+/* The report of the run, summarized first, in fx->text. */
+static int render_summarized(struct report_fx *fx, writer *w)
 {
-    struct fixture *fx = calloc(1, sizeof *fx);
-
-    *state = fx;
-    return fx == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *fx = *state;
-
-    fx->run.command = NULL; /* borrowed */
-    cli_run_free(&fx->run);
-    free(fx->text);
-    free(fx);
-    return 0;
-}
-
-static struct cli_finding *add(struct cli_run *run, int kind, int pid)
-{
-    struct cli_finding *f;
-
-    run->findings = realloc(run->findings, (run->nfindings + 1) * sizeof *f);
-    assert_non_null(run->findings);
-    f = &run->findings[run->nfindings++];
-    memset(f, 0, sizeof *f);
-    f->kind = (enum cli_kind)kind;
-    f->pid = pid;
-    f->shmid = -1;
-    return f;
-}
-
-static void add_process(struct cli_run *run, int pid, char **argv)
-{
-    struct cli_process *p;
-
-    run->procs = realloc(run->procs, (run->nprocs + 1) * sizeof *p);
-    assert_non_null(run->procs);
-    p = &run->procs[run->nprocs++];
-    memset(p, 0, sizeof *p);
-    p->pid = pid;
-    p->argv = argv;
-}
-
-static int render(struct fixture *fx, int (*w)(const struct cli_run *, FILE *))
-{
-    size_t len;
-    FILE *m;
-    int rc;
-
     cli_summarize(&fx->run);
-    free(fx->text);
-    m = open_memstream(&fx->text, &len);
-    assert_non_null(m);
-    rc = w(&fx->run, m);
-    assert_int_equal(fclose(m), 0);
-    return rc;
-}
-
-static void assert_contains(const char *text, const char *s)
-{
-    if (strstr(text, s) == NULL)
-        fail_msg("missing:\n%s\nin:\n%s", s, text);
-}
-
-static size_t count(const char *text, const char *s)
-{
-    size_t n = 0;
-
-    for (const char *p = text; (p = strstr(p, s)) != NULL; p += strlen(s))
-        n++;
-    return n;
+    return render(fx, w);
 }
 
 /* --- kinds and ends the reports do not know ----------------------------- */
 
 static void test_unknown_kind(void **state)
 {
-    struct fixture *fx = *state;
-    add(&fx->run, CLI_KIND_COUNT, 3);
-    add(&fx->run, CLI_LINT, 4)->rule = "r";
+    struct report_fx *fx = *state;
+    add_finding(&fx->run, CLI_KIND_COUNT, 3);
+    add_finding(&fx->run, CLI_LINT, 4)->rule = "r";
 
-    int json = render(fx, cli_report_json);
+    int json = render_summarized(fx, cli_report_json);
     char *j = strdup(fx->text);
-    int sarif = render(fx, cli_report_sarif);
+    int sarif = render_summarized(fx, cli_report_sarif);
 
     assert_int_equal(json, 0);
     assert_int_equal(sarif, 0);
@@ -138,20 +66,20 @@ static void test_unknown_kind(void **state)
 /* Descriptions with what is missing said plainly. */
 static void test_sarif_messages(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     struct cli_finding *f;
-    f = add(&fx->run, CLI_UNMATCHED_ATTACH, 1);
+    f = add_finding(&fx->run, CLI_UNMATCHED_ATTACH, 1);
     f->shmid = 2, f->addr = 0x10, f->ended_by = CLI_END_UNKNOWN;
-    f = add(&fx->run, CLI_UNMATCHED_ATTACH, 1);
+    f = add_finding(&fx->run, CLI_UNMATCHED_ATTACH, 1);
     f->shmid = 2, f->addr = 0x20, f->ended_by = (enum cli_end)7;
-    f = add(&fx->run, CLI_UNMATCHED_ATTACH, 1);
+    f = add_finding(&fx->run, CLI_UNMATCHED_ATTACH, 1);
     f->shmid = 2, f->addr = 0x30, f->ended_by = CLI_END_EXEC, f->inherited = 1;
-    add(&fx->run, CLI_FAILED_CALL, 1)->err = 4242;
-    add(&fx->run, CLI_LINT, 1);
-    f = add(&fx->run, CLI_LINT, 1);
+    add_finding(&fx->run, CLI_FAILED_CALL, 1)->err = 4242;
+    add_finding(&fx->run, CLI_LINT, 1);
+    f = add_finding(&fx->run, CLI_LINT, 1);
     f->rule = "world_writable", f->shmid = 8, f->message = "any user";
 
-    int rc = render(fx, cli_report_sarif);
+    int rc = render_summarized(fx, cli_report_sarif);
 
     assert_int_equal(rc, 0);
     assert_contains(fx->text, "\"pid 1 attached shmid 2 at 0x10 and never "
@@ -170,16 +98,16 @@ static void test_sarif_messages(void **state)
 /* A signal glibc has no name for; an exit neither status nor signal. */
 static void test_sarif_invocations(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     fx->run.end = CLI_END_SIGNAL;
     fx->run.value = 35;
     fx->run.warnings = calloc(1, sizeof *fx->run.warnings);
     assert_non_null(fx->run.warnings);
 
-    int rc_signal = render(fx, cli_report_sarif);
+    int rc_signal = render_summarized(fx, cli_report_sarif);
     char *signal = strdup(fx->text);
     fx->run.end = CLI_END_UNKNOWN;
-    int rc_unknown = render(fx, cli_report_sarif);
+    int rc_unknown = render_summarized(fx, cli_report_sarif);
 
     assert_int_equal(rc_signal, 0);
     assert_int_equal(rc_unknown, 0);
@@ -200,23 +128,21 @@ static void test_sarif_invocations(void **state)
  * program; no command either: no location at all. */
 static void test_sarif_no_program(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     static char *empty[] = {NULL};
-    char **argv = calloc(1, sizeof *argv);
-    assert_non_null(argv);
     add_process(&fx->run, 5, NULL);
-    add_process(&fx->run, 6, argv);
-    add(&fx->run, CLI_INVALID_DETACH, 5)->err = EINVAL;
-    add(&fx->run, CLI_INVALID_DETACH, 6)->err = EINVAL;
+    add_process(&fx->run, 6, ARGV(NULL));
+    add_finding(&fx->run, CLI_INVALID_DETACH, 5)->err = EINVAL;
+    add_finding(&fx->run, CLI_INVALID_DETACH, 6)->err = EINVAL;
 
     fx->run.command = (char *[]){"/bin/cmd", NULL};
-    int with_command = render(fx, cli_report_sarif);
+    int with_command = render_summarized(fx, cli_report_sarif);
     char *with = strdup(fx->text);
     fx->run.command = empty;
-    int rc_empty = render(fx, cli_report_sarif);
+    int rc_empty = render_summarized(fx, cli_report_sarif);
     char *none = strdup(fx->text);
     fx->run.command = NULL;
-    int rc_null = render(fx, cli_report_sarif);
+    int rc_null = render_summarized(fx, cli_report_sarif);
 
     assert_int_equal(with_command, 0);
     assert_int_equal(rc_empty, 0);
@@ -228,18 +154,6 @@ static void test_sarif_no_program(void **state)
     assert_int_equal(count(fx->text, "\"locations\""), 0);
     free(with);
     free(none);
-}
-
-static void set_frame(struct cli_frame *fr, uint64_t pc, const char *module,
-                      uint64_t offset, const char *function, const char *file,
-                      int line)
-{
-    fr->pc = pc;
-    fr->module = module;
-    fr->offset = offset;
-    fr->function = function;
-    fr->file = file;
-    fr->line = line;
 }
 
 /* The fingerprint of a frame that knows nothing but its module comes from
@@ -261,23 +175,22 @@ static char *fingerprint(const char *text, int which)
 
 static void test_sarif_frames(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     struct cli_finding *f;
-    f = add(&fx->run, CLI_LEAKED_SEGMENT, 1);
-    f->stack.n = 2;
-    set_frame(&f->stack.f[0], 0x10, "/usr/lib/libx.so", 0x10, NULL, NULL, 0);
-    set_frame(&f->stack.f[1], 0x20, NULL, 0, "fn", NULL, 0);
-    f = add(&fx->run, CLI_LEAKED_SEGMENT, 2);
-    f->stack.n = 1;
-    set_frame(&f->stack.f[0], 0x30, "/opt/libx.so", 0x10, NULL, NULL, 0);
-    f = add(&fx->run, CLI_LEAKED_SEGMENT, 3);
-    f->stack.n = 1;
-    set_frame(&f->stack.f[0], 0x40, "libx.so", 0x10, NULL, NULL, 0);
-    f = add(&fx->run, CLI_LEAKED_SEGMENT, 4);
-    f->stack.n = 1;
-    set_frame(&f->stack.f[0], 0x50, NULL, 0x10, NULL, NULL, 0);
+    f = add_finding(&fx->run, CLI_LEAKED_SEGMENT, 1);
+    add_frame(&fx->run, f,
+              &(struct frame){0x10, "/usr/lib/libx.so", 0x10, NULL, NULL, 0});
+    add_frame(&fx->run, f, &(struct frame){0x20, NULL, 0, "fn", NULL, 0});
+    f = add_finding(&fx->run, CLI_LEAKED_SEGMENT, 2);
+    add_frame(&fx->run, f,
+              &(struct frame){0x30, "/opt/libx.so", 0x10, NULL, NULL, 0});
+    f = add_finding(&fx->run, CLI_LEAKED_SEGMENT, 3);
+    add_frame(&fx->run, f,
+              &(struct frame){0x40, "libx.so", 0x10, NULL, NULL, 0});
+    f = add_finding(&fx->run, CLI_LEAKED_SEGMENT, 4);
+    add_frame(&fx->run, f, &(struct frame){0x50, NULL, 0x10, NULL, NULL, 0});
 
-    int rc = render(fx, cli_report_sarif);
+    int rc = render_summarized(fx, cli_report_sarif);
 
     assert_int_equal(rc, 0);
     assert_string_equal(fingerprint(fx->text, 0), fingerprint(fx->text, 1));
@@ -293,13 +206,13 @@ static void test_sarif_frames(void **state)
 /* Unreserved and sub-delimiter bytes stay, every other is %XX. */
 static void test_sarif_uris(void **state)
 {
-    struct fixture *fx = *state;
-    struct cli_finding *f = add(&fx->run, CLI_LEAKED_SEGMENT, 1);
-    f->stack.n = 1;
-    set_frame(&f->stack.f[0], 0x10, NULL, 0, NULL,
-              "/Az09/-._~!$&'()*+,;=@/%?#:[] \"\\\x7f\xc3\xa9", 3);
+    struct report_fx *fx = *state;
+    const char *file = "/Az09/-._~!$&'()*+,;=@/%?#:[] \"\\\x7f\xc3\xa9";
+    struct cli_finding *f = add_finding(&fx->run, CLI_LEAKED_SEGMENT, 1);
+    add_frame(&fx->run, f,
+              &(struct frame){.pc = 0x10, .file = file, .line = 3});
 
-    int rc = render(fx, cli_report_sarif);
+    int rc = render_summarized(fx, cli_report_sarif);
 
     assert_int_equal(rc, 0);
     assert_contains(fx->text, "\"uri\": \"/Az09/-._~!$&'()*+,;=@/"
@@ -312,7 +225,7 @@ static void test_sarif_uris(void **state)
  * or any block, gets a new one; earlier strings stay where they are. */
 static void test_intern_blocks(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     static char big[100000];
     const char *first = cli_intern(&fx->run, "first");
     memset(big, 'b', sizeof big - 1);
@@ -335,7 +248,7 @@ static void test_intern_blocks(void **state)
 
 static void test_stringf(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     size_t len;
     FILE *m = open_memstream(&fx->text, &len);
     struct json j;
@@ -369,7 +282,7 @@ static void test_stringf(void **state)
 /* After json_fail (or any error) nothing more is written. */
 static void test_sticky_error(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     size_t len;
     FILE *m = open_memstream(&fx->text, &len);
     struct json j, k;
@@ -401,17 +314,13 @@ static void test_sticky_error(void **state)
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, report_setup, report_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_unknown_kind, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sarif_messages, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sarif_invocations, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_sarif_no_program, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sarif_frames, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sarif_uris, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_intern_blocks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stringf, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sticky_error, setup, teardown),
+        T(test_unknown_kind),      T(test_sarif_messages),
+        T(test_sarif_invocations), T(test_sarif_no_program),
+        T(test_sarif_frames),      T(test_sarif_uris),
+        T(test_intern_blocks),     T(test_stringf),
+        T(test_sticky_error),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_fixtures.h"
 #include "model.h"
 #include "symbolize.h"
 
@@ -73,15 +74,6 @@ static const char *const leaky_src[] = {
     "}",
     "int main(void) { leaky_function(); return 0; }",
 };
-
-static void put_file(const char *path, const char *text, mode_t mode)
-{
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    assert_true(fputs(text, fp) >= 0);
-    assert_int_equal(fclose(fp), 0);
-    assert_int_equal(chmod(path, mode), 0);
-}
 
 static char *get_file(const char *path, char *buf, size_t cap)
 {

@@ -20,95 +20,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_report_fixtures.h"
 #include "model.h"
 #include "text.h"
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define ERRORS (1u << CLI_LEAKED_SEGMENT | 1u << CLI_INVALID_DETACH)
 
-struct fixture {
-    struct cli_run run;
-    char *text;
-};
-
-static int setup(void **state)
+/* Renders the run, summarized, into fx->text; returns the writer's result. */
+static int render_text(struct report_fx *fx, const struct cli_text_opts *o)
 {
-    struct fixture *fx = calloc(1, sizeof *fx);
-
-    *state = fx;
-    return fx == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *fx = *state;
-
-    cli_run_free(&fx->run);
-    free(fx->text);
-    free(fx);
-    return 0;
-}
-
-static void add_process(struct cli_run *run, int pid, const char *const *argv)
-{
-    struct cli_process *p;
-    int n = 0;
-
-    while (argv[n] != NULL)
-        n++;
-    run->procs = realloc(run->procs, (run->nprocs + 1) * sizeof *p);
-    assert_non_null(run->procs);
-    p = &run->procs[run->nprocs++];
-    memset(p, 0, sizeof *p);
-    p->pid = pid;
-    p->argc = n;
-    p->argv = calloc((size_t)n + 1, sizeof *p->argv);
-    assert_non_null(p->argv);
-    for (int i = 0; i < n; i++)
-        assert_non_null(p->argv[i] = strdup(argv[i]));
-}
-
-static struct cli_finding *add(struct cli_run *run, enum cli_kind kind, int pid)
-{
-    struct cli_finding *f;
-
-    run->findings = realloc(run->findings, (run->nfindings + 1) * sizeof *f);
-    assert_non_null(run->findings);
-    f = &run->findings[run->nfindings++];
-    memset(f, 0, sizeof *f);
-    f->kind = kind;
-    f->pid = pid;
-    f->shmid = -1;
-    return f;
-}
-
-static void frame(struct cli_run *run, struct cli_finding *f, uint64_t pc,
-                  const char *module, uint64_t offset, const char *function,
-                  const char *file, int line)
-{
-    struct cli_frame *fr = &f->stack.f[f->stack.n++];
-
-    fr->pc = pc;
-    fr->module = cli_intern(run, module);
-    fr->offset = offset;
-    fr->function = cli_intern(run, function);
-    fr->file = cli_intern(run, file);
-    fr->line = line;
-}
-
-/* Renders the run into fx->text; returns the writer's result. */
-static int render(struct fixture *fx, const struct cli_text_opts *o)
-{
-    size_t len;
     FILE *m;
     int rc;
 
     cli_summarize(&fx->run);
-    free(fx->text);
-    m = open_memstream(&fx->text, &len);
-    assert_non_null(m);
+    m = begin_text(fx);
     rc = cli_report_text(&fx->run, o, m);
-    assert_int_equal(fclose(m), 0);
+    end_text(m);
     return rc;
 }
 
@@ -121,44 +48,44 @@ static void build_every_kind(struct cli_run *run)
     add_process(run, 100, ARGV("/bin/prog", "a", "b"));
     add_process(run, 101, ARGV("w", "1", "2", "3", "4", "5", "6", "7", "8"));
     add_process(run, 102, ARGV("x", "1", "2", "3", "4", "5", "6", "7"));
-    f = add(run, CLI_LEAKED_SEGMENT, 100);
+    f = add_finding(run, CLI_LEAKED_SEGMENT, 100);
     f->shmid = 5, f->key = 0xf00f, f->size = 4096, f->creator_pid = 100;
-    frame(run, f, 0x401136, "/usr/bin/prog", 0x1136, "main", "x.c", 12);
-    frame(run, f, 0x7f0000029d90, "/lib/libc.so.6", 0x29d90, NULL, NULL, 0);
-    f = add(run, CLI_LEAKED_SEGMENT, 103);
+    add_frame(run, f, &main_x12);
+    add_frame(run, f, &libc_start);
+    f = add_finding(run, CLI_LEAKED_SEGMENT, 103);
     f->shmid = 6, f->key = -1, f->size = 1, f->creator_pid = 103;
     f->seen_by_kernel = 1;
-    f = add(run, CLI_UNMATCHED_ATTACH, 101);
+    f = add_finding(run, CLI_UNMATCHED_ATTACH, 101);
     f->shmid = 5, f->addr = 0x7f1234560000, f->ended_by = CLI_END_EXIT;
-    frame(run, f, 0x10, NULL, 0, "attach", "y.c", 3);
-    f = add(run, CLI_UNMATCHED_ATTACH, 102);
+    add_frame(run, f, &(struct frame){0x10, NULL, 0, "attach", "y.c", 3});
+    f = add_finding(run, CLI_UNMATCHED_ATTACH, 102);
     f->shmid = 5, f->addr = 0x1000, f->inherited = 1;
     f->ended_by = CLI_END_EXEC;
-    f = add(run, CLI_UNMATCHED_ATTACH, 102);
+    f = add_finding(run, CLI_UNMATCHED_ATTACH, 102);
     f->shmid = 5, f->addr = 0x2000, f->ended_by = CLI_END_SIGNAL;
-    frame(run, f, 0x20, "prog", 0x20, NULL, "z.c", 0);
-    f = add(run, CLI_INVALID_DETACH, 100);
+    add_frame(run, f, &(struct frame){0x20, "prog", 0x20, NULL, "z.c", 0});
+    f = add_finding(run, CLI_INVALID_DETACH, 100);
     f->addr = 0x3000, f->err = EINVAL;
     f->message = cli_intern(run, "double detach");
-    f = add(run, CLI_INVALID_DETACH, 100);
+    f = add_finding(run, CLI_INVALID_DETACH, 100);
     f->addr = 0x4000, f->err = 4242;
-    f = add(run, CLI_FAILED_CALL, 100);
+    f = add_finding(run, CLI_FAILED_CALL, 100);
     f->call = "shmget", f->err = EEXIST;
     f->message = cli_intern(run, "key exists");
-    f = add(run, CLI_FAILED_CALL, 104);
+    f = add_finding(run, CLI_FAILED_CALL, 104);
     f->call = "ftok", f->err = 4243;
-    f = add(run, CLI_LINT, 100);
+    f = add_finding(run, CLI_LINT, 100);
     f->rule = "world_writable", f->shmid = 5;
     f->message = cli_intern(run, "any user may write");
-    f = add(run, CLI_LINT, 100);
+    f = add_finding(run, CLI_LINT, 100);
     f->rule = "never_removed";
-    f = add(run, CLI_LEAKED_SEGMENT, 100);
+    f = add_finding(run, CLI_LEAKED_SEGMENT, 100);
     f->shmid = 9, f->size = 1 << 20, f->suppressed = 1;
 }
 
 static void test_every_kind(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     const struct cli_text_opts o = {ERRORS, 0, 100, NULL};
     static const char want[] =
         "==shmcheck== warning: pid 104's journal is damaged\n"
@@ -199,7 +126,7 @@ static void test_every_kind(void **state)
     fx->run.warnings[0] = strdup("pid 104's journal is damaged");
     fx->run.nwarnings = 1;
 
-    int rc = render(fx, &o);
+    int rc = render_text(fx, &o);
 
     assert_int_equal(rc, 0);
     assert_string_equal(fx->text, want);
@@ -208,17 +135,17 @@ static void test_every_kind(void **state)
 /* --errors decides the level; colours only on a terminal (o->color). */
 static void test_levels_and_colours(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     const struct cli_text_opts all = {~0u, 1, 100, NULL};
     const struct cli_text_opts none = {0, 1, 100, NULL};
-    struct cli_finding *f = add(&fx->run, CLI_LINT, 1);
+    struct cli_finding *f = add_finding(&fx->run, CLI_LINT, 1);
     f->rule = "r", f->message = "m";
-    f = add(&fx->run, CLI_LEAKED_SEGMENT, 1);
+    f = add_finding(&fx->run, CLI_LEAKED_SEGMENT, 1);
     f->size = 1;
 
-    int rc_all = render(fx, &all);
+    int rc_all = render_text(fx, &all);
     char *as_errors = strdup(fx->text);
-    int rc_none = render(fx, &none);
+    int rc_none = render_text(fx, &none);
 
     assert_int_equal(rc_all, 0);
     assert_int_equal(rc_none, 0);
@@ -237,15 +164,15 @@ static void test_levels_and_colours(void **state)
 /* max_blocks blocks; the others, not the suppressed ones, are counted. */
 static void test_capped(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     const struct cli_text_opts o = {ERRORS, 0, 3, NULL};
     for (int i = 0; i < 7; i++) {
-        struct cli_finding *f = add(&fx->run, CLI_INVALID_DETACH, i);
+        struct cli_finding *f = add_finding(&fx->run, CLI_INVALID_DETACH, i);
         f->err = EINVAL;
         f->suppressed = i == 1;
     }
 
-    int rc = render(fx, &o);
+    int rc = render_text(fx, &o);
 
     assert_int_equal(rc, 0);
     assert_non_null(strstr(fx->text, "in pid 0:"));
@@ -276,14 +203,14 @@ static size_t too_long(const struct cli_finding *f, char *buf, size_t len)
 
 static void test_suggestions(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     const struct cli_text_opts ok = {ERRORS, 0, 100, fits};
     const struct cli_text_opts cut = {ERRORS, 0, 100, too_long};
-    add(&fx->run, CLI_LINT, 7)->rule = "r";
+    add_finding(&fx->run, CLI_LINT, 7)->rule = "r";
 
-    int rc_ok = render(fx, &ok);
+    int rc_ok = render_text(fx, &ok);
     char *with = strdup(fx->text);
-    int rc_cut = render(fx, &cut);
+    int rc_cut = render_text(fx, &cut);
 
     assert_int_equal(rc_ok, 0);
     assert_int_equal(rc_cut, 0);
@@ -298,7 +225,7 @@ static void test_suggestions(void **state)
 
 static void test_write_error(void **state)
 {
-    struct fixture *fx = *state;
+    struct report_fx *fx = *state;
     const struct cli_text_opts o = {ERRORS, 0, 100, NULL};
     FILE *full = fopen("/dev/full", "w");
     FILE *ro = fopen("/dev/null", "r");
@@ -318,13 +245,10 @@ static void test_write_error(void **state)
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, report_setup, report_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_every_kind, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_levels_and_colours, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_capped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_suggestions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
+        T(test_every_kind),  T(test_levels_and_colours), T(test_capped),
+        T(test_suggestions), T(test_write_error),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
