@@ -16,6 +16,11 @@
  * output. Everything runs in a private IPC namespace entered in
  * LLVMFuzzerInitialize (after AFL++ attached its map); it must be empty
  * after each input.
+ *
+ * Input: four bytes per op (OP, P, A, B), up to MAX_OPS: OP % 8 is
+ * 0 shmget, 1 shmat, 2 shmdt, 3 IPC_RMID, 4 IPC_STAT, 5 fork, 6 exit,
+ * 7 exec; P % 4 the process; A and B the op's arguments (see step();
+ * corpus/tracer.dict names one of each).
  */
 #define _GNU_SOURCE
 #include <dirent.h>

@@ -18,6 +18,8 @@ for src in fuzz/fuzz_*.c; do
     [ -x "$tmp/out/$name" ] || { echo "clusterfuzzlite.sh: $name not built" >&2; exit 1; }
     [ -f "$tmp/out/${name}_seed_corpus.zip" ] ||
         { echo "clusterfuzzlite.sh: $name has no seed corpus" >&2; exit 1; }
+    [ -f "$tmp/out/$name.dict" ] ||
+        { echo "clusterfuzzlite.sh: $name has no dictionary" >&2; exit 1; }
     timeout 120 "$tmp/out/$name" -runs=50 >/dev/null 2>&1 ||
         { echo "clusterfuzzlite.sh: $name does not run" >&2; exit 1; }
     n=$((n + 1))
