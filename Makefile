@@ -36,7 +36,7 @@ endif
 ifeq ($(SAN),cov)
 SANFLAGS := --coverage -fprofile-update=atomic -DSHMC_COVERAGE
 endif
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -MMD -MP
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc -MMD -MP
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 comma := ,
 
@@ -45,12 +45,11 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 LIB_A := $(B)/libshmcheck.a
 LIB_SO := $(B)/libshmcheck.so.$(VERSION)
 
-# The tracer: a core (tables, settings, journal) that the CLI and the tests
-# link too, and the preloaded library around it, which exports only the
-# interposed functions.
-TRACE_CORE := table config jwriter jreader
-TRACE_CORE_OBJ := $(TRACE_CORE:%=$(B)/src/trace/%.o)
-TRACE_CORE_A := $(B)/libshmctrace.a
+# What the tracer and the CLI share (src/journal: journal format, writer,
+# reader, tables, settings, finding kinds), one archive both link; and the
+# preloaded tracer, which exports only the interposed functions.
+JOURNAL_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard src/journal/*.c))
+JOURNAL_A := $(B)/libshmcjournal.a
 TRACE_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard src/trace/*.c))
 TRACE_SO := $(B)/libshmcheck-trace.so
 
@@ -97,38 +96,38 @@ $(LIB_SO): $(LIB_OBJ) src/lib/shmcheck.map
 	ln -sf libshmcheck.so.$(VERSION) $(B)/libshmcheck.so.$(MAJOR)
 	ln -sf libshmcheck.so.$(MAJOR) $(B)/libshmcheck.so
 
-$(B)/src/trace/%.o: ALL_CFLAGS += -fvisibility=hidden -Isrc/trace \
+# Both are linked into the preloaded tracer: hidden symbols, frame
+# pointers for its stack walk, initial-exec thread-locals.
+$(B)/src/trace/%.o $(B)/src/journal/%.o: ALL_CFLAGS += -fvisibility=hidden \
 	-fno-omit-frame-pointer -ftls-model=initial-exec
 
-$(TRACE_CORE_A): $(TRACE_CORE_OBJ)
+$(JOURNAL_A): $(JOURNAL_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
 # The tracer uses the library's pure parts only: validator and messages.
 TRACE_LIB_OBJ := $(B)/src/lib/validate.o $(B)/src/lib/limits.o \
 	$(B)/src/lib/errors.o
-$(TRACE_SO): $(TRACE_OBJ) $(TRACE_LIB_OBJ) src/trace/exports.map
+$(TRACE_SO): $(TRACE_OBJ) $(JOURNAL_A) $(TRACE_LIB_OBJ) src/trace/exports.map
 	$(CC) -shared -Wl,--version-script=src/trace/exports.map -o $@ \
-	    $(TRACE_OBJ) $(TRACE_LIB_OBJ) -ldl -lpthread $(LDFLAGS_ALL)
-
-$(B)/src/cli/%.o: ALL_CFLAGS += -Isrc/trace -Isrc/cli
+	    $(TRACE_OBJ) $(JOURNAL_A) $(TRACE_LIB_OBJ) -ldl -lpthread \
+	    $(LDFLAGS_ALL)
 
 $(CLI_A): $(CLI_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(CLI): $(B)/src/cli/main.o $(CLI_A) $(TRACE_CORE_A) $(LIB_A)
+$(CLI): $(B)/src/cli/main.o $(CLI_A) $(JOURNAL_A) $(LIB_A)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 
 # CLI unit tests: the CLI core and the tracer core, no system call mocks.
-$(B)/tests/unit/test_cli_%.o: ALL_CFLAGS += -Isrc/trace -Isrc/cli
+$(B)/tests/unit/test_cli_%.o: ALL_CFLAGS += -Isrc/cli
 $(B)/tests/unit/test_cli_%: $(B)/tests/unit/test_cli_%.o $(CLI_A) \
-	    $(TRACE_CORE_A) $(LIB_A)
+	    $(JOURNAL_A) $(LIB_A)
 	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
 
 # Tracer unit tests: the tracer core, no system call mocks.
-$(B)/tests/unit/test_trace_%.o: ALL_CFLAGS += -Isrc/trace
-$(B)/tests/unit/test_trace_%: $(B)/tests/unit/test_trace_%.o $(TRACE_CORE_A) \
+$(B)/tests/unit/test_trace_%: $(B)/tests/unit/test_trace_%.o $(JOURNAL_A) \
 	    $(LIB_A)
 	$(CC) -o $@ $^ -lcmocka -lpthread $(LDFLAGS_ALL)
 
@@ -149,19 +148,19 @@ $(B)/tests/integration/%: $(B)/tests/integration/%.o $(LIB_A)
 
 # The tracer's integration test runs tprog under the (uninstrumented)
 # tracer; it is built in the plain build only.
-$(B)/tests/integration/test_trace.o: ALL_CFLAGS += -Isrc/trace \
+$(B)/tests/integration/test_trace.o: ALL_CFLAGS += \
 	-DSHMC_TRACE_SO='"$(abspath $(TRACE_SO))"' \
 	-DSHMC_TPROG='"$(abspath $(B)/tests/trace/tprog)"'
 $(B)/tests/integration/test_trace: $(B)/tests/integration/test_trace.o \
-	    $(TRACE_CORE_A) $(TRACE_SO) $(B)/tests/trace/tprog
-	$(CC) -o $@ $< $(TRACE_CORE_A) -lcmocka $(LDFLAGS_ALL)
+	    $(JOURNAL_A) $(TRACE_SO) $(B)/tests/trace/tprog
+	$(CC) -o $@ $< $(JOURNAL_A) -lcmocka $(LDFLAGS_ALL)
 # The same for test_trace_*.c (they share tests/integration/trace_harness.h).
-$(B)/tests/integration/test_trace_%.o: ALL_CFLAGS += -Isrc/trace \
+$(B)/tests/integration/test_trace_%.o: ALL_CFLAGS += \
 	-DSHMC_TRACE_SO='"$(abspath $(TRACE_SO))"' \
 	-DSHMC_TPROG='"$(abspath $(B)/tests/trace/tprog)"'
 $(B)/tests/integration/test_trace_%: $(B)/tests/integration/test_trace_%.o \
-	    $(TRACE_CORE_A) $(TRACE_SO) $(B)/tests/trace/tprog
-	$(CC) -o $@ $< $(TRACE_CORE_A) -lcmocka $(LDFLAGS_ALL)
+	    $(JOURNAL_A) $(TRACE_SO) $(B)/tests/trace/tprog
+	$(CC) -o $@ $< $(JOURNAL_A) -lcmocka $(LDFLAGS_ALL)
 
 # Programs with known findings for the CLI's tests; one static build for
 # the kernel-only finding.
@@ -198,12 +197,11 @@ examples: $(EXAMPLE_BIN)
 # The code under test is compiled into each target with its engine's
 # instrumentation.
 FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
-FUZZ_DEPS := $(LIB_SRC) src/trace/table.c src/trace/config.c \
-	src/trace/jwriter.c src/trace/jreader.c src/cli/analyze.c \
-	src/cli/model.c src/cli/suppress.c \
+FUZZ_DEPS := $(LIB_SRC) $(wildcard src/journal/*.c) src/cli/analyze.c \
+	src/cli/findings.c src/cli/suppress.c \
 	$(filter-out fuzz/driver.c fuzz/fuzz_%.c,$(wildcard fuzz/*.c))
 FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
-	-Iinclude -Isrc/trace -Isrc/cli -Ifuzz
+	-Iinclude -Isrc -Isrc/cli -Ifuzz
 LIBFUZZER_CC ?= clang-14
 AFL_CC ?= afl-clang-fast
 F := $(B)/fuzz
@@ -227,9 +225,8 @@ $(F)/replay/fuzz_%: fuzz/fuzz_%.c fuzz/driver.c $(FUZZ_DEPS) \
 	    -fno-sanitize-recover=all fuzz/driver.c $< $(FUZZ_SEQ_SRC) \
 	    $(FUZZ_DEPS) -o $@ -lpthread
 else
-# make coverage: the replay links the gcov objects, one per source (a
-# one-command build would name two model.c's counters alike).
-$(B)/fuzz/%.o: ALL_CFLAGS += -Isrc/trace -Isrc/cli -Ifuzz
+# make coverage: the replay links the gcov objects, one per source.
+$(B)/fuzz/%.o: ALL_CFLAGS += -Isrc/cli -Ifuzz
 FUZZ_COV_OBJ = $(patsubst %.c,$(B)/%.o,$(FUZZ_DEPS) $(FUZZ_SEQ_SRC))
 $(F)/replay/fuzz_%: $(B)/fuzz/fuzz_%.o $(B)/fuzz/driver.o \
 	    $(patsubst %.c,$(B)/%.o,$(FUZZ_DEPS))
@@ -244,7 +241,7 @@ endif
 # fuzzing process: their forks then copy a small process, not ASan's.
 SEQ_SERVE := fuzz/seq/serve.c
 $(F)/sequence_worker: fuzz/seq/worker_main.c $(SEQ_SERVE) fuzz/seq/proto.h \
-	    fuzz/model.h include/shmcheck.h $(LIB_SRC) $(wildcard src/lib/*.h)
+	    fuzz/refmodel.h include/shmcheck.h $(LIB_SRC) $(wildcard src/lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O1 -g -Iinclude -Ifuzz fuzz/seq/worker_main.c \
 	    $(SEQ_SERVE) $(LIB_SRC) -o $@ -lpthread

@@ -5,16 +5,16 @@
 # ($OUT/fuzz_T.dict). $SRC is where the source tree was copied.
 # Tested locally by tests/integration/clusterfuzzlite.sh.
 cd "${SRC}/shmcheck"
-deps="src/lib/*.c src/trace/table.c src/trace/config.c src/trace/jwriter.c
-      src/trace/jreader.c src/cli/analyze.c src/cli/model.c src/cli/suppress.c"
+deps="src/lib/*.c src/journal/*.c src/cli/analyze.c src/cli/findings.c
+      src/cli/suppress.c"
 for f in fuzz/*.c; do
     case "$f" in fuzz/fuzz_*.c | fuzz/driver.c) ;; *) deps="$deps $f" ;; esac
 done
 # fuzz_tracer runs real traced processes: the tracer and its worker,
 # uninstrumented, next to it.
 $CC -shared -fPIC -O2 -g -fno-omit-frame-pointer -fvisibility=hidden \
-    -ftls-model=initial-exec -std=c11 -Iinclude -Isrc/trace \
-    -Wl,--version-script=src/trace/exports.map src/trace/*.c \
+    -ftls-model=initial-exec -std=c11 -Iinclude -Isrc \
+    -Wl,--version-script=src/trace/exports.map src/trace/*.c src/journal/*.c \
     src/lib/validate.c src/lib/limits.c src/lib/errors.c -ldl -lpthread \
     -o "$OUT/libshmcheck-trace.so"
 $CC -O1 -g -std=c11 fuzz/worker/worker.c -o "$OUT/tracer_worker"
@@ -28,7 +28,7 @@ for src in fuzz/fuzz_*.c; do
     extra=
     [ "$target" = sequence ] && extra=fuzz/seq/serve.c
     # shellcheck disable=SC2086
-    $CC $CFLAGS -std=c11 -Iinclude -Isrc/trace -Isrc/cli -Ifuzz \
+    $CC $CFLAGS -std=c11 -Iinclude -Isrc -Isrc/cli -Ifuzz \
         "$src" $extra $deps $LIB_FUZZING_ENGINE -lpthread -o "$OUT/$name"
     if [ -d "corpus/$target" ]; then
         if command -v zip >/dev/null; then

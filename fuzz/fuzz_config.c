@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "journal/settings.h"
 
 #define MAX_ENTRIES 64
 #define GUARD 0xa5

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
-#include "journal.h"
+#include "journal/reader.h"
 
 /* The private directory, made once by LLVMFuzzerInitialize; its name holds
  * the creating pid, so that only that process removes it at exit (engines

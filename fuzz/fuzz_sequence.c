@@ -1,7 +1,7 @@
 /*
  * fuzz_sequence.c - property: a program of System V shared memory
  * operations run by up to four processes gets, op by op, the outcome the
- * reference model (model.h) predicts, through the library (shmc_*) and
+ * reference model (refmodel.h) predicts, through the library (shmc_*) and
  * through the raw calls; the segments the model says leak are exactly
  * those the kernel still has once every process has ended; and nothing is
  * left in the IPC namespace after the input's cleanup.
@@ -88,7 +88,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "refmodel.h"
 #include "seq/proto.h"
 #include "shmcheck.h"
 

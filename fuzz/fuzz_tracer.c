@@ -4,7 +4,7 @@
  * run under libshmcheck-trace.so and judged by the CLI's analysis
  * (cli_analyze over the journals and the kernel's view), the findings --
  * leaked segments, unmatched attaches (own and inherited, ended by exit
- * or exec) and invalid detaches -- equal the reference model's (model.h)
+ * or exec) and invalid detaches -- equal the reference model's (refmodel.h)
  * exactly: no false positive, no false negative. Every call's result and
  * errno must also be the model's.
  *
@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
-#include "model.h"
+#include "refmodel.h"
 #include "worker/protocol.h"
 
 #define MAX_OPS 24

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "../model.h" /* not src/cli/model.h, also on the path */
+#include "../refmodel.h"
 #include "shmcheck.h"
 
 #define BAD_REQUEST (-999) /* a worker got a request it cannot run */

@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "analyze.h"
-#include "journal.h"
+#include "journal/reader.h"
 #include "shmcheck.h"
-#include "table.h"
+#include "journal/table.h"
 
 long cli_kernel_segments(const char *path, struct cli_kseg **out)
 {

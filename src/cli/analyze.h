@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "model.h"
+#include "findings.h"
 
 /* A segment as /proc/sysvipc/shm shows it. */
 struct cli_kseg {

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
-#include "journal.h"
+#include "journal/format.h"
 #include "report.h"
 #include "run.h"
 #include "shmcheck.h"

@@ -1,5 +1,5 @@
 /*
- * report.h - the reports of a run (struct cli_run, model.h), each written
+ * report.h - the reports of a run (struct cli_run, findings.h), each written
  * to a FILE with stdio: JSON, the stable interface of ../shared/DESIGN.md
  * "JSON report"; SARIF 2.1.0 for GitHub code scanning. Only findings that
  * no suppression matched are shown; the suppressed ones are counted in
@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 
-#include "model.h"
+#include "findings.h"
 
 /*
  * The JSON report, pretty-printed (two spaces an indent level, keys in

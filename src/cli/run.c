@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "compiler.h" /* SHMC_COVERAGE_FLUSH */
+#include "journal/compiler.h" /* SHMC_COVERAGE_FLUSH */
 #include "run.h"
 
 extern char **environ;

@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "model.h"
+#include "findings.h"
 
 /* Longest line a suppressions file may have, not counting its "\n" or
  * "\r\n". */

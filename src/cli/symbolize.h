@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "model.h"
+#include "findings.h"
 
 struct cli_symbolizer;
 

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "model.h"
+#include "findings.h"
 
 struct cli_text_opts {
     unsigned errors;   /* 1u << enum cli_kind for kinds that are errors  */

@@ -9,7 +9,7 @@
 #include <sys/ipc.h>
 #include <sys/shm.h>
 
-#include "compiler.h"
+#include "journal/compiler.h"
 #include "state.h"
 
 #define REAL shmc__trace.real

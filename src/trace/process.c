@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compiler.h"
+#include "journal/compiler.h"
 #include "state.h"
 
 #define REAL shmc__trace.real

@@ -15,7 +15,7 @@
 #include <link.h>
 #include <string.h>
 
-#include "compiler.h"
+#include "journal/compiler.h"
 #include "state.h"
 
 #define MAX_FRAME_GAP ((uintptr_t)1 << 24) /* 16 MiB between two frames */

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "compiler.h"
+#include "journal/compiler.h"
 #include "state.h"
 
 struct shmc_trace shmc__trace = {.scan_lock = PTHREAD_MUTEX_INITIALIZER};

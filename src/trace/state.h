@@ -17,10 +17,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "compiler.h"
-#include "config.h"
-#include "jwriter.h"
-#include "table.h"
+#include "journal/compiler.h"
+#include "journal/settings.h"
+#include "journal/writer.h"
+#include "journal/table.h"
 
 #define SHMC_MAX_FINDINGS                              \
     64 /* kept in detail per process; more are counted \

@@ -22,7 +22,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-#include "jwriter.h"
+#include "journal/writer.h"
 #include "trace_harness.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "journal.h"
+#include "journal/reader.h"
 
 #ifndef SHMC_TRACE_SO
 #error "build with -DSHMC_TRACE_SO and -DSHMC_TPROG"

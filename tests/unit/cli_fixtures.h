@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
-#include "journal.h"
+#include "journal/format.h"
 
 /* A record for jf_add: REC(.type = SHMC_J_SHMDT, .err = EINVAL, ...). */
 #define REC(...) (&(struct jspec){__VA_ARGS__})

@@ -23,7 +23,7 @@
 
 #include "analyze.h"
 #include "cli_fixtures.h"
-#include "journal.h"
+#include "journal/format.h"
 #include "report.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "findings.h"
 
 /* A NULL-terminated argv: ARGV("prog", "arg"); ARGV(NULL) is empty. */
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})

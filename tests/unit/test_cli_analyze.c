@@ -26,7 +26,7 @@
 
 #include "analyze.h"
 #include "cli_fixtures.h"
-#include "journal.h"
+#include "journal/format.h"
 #include "shmcheck.h"
 
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})

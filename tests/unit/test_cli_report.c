@@ -29,7 +29,7 @@
 
 #include "cli_report_fixtures.h"
 #include "json.h"
-#include "model.h"
+#include "findings.h"
 #include "report.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -23,7 +23,7 @@
 
 #include "cli_report_fixtures.h"
 #include "json.h"
-#include "model.h"
+#include "findings.h"
 #include "report.h"
 
 /* The report of the run, summarized first, in fx->text. */

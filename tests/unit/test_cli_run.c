@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "cli_fixtures.h"
-#include "compiler.h" /* SHMC_COVERAGE_FLUSH */
+#include "journal/compiler.h" /* SHMC_COVERAGE_FLUSH */
 #include "run.h"
 
 struct fixture {

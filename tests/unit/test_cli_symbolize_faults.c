@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "cli_fixtures.h"
-#include "model.h"
+#include "findings.h"
 #include "symbolize.h"
 
 struct fixture {

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "cli_report_fixtures.h"
-#include "model.h"
+#include "findings.h"
 #include "text.h"
 
 #define ERRORS (1u << CLI_LEAKED_SEGMENT | 1u << CLI_INVALID_DETACH)

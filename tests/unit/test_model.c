@@ -1,5 +1,5 @@
 /*
- * test_model.c - the reference model's predictions (fuzz/model.h) for
+ * test_model.c - the reference model's predictions (fuzz/refmodel.h) for
  * hand-written sequences whose real outcome the kernel and the library
  * document: a leak, a double detach, fork inheritance, remove while
  * attached, release-if-last with another process attached, exec.
@@ -15,7 +15,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "model.h"
+#include "refmodel.h"
 
 #define KEY 0x5ec10001
 #define A1 0x7f0000001000u

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "journal/settings.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define ENV(...) ((char *[]){__VA_ARGS__, NULL})

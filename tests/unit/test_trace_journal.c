@@ -37,9 +37,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "compiler.h"
-#include "journal.h"
-#include "jwriter.h"
+#include "journal/compiler.h"
+#include "journal/reader.h"
+#include "journal/writer.h"
 
 #define PID 4242 /* a made-up pid: the directory is private */
 #define PPID 4241

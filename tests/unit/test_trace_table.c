@@ -22,8 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "compiler.h"
-#include "table.h"
+#include "journal/compiler.h"
+#include "journal/table.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define PAGE_BASE UINT64_C(0x7f3a5c000000)

@@ -1,5 +1,5 @@
 /*
- * model.h - a reference model of System V shared memory for a small world:
+ * refmodel.h - a reference model of System V shared memory for a small world:
  * up to MODEL_PROCS processes, MODEL_SEGS segments and MODEL_ATTS
  * attachment records per process. Pure: no system calls, no globals, no
  * allocation; the whole state is one struct model, a plain value.

@@ -1,12 +1,12 @@
 /*
- * model.c - the run's bookkeeping: kind names, the summary, string
+ * findings.c - the run's bookkeeping: kind names, the summary, string
  * ownership and freeing.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "findings.h"
 
 /* Strings are kept in a simple chain of blocks, freed all at once. */
 struct cli_pool {

@@ -10,7 +10,7 @@
  * misaligned one could not be used. mmap and malloc give aligned memory.
  */
 #define _GNU_SOURCE
-#include "journal.h"
+#include "reader.h"
 
 #include <string.h>
 

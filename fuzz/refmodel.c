@@ -1,12 +1,12 @@
 /*
- * model.c - the reference model of System V shared memory (model.h).
+ * refmodel.c - the reference model of System V shared memory (refmodel.h).
  * Every function is pure: it reads and writes only the struct model.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
 
-#include "model.h"
+#include "refmodel.h"
 
 /* A result that changes nothing and must not be run. */
 static struct model_res skipped(void)

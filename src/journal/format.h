@@ -1,5 +1,5 @@
 /*
- * journal.h - the tracer's per-process journal: binary format and API.
+ * format.h - the per-process journal's binary format.
  *
  * Shared by the tracer (writer, src/trace) and the CLI and fuzzers
  * (reader). One file per process image, SHMCHECK_LOG_DIR/<pid>.<n>.shmj
@@ -20,8 +20,8 @@
  * nothing. All integers are little-endian (the host's; the journal is read
  * on the machine that wrote it).
  */
-#ifndef SHMC_TRACE_JOURNAL_H
-#define SHMC_TRACE_JOURNAL_H
+#ifndef SHMC_JOURNAL_FORMAT_H
+#define SHMC_JOURNAL_FORMAT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -104,35 +104,5 @@ static inline const char *shmc_jrec_payload(const struct shmc_jrec *r)
 {
     return (const char *)(shmc_jrec_frames(r) + r->nframes);
 }
-
-/* ---- reader (used by the CLI, the fuzzers and the tests) ---- */
-
-enum shmc_jstatus {
-    SHMC_JOK = 0,     /* record returned                             */
-    SHMC_JEND,        /* clean end                                   */
-    SHMC_JTRUNCATED,  /* damage: a record runs past the data or has a
-                         bad size; everything before it was good     */
-    SHMC_JBAD_HEADER, /* not a journal, or another version           */
-};
-
-struct shmc_jreader {
-    const unsigned char *data;
-    size_t len;
-    size_t off;
-    size_t skipped; /* uncommitted records passed over */
-    struct shmc_jheader header;
-};
-
-/* Starts reading a journal held in memory (data, len). data must be 8-byte
- * aligned (mmap, malloc and fuzzers' buffers are); unaligned data is
- * refused as SHMC_JBAD_HEADER. */
-enum shmc_jstatus shmc_jreader_init(struct shmc_jreader *r, const void *data,
-                                    size_t len);
-
-/* Next committed record into *out (pointing into data), skipping records
- * left uncommitted by a process that died mid-write. Validates that frames
- * and payload fit the record. */
-enum shmc_jstatus shmc_jreader_next(struct shmc_jreader *r,
-                                    const struct shmc_jrec **out);
 
 #endif

@@ -2,8 +2,8 @@
  * compiler.h - the few compiler-specific facilities the tracer needs, each
  * behind one well-named macro (GCC and Clang spell them the same).
  */
-#ifndef SHMC_TRACE_COMPILER_H
-#define SHMC_TRACE_COMPILER_H
+#ifndef SHMC_JOURNAL_COMPILER_H
+#define SHMC_JOURNAL_COMPILER_H
 
 /* Where the current function will return to: the caller's call site. */
 #define SHMC_RETURN_ADDRESS() __builtin_return_address(0)

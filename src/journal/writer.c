@@ -26,7 +26,7 @@
  * functions are allowed: no stdio (the path is built by hand), no malloc.
  */
 #define _GNU_SOURCE
-#include "jwriter.h"
+#include "writer.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -14,8 +14,8 @@
  * Thread-safe: space is reserved with an atomic add. Not async-signal-safe
  * while growing.
  */
-#ifndef SHMC_TRACE_JWRITER_H
-#define SHMC_TRACE_JWRITER_H
+#ifndef SHMC_JOURNAL_WRITER_H
+#define SHMC_JOURNAL_WRITER_H
 
 #include <limits.h>
 #ifndef PATH_MAX /* <limits.h> has it only with POSIX feature macros */
@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "journal.h"
+#include "format.h"
 
 #define SHMC_JREGION ((size_t)1 << 30) /* most a journal can hold   */
 #define SHMC_JCHUNK ((size_t)1 << 20)  /* the file grows by this    */

@@ -12,7 +12,7 @@
  * stdio, no system calls, no state but the arguments.
  */
 #define _GNU_SOURCE /* PATH_MAX, which config.h uses, is POSIX, not C11 */
-#include "config.h"
+#include "settings.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -10,8 +10,8 @@
  * is O(1) expected whatever the count. Not thread-safe: callers hold the
  * tracer's lock.
  */
-#ifndef SHMC_TRACE_TABLE_H
-#define SHMC_TRACE_TABLE_H
+#ifndef SHMC_JOURNAL_TABLE_H
+#define SHMC_JOURNAL_TABLE_H
 
 #include <stddef.h>
 #include <stdint.h>

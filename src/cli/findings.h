@@ -1,12 +1,12 @@
 /*
- * model.h - what the shmcheck CLI knows after a run: the process tree,
+ * findings.h - what the shmcheck CLI knows after a run: the process tree,
  * the findings, and the summary. Filled by analyze.c from the journals and
  * the kernel's view; read by the reports (text, JSON, SARIF), the
  * suppressions and the exit status. Semantics: ../shared/DESIGN.md, "Leak
  * semantics"; the JSON names of the fields are given beside them.
  */
-#ifndef SHMC_CLI_MODEL_H
-#define SHMC_CLI_MODEL_H
+#ifndef SHMC_CLI_FINDINGS_H
+#define SHMC_CLI_FINDINGS_H
 
 #include <stddef.h>
 #include <stdint.h>

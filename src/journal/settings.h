@@ -7,8 +7,8 @@
  * name adds a warning too. Parsing never allocates, never crashes on any
  * bytes, and touches nothing but its arguments.
  */
-#ifndef SHMC_TRACE_CONFIG_H
-#define SHMC_TRACE_CONFIG_H
+#ifndef SHMC_JOURNAL_SETTINGS_H
+#define SHMC_JOURNAL_SETTINGS_H
 
 #include <limits.h>
 #ifndef PATH_MAX /* <limits.h> has it only with POSIX feature macros */
