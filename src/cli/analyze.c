@@ -248,7 +248,7 @@ static void on_module(struct image *im, const struct shmc_jrec *r)
     size_t n = strnlen(shmc_jrec_payload(r), r->payload);
     memcpy(path, shmc_jrec_payload(r), n);
     path[n] = '\0';
-    if ((m->path = cli_intern(im->a->run, path)) == NULL)
+    if ((m->path = cli_run_strdup(im->a->run, path)) == NULL)
         im->a->oom = 1;
 }
 

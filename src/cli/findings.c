@@ -25,7 +25,7 @@ const char *cli_kind_name(enum cli_kind kind)
     return (unsigned)kind < CLI_KIND_COUNT ? names[kind] : "unknown";
 }
 
-const char *cli_intern(struct cli_run *run, const char *s)
+const char *cli_run_strdup(struct cli_run *run, const char *s)
 {
     size_t n;
     struct cli_pool *p;
@@ -66,8 +66,8 @@ void cli_summarize(struct cli_run *run)
             s->leaked_bytes += f->size;
             break;
         case CLI_UNMATCHED_ATTACH:
-            *(f->inherited ? &s->inherited_unmatched : &s->unmatched_attaches) +=
-                1;
+            *(f->inherited ? &s->inherited_unmatched
+                           : &s->unmatched_attaches) += 1;
             break;
         case CLI_INVALID_DETACH:
             s->invalid_detaches++;

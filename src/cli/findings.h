@@ -34,68 +34,67 @@ struct cli_stack {
 enum cli_end { CLI_END_UNKNOWN, CLI_END_EXIT, CLI_END_EXEC, CLI_END_SIGNAL };
 
 struct cli_process {
-    int pid, ppid;           /* "pid", "ppid"                           */
-    char **argv;             /* "argv" (NULL-terminated)                */
+    int pid, ppid; /* "pid", "ppid"                           */
+    char **argv;   /* "argv" (NULL-terminated)                */
     int argc;
-    enum cli_end end;        /* CLI_END_EXIT: "exit": {"status": value} */
-    int value;               /* status or signal number                 */
-    int traced;              /* a journal was seen for it               */
+    enum cli_end end; /* CLI_END_EXIT: "exit": {"status": value} */
+    int value;        /* status or signal number                 */
+    int traced;       /* a journal was seen for it               */
 };
 
 enum cli_kind {
-    CLI_LEAKED_SEGMENT, /* "leaked_segment"   (error)                  */
+    CLI_LEAKED_SEGMENT,   /* "leaked_segment"   (error)                  */
     CLI_UNMATCHED_ATTACH, /* "unmatched_attach" (warning)              */
-    CLI_INVALID_DETACH, /* "invalid_detach"   (error)                  */
-    CLI_FAILED_CALL,    /* "failed_call"                               */
-    CLI_LINT,           /* "lint"                                      */
+    CLI_INVALID_DETACH,   /* "invalid_detach"   (error)                  */
+    CLI_FAILED_CALL,      /* "failed_call"                               */
+    CLI_LINT,             /* "lint"                                      */
     CLI_KIND_COUNT
 };
 
 struct cli_finding {
     enum cli_kind kind;
-    int pid;            /* process the finding belongs to ("pid")      */
-    int shmid;          /* "shmid" (-1: none)                          */
-    int32_t key;        /* "key": "0x%08x"                             */
-    uint64_t size;      /* "size"                                      */
-    uint64_t addr;      /* "addr": "0x..."                             */
-    int creator_pid;    /* leaked_segment: "creator_pid"               */
-    int seen_by_kernel; /* leaked_segment: "seen_by": "kernel"/"tracer" */
-    int inherited;      /* unmatched_attach: "inherited"               */
-    enum cli_end ended_by; /* unmatched_attach: "ended_by"             */
-    int err;            /* invalid_detach/failed_call: "errno" name    */
-    const char *call;   /* failed_call: "call" ("shmget", ...)         */
-    int64_t args[4];    /* failed_call: "args" as the journal has them */
-    const char *rule;   /* lint: "rule"                                */
-    const char *message; /* human explanation ("message"), may be NULL */
+    int pid;                /* process the finding belongs to ("pid")      */
+    int shmid;              /* "shmid" (-1: none)                          */
+    int32_t key;            /* "key": "0x%08x"                             */
+    uint64_t size;          /* "size"                                      */
+    uint64_t addr;          /* "addr": "0x..."                             */
+    int creator_pid;        /* leaked_segment: "creator_pid"               */
+    int seen_by_kernel;     /* leaked_segment: "seen_by": "kernel"/"tracer" */
+    int inherited;          /* unmatched_attach: "inherited"               */
+    enum cli_end ended_by;  /* unmatched_attach: "ended_by"             */
+    int err;                /* invalid_detach/failed_call: "errno" name    */
+    const char *call;       /* failed_call: "call" ("shmget", ...)         */
+    int64_t args[4];        /* failed_call: "args" as the journal has them */
+    const char *rule;       /* lint: "rule"                                */
+    const char *message;    /* human explanation ("message"), may be NULL */
     struct cli_stack stack; /* "stack"                                 */
-    int suppressed;     /* matched a suppression: counted, not shown   */
-    size_t order;       /* the analysis found it order-th: last sort key */
+    int suppressed;         /* matched a suppression: counted, not shown   */
+    size_t order;           /* the analysis found it order-th: last sort key */
 };
 
 struct cli_summary {
     unsigned long leaked_segments, leaked_bytes, unmatched_attaches,
-        inherited_unmatched, invalid_detaches, failed_calls, lints,
-        suppressed;
+        inherited_unmatched, invalid_detaches, failed_calls, lints, suppressed;
 };
 
 struct cli_run {
-    char **command;       /* "command"                                 */
-    enum cli_end end;     /* the top program: "exit": status / signal  */
+    char **command;   /* "command"                                 */
+    enum cli_end end; /* the top program: "exit": status / signal  */
     int value;
     struct cli_process *procs; /* "processes", sorted by pid           */
     size_t nprocs;
     struct cli_finding *findings; /* "findings", in report order       */
     size_t nfindings;
-    struct cli_summary summary;   /* "summary" (suppressed not counted
-                                     in the other fields)              */
-    char **warnings;      /* damaged journals and the like; NULL-ended */
+    struct cli_summary summary; /* "summary" (suppressed not counted
+                                   in the other fields)              */
+    char **warnings;            /* damaged journals and the like; NULL-ended */
     size_t nwarnings;
     struct cli_pool *pool; /* strings the frames and findings point to  */
 };
 
 /* A copy of s owned by the run (freed by cli_run_free); NULL for NULL or
  * when memory runs out. Equal strings may share one copy. */
-const char *cli_intern(struct cli_run *run, const char *s);
+const char *cli_run_strdup(struct cli_run *run, const char *s);
 
 /* The JSON/SARIF name of a kind ("leaked_segment", ...). */
 const char *cli_kind_name(enum cli_kind kind);

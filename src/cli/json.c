@@ -9,18 +9,18 @@
 
 #include "json.h"
 
-void json_init(struct json *j, FILE *out)
+void cli_json_init(struct cli_json *j, FILE *out)
 {
     memset(j, 0, sizeof *j);
     j->out = out;
 }
 
-void json_fail(struct json *j)
+void cli_json_fail(struct cli_json *j)
 {
     j->failed = 1;
 }
 
-static void newline(struct json *j)
+static void newline(struct cli_json *j)
 {
     putc('\n', j->out);
     for (unsigned i = 0; i < j->depth; i++)
@@ -29,7 +29,7 @@ static void newline(struct json *j)
 
 /* What goes before a key or a value: nothing right after a key; else the
  * comma after the previous member and a new, indented line. */
-static void before(struct json *j)
+static void before(struct cli_json *j)
 {
     if (j->after_key) {
         j->after_key = 0;
@@ -107,7 +107,7 @@ static void put_string(FILE *out, const char *s)
     putc('"', out);
 }
 
-static void open_container(struct json *j, char open, char close)
+static void open_container(struct cli_json *j, char open, char close)
 {
     if (j->failed)
         return;
@@ -122,17 +122,17 @@ static void open_container(struct json *j, char open, char close)
     j->depth++;
 }
 
-void json_object(struct json *j)
+void cli_json_object(struct cli_json *j)
 {
     open_container(j, '{', '}');
 }
 
-void json_array(struct json *j)
+void cli_json_array(struct cli_json *j)
 {
     open_container(j, '[', ']');
 }
 
-void json_end(struct json *j)
+void cli_json_end(struct cli_json *j)
 {
     if (j->failed)
         return;
@@ -146,7 +146,7 @@ void json_end(struct json *j)
     putc(j->close[j->depth], j->out);
 }
 
-void json_key(struct json *j, const char *key)
+void cli_json_key(struct cli_json *j, const char *key)
 {
     if (j->failed)
         return;
@@ -156,10 +156,10 @@ void json_key(struct json *j, const char *key)
     j->after_key = 1;
 }
 
-void json_string(struct json *j, const char *s)
+void cli_json_string(struct cli_json *j, const char *s)
 {
     if (s == NULL) {
-        json_null(j);
+        cli_json_null(j);
         return;
     }
     if (j->failed)
@@ -168,7 +168,7 @@ void json_string(struct json *j, const char *s)
     put_string(j->out, s);
 }
 
-static void vstringf(struct json *j, const char *fmt, va_list ap)
+static void vstringf(struct cli_json *j, const char *fmt, va_list ap)
 {
     char *s;
 
@@ -178,11 +178,11 @@ static void vstringf(struct json *j, const char *fmt, va_list ap)
         j->failed = 1;
         return;
     }
-    json_string(j, s);
+    cli_json_string(j, s);
     free(s);
 }
 
-void json_stringf(struct json *j, const char *fmt, ...)
+void cli_json_stringf(struct cli_json *j, const char *fmt, ...)
 {
     va_list ap;
 
@@ -192,9 +192,9 @@ void json_stringf(struct json *j, const char *fmt, ...)
 }
 
 /* A number, true, false or null. */
-static void put_literal(struct json *j, const char *fmt, ...)
+static void put_literal(struct cli_json *j, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static void put_literal(struct json *j, const char *fmt, ...)
+static void put_literal(struct cli_json *j, const char *fmt, ...)
 {
     va_list ap;
 
@@ -206,73 +206,74 @@ static void put_literal(struct json *j, const char *fmt, ...)
     va_end(ap);
 }
 
-void json_int(struct json *j, int64_t v)
+void cli_json_int(struct cli_json *j, int64_t v)
 {
     put_literal(j, "%" PRId64, v);
 }
 
-void json_uint(struct json *j, uint64_t v)
+void cli_json_uint(struct cli_json *j, uint64_t v)
 {
     put_literal(j, "%" PRIu64, v);
 }
 
-void json_bool(struct json *j, int v)
+void cli_json_bool(struct cli_json *j, int v)
 {
     put_literal(j, "%s", v ? "true" : "false");
 }
 
-void json_null(struct json *j)
+void cli_json_null(struct cli_json *j)
 {
     put_literal(j, "null");
 }
 
-void json_key_string(struct json *j, const char *key, const char *s)
+void cli_json_key_string(struct cli_json *j, const char *key, const char *s)
 {
-    json_key(j, key);
-    json_string(j, s);
+    cli_json_key(j, key);
+    cli_json_string(j, s);
 }
 
-void json_key_stringf(struct json *j, const char *key, const char *fmt, ...)
+void cli_json_key_stringf(struct cli_json *j, const char *key, const char *fmt,
+                          ...)
 {
     va_list ap;
 
-    json_key(j, key);
+    cli_json_key(j, key);
     va_start(ap, fmt);
     vstringf(j, fmt, ap);
     va_end(ap);
 }
 
-void json_key_int(struct json *j, const char *key, int64_t v)
+void cli_json_key_int(struct cli_json *j, const char *key, int64_t v)
 {
-    json_key(j, key);
-    json_int(j, v);
+    cli_json_key(j, key);
+    cli_json_int(j, v);
 }
 
-void json_key_uint(struct json *j, const char *key, uint64_t v)
+void cli_json_key_uint(struct cli_json *j, const char *key, uint64_t v)
 {
-    json_key(j, key);
-    json_uint(j, v);
+    cli_json_key(j, key);
+    cli_json_uint(j, v);
 }
 
-void json_key_bool(struct json *j, const char *key, int v)
+void cli_json_key_bool(struct cli_json *j, const char *key, int v)
 {
-    json_key(j, key);
-    json_bool(j, v);
+    cli_json_key(j, key);
+    cli_json_bool(j, v);
 }
 
-void json_key_object(struct json *j, const char *key)
+void cli_json_key_object(struct cli_json *j, const char *key)
 {
-    json_key(j, key);
-    json_object(j);
+    cli_json_key(j, key);
+    cli_json_object(j);
 }
 
-void json_key_array(struct json *j, const char *key)
+void cli_json_key_array(struct cli_json *j, const char *key)
 {
-    json_key(j, key);
-    json_array(j);
+    cli_json_key(j, key);
+    cli_json_array(j);
 }
 
-int json_finish(struct json *j)
+int cli_json_finish(struct cli_json *j)
 {
     if (j->depth != 0 || j->after_key)
         j->failed = 1;

@@ -13,9 +13,9 @@
  * hold any bytes, the output is always valid JSON.
  *
  * Errors are sticky: once one happened (nesting deeper than
- * JSON_MAX_DEPTH, memory ran out, json_fail), nothing more is written and
- * json_finish returns -1. Write errors are left to the FILE and found by
- * json_finish.
+ * JSON_MAX_DEPTH, memory ran out, cli_json_fail), nothing more is written and
+ * cli_json_finish returns -1. Write errors are left to the FILE and found by
+ * cli_json_finish.
  */
 #ifndef SHMC_CLI_JSON_H
 #define SHMC_CLI_JSON_H
@@ -25,7 +25,7 @@
 
 #define JSON_MAX_DEPTH 32
 
-struct json {
+struct cli_json {
     FILE *out;
     unsigned depth;                      /* containers open              */
     int after_key;                       /* a key is waiting for a value */
@@ -35,43 +35,43 @@ struct json {
 };
 
 /* Starts a document on out (nothing is written yet). */
-void json_init(struct json *j, FILE *out);
+void cli_json_init(struct cli_json *j, FILE *out);
 
-/* Opens an object or an array as the next value; json_end closes the
+/* Opens an object or an array as the next value; cli_json_end closes the
  * innermost one. */
-void json_object(struct json *j);
-void json_array(struct json *j);
-void json_end(struct json *j);
+void cli_json_object(struct cli_json *j);
+void cli_json_array(struct cli_json *j);
+void cli_json_end(struct cli_json *j);
 
 /* The key of the next member of the innermost object; a value (or a
  * container) must follow. */
-void json_key(struct json *j, const char *key);
+void cli_json_key(struct cli_json *j, const char *key);
 
-/* Values. json_string writes null for NULL; json_stringf writes the
+/* Values. cli_json_string writes null for NULL; cli_json_stringf writes the
  * formatted text as a string. */
-void json_string(struct json *j, const char *s);
-void json_stringf(struct json *j, const char *fmt, ...)
+void cli_json_string(struct cli_json *j, const char *s);
+void cli_json_stringf(struct cli_json *j, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void json_int(struct json *j, int64_t v);
-void json_uint(struct json *j, uint64_t v);
-void json_bool(struct json *j, int v);
-void json_null(struct json *j);
+void cli_json_int(struct cli_json *j, int64_t v);
+void cli_json_uint(struct cli_json *j, uint64_t v);
+void cli_json_bool(struct cli_json *j, int v);
+void cli_json_null(struct cli_json *j);
 
 /* A key and its value in one call. */
-void json_key_string(struct json *j, const char *key, const char *s);
-void json_key_stringf(struct json *j, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void json_key_int(struct json *j, const char *key, int64_t v);
-void json_key_uint(struct json *j, const char *key, uint64_t v);
-void json_key_bool(struct json *j, const char *key, int v);
-void json_key_object(struct json *j, const char *key);
-void json_key_array(struct json *j, const char *key);
+void cli_json_key_string(struct cli_json *j, const char *key, const char *s);
+void cli_json_key_stringf(struct cli_json *j, const char *key, const char *fmt,
+                          ...) __attribute__((format(printf, 3, 4)));
+void cli_json_key_int(struct cli_json *j, const char *key, int64_t v);
+void cli_json_key_uint(struct cli_json *j, const char *key, uint64_t v);
+void cli_json_key_bool(struct cli_json *j, const char *key, int v);
+void cli_json_key_object(struct cli_json *j, const char *key);
+void cli_json_key_array(struct cli_json *j, const char *key);
 
 /* Marks the document failed (for a caller whose own allocation failed). */
-void json_fail(struct json *j);
+void cli_json_fail(struct cli_json *j);
 
 /* Ends the document: the final newline, then fflush. Returns 0, or -1 if
  * the document failed, is not closed, or the FILE has an error. */
-int json_finish(struct json *j);
+int cli_json_finish(struct cli_json *j);
 
 #endif

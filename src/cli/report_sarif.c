@@ -44,15 +44,15 @@ static const struct rule rules[CLI_KIND_COUNT] = {
                   "IPC_RMID never called."},
 };
 
-static void put_text(struct json *j, const char *key, const char *text)
+static void put_text(struct cli_json *j, const char *key, const char *text)
 {
-    json_key_object(j, key);
-    json_key_string(j, "text", text);
-    json_end(j);
+    cli_json_key_object(j, key);
+    cli_json_key_string(j, "text", text);
+    cli_json_end(j);
 }
 
 /* index[k]: the ruleIndex of kind k, -1 when no finding shown has it. */
-static void put_rules(struct json *j, const struct cli_run *run,
+static void put_rules(struct cli_json *j, const struct cli_run *run,
                       int index[CLI_KIND_COUNT])
 {
     int n = 0;
@@ -63,21 +63,21 @@ static void put_rules(struct json *j, const struct cli_run *run,
         if (!run->findings[i].suppressed &&
             (unsigned)run->findings[i].kind < CLI_KIND_COUNT)
             index[run->findings[i].kind] = 0;
-    json_key_array(j, "rules");
+    cli_json_key_array(j, "rules");
     for (int k = 0; k < CLI_KIND_COUNT; k++) {
         if (index[k] < 0)
             continue;
         index[k] = n++;
-        json_object(j);
-        json_key_string(j, "id", cli_kind_name((enum cli_kind)k));
+        cli_json_object(j);
+        cli_json_key_string(j, "id", cli_kind_name((enum cli_kind)k));
         put_text(j, "shortDescription", rules[k].brief);
         put_text(j, "fullDescription", rules[k].full);
-        json_key_object(j, "defaultConfiguration");
-        json_key_string(j, "level", rules[k].level);
-        json_end(j);
-        json_end(j);
+        cli_json_key_object(j, "defaultConfiguration");
+        cli_json_key_string(j, "level", rules[k].level);
+        cli_json_end(j);
+        cli_json_end(j);
     }
-    json_end(j);
+    cli_json_end(j);
 }
 
 static int uri_keeps(unsigned char c)
@@ -89,12 +89,12 @@ static int uri_keeps(unsigned char c)
 
 /* The path as a URI reference: relative stays relative; bytes a URI
  * cannot hold (space, '%', '#', '?', ':', non-ASCII...) are %-encoded. */
-static void put_uri(struct json *j, const char *path)
+static void put_uri(struct cli_json *j, const char *path)
 {
     char *uri = malloc(3 * strlen(path) + 1), *q = uri;
 
     if (uri == NULL) {
-        json_fail(j);
+        cli_json_fail(j);
         return;
     }
     for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
@@ -104,32 +104,32 @@ static void put_uri(struct json *j, const char *path)
             q += sprintf(q, "%%%02X", *p);
     }
     *q = '\0';
-    json_key_string(j, "uri", uri);
+    cli_json_key_string(j, "uri", uri);
     free(uri);
 }
 
 /* physicalLocation: the file and line when file is not NULL, and the
  * frame's address when fr is not NULL. */
-static void put_physical(struct json *j, const char *file, int line,
+static void put_physical(struct cli_json *j, const char *file, int line,
                          const struct cli_frame *fr)
 {
-    json_key_object(j, "physicalLocation");
+    cli_json_key_object(j, "physicalLocation");
     if (file != NULL) {
-        json_key_object(j, "artifactLocation");
+        cli_json_key_object(j, "artifactLocation");
         put_uri(j, file);
-        json_end(j);
+        cli_json_end(j);
     }
     if (file != NULL && line > 0) {
-        json_key_object(j, "region");
-        json_key_int(j, "startLine", line);
-        json_end(j);
+        cli_json_key_object(j, "region");
+        cli_json_key_int(j, "startLine", line);
+        cli_json_end(j);
     }
     if (fr != NULL) {
-        json_key_object(j, "address");
-        json_key_uint(j, "absoluteAddress", fr->pc);
-        json_end(j);
+        cli_json_key_object(j, "address");
+        cli_json_key_uint(j, "absoluteAddress", fr->pc);
+        cli_json_end(j);
     }
-    json_end(j);
+    cli_json_end(j);
 }
 
 static unsigned nframes(const struct cli_stack *st)
@@ -156,7 +156,7 @@ static const char *program_of(const struct cli_run *run, int pid)
     return run->command != NULL ? run->command[0] : NULL;
 }
 
-static void put_locations(struct json *j, const struct cli_run *run,
+static void put_locations(struct cli_json *j, const struct cli_run *run,
                           const struct cli_finding *f)
 {
     const struct cli_frame *fr = anchor(&f->stack);
@@ -167,44 +167,44 @@ static void put_locations(struct json *j, const struct cli_run *run,
                                                              : f->pid);
     if (file == NULL)
         return;
-    json_key_array(j, "locations");
-    json_object(j);
+    cli_json_key_array(j, "locations");
+    cli_json_object(j);
     put_physical(j, file, fr != NULL ? fr->line : 0, NULL);
-    json_end(j);
-    json_end(j);
+    cli_json_end(j);
+    cli_json_end(j);
 }
 
-static void put_stack_frame(struct json *j, const struct cli_frame *fr)
+static void put_stack_frame(struct cli_json *j, const struct cli_frame *fr)
 {
-    json_object(j);
-    json_key_object(j, "location");
+    cli_json_object(j);
+    cli_json_key_object(j, "location");
     put_physical(j, fr->file, fr->line, fr);
     if (fr->function != NULL) {
-        json_key_array(j, "logicalLocations");
-        json_object(j);
-        json_key_string(j, "name", fr->function);
-        json_key_string(j, "kind", "function");
-        json_end(j);
-        json_end(j);
+        cli_json_key_array(j, "logicalLocations");
+        cli_json_object(j);
+        cli_json_key_string(j, "name", fr->function);
+        cli_json_key_string(j, "kind", "function");
+        cli_json_end(j);
+        cli_json_end(j);
     }
-    json_end(j);
+    cli_json_end(j);
     if (fr->module != NULL)
-        json_key_string(j, "module", fr->module);
-    json_end(j);
+        cli_json_key_string(j, "module", fr->module);
+    cli_json_end(j);
 }
 
-static void put_stacks(struct json *j, const struct cli_stack *st)
+static void put_stacks(struct cli_json *j, const struct cli_stack *st)
 {
     if (nframes(st) == 0)
         return;
-    json_key_array(j, "stacks");
-    json_object(j);
-    json_key_array(j, "frames");
+    cli_json_key_array(j, "stacks");
+    cli_json_object(j);
+    cli_json_key_array(j, "frames");
     for (unsigned i = 0; i < nframes(st); i++)
         put_stack_frame(j, &st->f[i]);
-    json_end(j);
-    json_end(j);
-    json_end(j);
+    cli_json_end(j);
+    cli_json_end(j);
+    cli_json_end(j);
 }
 
 static const char *ending(enum cli_end end)
@@ -262,14 +262,14 @@ static void describe(FILE *m, const struct cli_finding *f)
 
 /* "message": {"text": the description, then the finding's own message
  * after a colon}. */
-static void put_message(struct json *j, const struct cli_finding *f)
+static void put_message(struct cli_json *j, const struct cli_finding *f)
 {
     char *text = NULL;
     size_t len;
     FILE *m = open_memstream(&text, &len);
 
     if (m == NULL) {
-        json_fail(j);
+        cli_json_fail(j);
         return;
     }
     describe(m, f);
@@ -280,7 +280,7 @@ static void put_message(struct json *j, const struct cli_finding *f)
     if (fclose(m) == 0 && text != NULL)
         put_text(j, "message", text);
     else
-        json_fail(j);
+        cli_json_fail(j);
     free(text);
 }
 
@@ -300,7 +300,7 @@ static uint64_t fnv(uint64_t h, const char *s)
  * rule, and the anchor frame's function, file and line (else the first
  * frame's function, or its module's name and offset). Not pids, shmids,
  * keys or addresses. Findings without any stack share one per kind. */
-static void put_fingerprint(struct json *j, const struct cli_finding *f)
+static void put_fingerprint(struct cli_json *j, const struct cli_finding *f)
 {
     const struct cli_frame *fr = anchor(&f->stack);
     uint64_t h = fnv(UINT64_C(0xcbf29ce484222325), cli_kind_name(f->kind));
@@ -319,84 +319,84 @@ static void put_fingerprint(struct json *j, const struct cli_finding *f)
     } else {
         h = fnv(h, f->kind == CLI_FAILED_CALL ? f->call : NULL);
     }
-    json_key_object(j, "partialFingerprints");
-    json_key_stringf(j, "shmcheck/v1", "%016" PRIx64, h);
-    json_end(j);
+    cli_json_key_object(j, "partialFingerprints");
+    cli_json_key_stringf(j, "shmcheck/v1", "%016" PRIx64, h);
+    cli_json_end(j);
 }
 
-static void put_result(struct json *j, const struct cli_run *run,
+static void put_result(struct cli_json *j, const struct cli_run *run,
                        const struct cli_finding *f,
                        const int index[CLI_KIND_COUNT])
 {
-    json_object(j);
-    json_key_string(j, "ruleId", cli_kind_name(f->kind));
+    cli_json_object(j);
+    cli_json_key_string(j, "ruleId", cli_kind_name(f->kind));
     if ((unsigned)f->kind < CLI_KIND_COUNT) {
-        json_key_int(j, "ruleIndex", index[f->kind]);
-        json_key_string(j, "level", rules[f->kind].level);
+        cli_json_key_int(j, "ruleIndex", index[f->kind]);
+        cli_json_key_string(j, "level", rules[f->kind].level);
     }
     put_message(j, f);
     put_locations(j, run, f);
     put_stacks(j, &f->stack);
     put_fingerprint(j, f);
-    json_end(j);
+    cli_json_end(j);
 }
 
-static void put_invocation(struct json *j, const struct cli_run *run)
+static void put_invocation(struct cli_json *j, const struct cli_run *run)
 {
     const char *sig;
 
-    json_object(j);
-    json_key_bool(j, "executionSuccessful", 1);
+    cli_json_object(j);
+    cli_json_key_bool(j, "executionSuccessful", 1);
     if (run->end == CLI_END_EXIT)
-        json_key_int(j, "exitCode", run->value);
+        cli_json_key_int(j, "exitCode", run->value);
     if (run->end == CLI_END_SIGNAL) {
-        json_key_int(j, "exitSignalNumber", run->value);
+        cli_json_key_int(j, "exitSignalNumber", run->value);
         sig = sigabbrev_np(run->value);
         if (sig != NULL)
-            json_key_stringf(j, "exitSignalName", "SIG%s", sig);
+            cli_json_key_stringf(j, "exitSignalName", "SIG%s", sig);
     }
     if (run->warnings != NULL && run->warnings[0] != NULL) {
-        json_key_array(j, "toolExecutionNotifications");
+        cli_json_key_array(j, "toolExecutionNotifications");
         for (size_t i = 0; run->warnings[i] != NULL; i++) {
-            json_object(j);
-            json_key_string(j, "level", "warning");
+            cli_json_object(j);
+            cli_json_key_string(j, "level", "warning");
             put_text(j, "message", run->warnings[i]);
-            json_end(j);
+            cli_json_end(j);
         }
-        json_end(j);
+        cli_json_end(j);
     }
-    json_end(j);
+    cli_json_end(j);
 }
 
 int cli_report_sarif(const struct cli_run *run, FILE *out)
 {
-    struct json j;
+    struct cli_json j;
     int index[CLI_KIND_COUNT];
 
-    json_init(&j, out);
-    json_object(&j);
-    json_key_string(&j, "$schema", SCHEMA);
-    json_key_string(&j, "version", "2.1.0");
-    json_key_array(&j, "runs");
-    json_object(&j);
-    json_key_object(&j, "tool");
-    json_key_object(&j, "driver");
-    json_key_string(&j, "name", "shmcheck");
-    json_key_string(&j, "version", SHMC_VERSION_STRING);
-    json_key_string(&j, "informationUri", INFO_URI);
+    cli_json_init(&j, out);
+    cli_json_object(&j);
+    cli_json_key_string(&j, "$schema", SCHEMA);
+    cli_json_key_string(&j, "version", "2.1.0");
+    cli_json_key_array(&j, "runs");
+    cli_json_object(&j);
+    cli_json_key_object(&j, "tool");
+    cli_json_key_object(&j, "driver");
+    cli_json_key_string(&j, "name", "shmcheck");
+    cli_json_key_string(&j, "version", SHMC_VERSION_STRING);
+    cli_json_key_string(&j, "informationUri", INFO_URI);
     put_rules(&j, run, index);
-    json_end(&j);
-    json_end(&j);
-    json_key_array(&j, "results");
+    cli_json_end(&j);
+    cli_json_end(&j);
+    cli_json_key_array(&j, "results");
     for (size_t i = 0; i < run->nfindings; i++)
         if (!run->findings[i].suppressed)
             put_result(&j, run, &run->findings[i], index);
-    json_end(&j);
-    json_key_array(&j, "invocations");
+    cli_json_end(&j);
+    cli_json_key_array(&j, "invocations");
     put_invocation(&j, run);
-    json_end(&j);
-    json_end(&j);
-    json_end(&j);
-    json_end(&j);
-    return json_finish(&j);
+    cli_json_end(&j);
+    cli_json_end(&j);
+    cli_json_end(&j);
+    cli_json_end(&j);
+    return cli_json_finish(&j);
 }

@@ -207,7 +207,7 @@ static void parse_location(char *loc, const char **file, int *line)
 
 static const char *known(struct cli_run *run, const char *s)
 {
-    return strcmp(s, "??") == 0 ? NULL : cli_intern(run, s);
+    return strcmp(s, "??") == 0 ? NULL : cli_run_strdup(run, s);
 }
 
 int cli_symbolize_frame(struct cli_symbolizer *s, struct cli_run *run,
@@ -237,7 +237,7 @@ int cli_symbolize_frame(struct cli_symbolizer *s, struct cli_run *run,
     } while (blank[0] != '\0');
     parse_location(s->location, &file, &line);
     f->function = known(run, s->function);
-    f->file = file ? cli_intern(run, file) : NULL;
+    f->file = file ? cli_run_strdup(run, file) : NULL;
     f->line = line;
     return 0;
 }

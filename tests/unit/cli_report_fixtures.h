@@ -127,10 +127,10 @@ static inline void add_frame(struct cli_run *run, struct cli_finding *f,
     struct cli_frame *c = &f->stack.f[f->stack.n++];
 
     c->pc = fr->pc;
-    c->module = cli_intern(run, fr->module);
+    c->module = cli_run_strdup(run, fr->module);
     c->offset = fr->offset;
-    c->function = cli_intern(run, fr->function);
-    c->file = cli_intern(run, fr->file);
+    c->function = cli_run_strdup(run, fr->function);
+    c->file = cli_run_strdup(run, fr->file);
     c->line = fr->line;
 }
 

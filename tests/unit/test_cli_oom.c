@@ -161,8 +161,8 @@ static void test_reports(void **state)
     need_faults();
     assert_int_equal(cli_analyze(&fx->in, &run), 0);
     /* symbolized frames: SARIF's locations and logical locations */
-    run.findings[0].stack.f[0].function = cli_intern(&run, "make_segment");
-    run.findings[0].stack.f[0].file = cli_intern(&run, "/src/a b#c.c");
+    run.findings[0].stack.f[0].function = cli_run_strdup(&run, "make_segment");
+    run.findings[0].stack.f[0].file = cli_run_strdup(&run, "/src/a b#c.c");
     run.findings[0].stack.f[0].line = 12;
     run.command = (char *[]){"prog", "arg", NULL};
 
@@ -200,9 +200,9 @@ static void test_intern(void **state)
     need_faults();
 
     arm(0);
-    const char *none = cli_intern(&run, "module");
+    const char *none = cli_run_strdup(&run, "module");
     int failed = disarm();
-    const char *some = cli_intern(&run, "module");
+    const char *some = cli_run_strdup(&run, "module");
 
     assert_true(failed);
     assert_null(none);

@@ -50,7 +50,7 @@ static void add_traced(struct cli_run *run, int pid, int ppid,
 
 static const char *intern(struct cli_run *run, const char *s)
 {
-    const char *c = cli_intern(run, s);
+    const char *c = cli_run_strdup(run, s);
 
     assert_non_null(c);
     return c;
@@ -967,33 +967,33 @@ static void test_writer_misuse(void **state)
     size_t len;
     FILE *m = open_memstream(&fx->text, &len);
     FILE *null = fopen("/dev/null", "w");
-    struct json deep, open, keyed, good;
+    struct cli_json deep, open, keyed, good;
     int rc_deep, rc_open, rc_keyed, rc_good;
     assert_non_null(m);
     assert_non_null(null);
 
-    json_init(&deep, null);
+    cli_json_init(&deep, null);
     for (int i = 0; i <= JSON_MAX_DEPTH; i++)
-        json_array(&deep);
+        cli_json_array(&deep);
     for (int i = 0; i <= JSON_MAX_DEPTH; i++)
-        json_end(&deep);
-    rc_deep = json_finish(&deep);
-    json_init(&open, null);
-    json_object(&open);
-    rc_open = json_finish(&open);
-    json_init(&keyed, null);
-    json_object(&keyed);
-    json_key(&keyed, "k");
-    json_end(&keyed);
-    rc_keyed = json_finish(&keyed);
-    json_init(&good, m);
-    json_object(&good);
-    json_key_array(&good, "a");
-    json_end(&good);
-    json_key_object(&good, "o");
-    json_end(&good);
-    json_end(&good);
-    rc_good = json_finish(&good);
+        cli_json_end(&deep);
+    rc_deep = cli_json_finish(&deep);
+    cli_json_init(&open, null);
+    cli_json_object(&open);
+    rc_open = cli_json_finish(&open);
+    cli_json_init(&keyed, null);
+    cli_json_object(&keyed);
+    cli_json_key(&keyed, "k");
+    cli_json_end(&keyed);
+    rc_keyed = cli_json_finish(&keyed);
+    cli_json_init(&good, m);
+    cli_json_object(&good);
+    cli_json_key_array(&good, "a");
+    cli_json_end(&good);
+    cli_json_key_object(&good, "o");
+    cli_json_end(&good);
+    cli_json_end(&good);
+    rc_good = cli_json_finish(&good);
     fclose(null);
     fclose(m);
 

@@ -6,7 +6,7 @@
  * abbreviation, an unknown exit, an empty warning list; SARIF locations
  * when processes have no argv and there is no command, frames without a
  * module, fingerprints from module names, URIs of every kind of byte;
- * strings interned across blocks; json_stringf; and a writer whose error
+ * strings interned across blocks; cli_json_stringf; and a writer whose error
  * is sticky: nothing is written after it, whatever is called.
  */
 #define _GNU_SOURCE
@@ -227,14 +227,14 @@ static void test_intern_blocks(void **state)
 {
     struct report_fx *fx = *state;
     static char big[100000];
-    const char *first = cli_intern(&fx->run, "first");
+    const char *first = cli_run_strdup(&fx->run, "first");
     memset(big, 'b', sizeof big - 1);
 
-    const char *huge = cli_intern(&fx->run, big);
+    const char *huge = cli_run_strdup(&fx->run, big);
     big[40000] = '\0';
-    const char *a = cli_intern(&fx->run, big);
-    const char *b = cli_intern(&fx->run, big);
-    const char *none = cli_intern(&fx->run, NULL);
+    const char *a = cli_run_strdup(&fx->run, big);
+    const char *b = cli_run_strdup(&fx->run, big);
+    const char *none = cli_run_strdup(&fx->run, NULL);
 
     assert_string_equal(first, "first");
     assert_int_equal(strlen(huge), sizeof big - 1);
@@ -251,20 +251,20 @@ static void test_stringf(void **state)
     struct report_fx *fx = *state;
     size_t len;
     FILE *m = open_memstream(&fx->text, &len);
-    struct json j;
+    struct cli_json j;
     assert_non_null(m);
 
-    json_init(&j, m);
-    json_array(&j);
-    json_stringf(&j, "%s-%d", "a\"b", 7);
-    json_object(&j);
-    json_key_stringf(&j, "k", "%05.1f", 2.5);
-    json_key_bool(&j, "t", 1);
-    json_key_bool(&j, "f", 0);
-    json_key_uint(&j, "u", UINT64_MAX);
-    json_end(&j);
-    json_end(&j);
-    int rc = json_finish(&j);
+    cli_json_init(&j, m);
+    cli_json_array(&j);
+    cli_json_stringf(&j, "%s-%d", "a\"b", 7);
+    cli_json_object(&j);
+    cli_json_key_stringf(&j, "k", "%05.1f", 2.5);
+    cli_json_key_bool(&j, "t", 1);
+    cli_json_key_bool(&j, "f", 0);
+    cli_json_key_uint(&j, "u", UINT64_MAX);
+    cli_json_end(&j);
+    cli_json_end(&j);
+    int rc = cli_json_finish(&j);
     fclose(m);
 
     assert_int_equal(rc, 0);
@@ -279,32 +279,32 @@ static void test_stringf(void **state)
                                   "]\n");
 }
 
-/* After json_fail (or any error) nothing more is written. */
+/* After cli_json_fail (or any error) nothing more is written. */
 static void test_sticky_error(void **state)
 {
     struct report_fx *fx = *state;
     size_t len;
     FILE *m = open_memstream(&fx->text, &len);
-    struct json j, k;
+    struct cli_json j, k;
     assert_non_null(m);
 
-    json_init(&j, m);
-    json_object(&j);
-    json_key(&j, "a");
-    json_fail(&j);
-    json_int(&j, 1);
-    json_key(&j, "b");
-    json_string(&j, "c");
-    json_string(&j, NULL);
-    json_stringf(&j, "%d", 2);
-    json_object(&j);
-    json_array(&j);
-    json_end(&j);
-    json_key_uint(&j, "d", 3);
-    int failed = json_finish(&j);
-    json_init(&k, m);
-    json_end(&k); /* nothing open */
-    int unopened = json_finish(&k);
+    cli_json_init(&j, m);
+    cli_json_object(&j);
+    cli_json_key(&j, "a");
+    cli_json_fail(&j);
+    cli_json_int(&j, 1);
+    cli_json_key(&j, "b");
+    cli_json_string(&j, "c");
+    cli_json_string(&j, NULL);
+    cli_json_stringf(&j, "%d", 2);
+    cli_json_object(&j);
+    cli_json_array(&j);
+    cli_json_end(&j);
+    cli_json_key_uint(&j, "d", 3);
+    int failed = cli_json_finish(&j);
+    cli_json_init(&k, m);
+    cli_json_end(&k); /* nothing open */
+    int unopened = cli_json_finish(&k);
     fclose(m);
 
     assert_int_equal(failed, -1);

@@ -200,7 +200,7 @@ static struct cli_frame frame_at(struct cli_run *run, uintptr_t pc)
         exe[n] = '\0';
         w.name = exe;
     }
-    f.module = cli_intern(run, w.name);
+    f.module = cli_run_strdup(run, w.name);
     f.offset = pc - w.bias;
     return f;
 }
