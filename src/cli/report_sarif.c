@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "lib/hash.h"
 #include "report.h"
 #include "shmcheck.h"
 
@@ -284,18 +285,6 @@ static void put_message(struct cli_json *j, const struct cli_finding *f)
     free(text);
 }
 
-/* FNV-1a 64 of s and its terminating NUL (NULL hashes as ""). */
-static uint64_t fnv(uint64_t h, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-
-    do {
-        h ^= *p;
-        h *= UINT64_C(0x100000001b3);
-    } while (*p++ != '\0');
-    return h;
-}
-
 /* What stays when the program is rebuilt or run again: the kind, the lint
  * rule, and the anchor frame's function, file and line (else the first
  * frame's function, or its module's name and offset). Not pids, shmids,
@@ -303,21 +292,23 @@ static uint64_t fnv(uint64_t h, const char *s)
 static void put_fingerprint(struct cli_json *j, const struct cli_finding *f)
 {
     const struct cli_frame *fr = anchor(&f->stack);
-    uint64_t h = fnv(UINT64_C(0xcbf29ce484222325), cli_kind_name(f->kind));
+    uint64_t h = shmc_fnv1a_str(SHMC_FNV1A_BASIS, cli_kind_name(f->kind));
     char num[32];
 
-    h = fnv(h, f->kind == CLI_LINT ? f->rule : NULL);
+    h = shmc_fnv1a_str(h, f->kind == CLI_LINT ? f->rule : NULL);
     if (fr == NULL && nframes(&f->stack) > 0)
         fr = &f->stack.f[0];
     if (fr != NULL && (fr->function != NULL || fr->file != NULL)) {
         snprintf(num, sizeof num, "%d", fr->line);
-        h = fnv(fnv(fnv(h, fr->function), fr->file), num);
+        h = shmc_fnv1a_str(
+            shmc_fnv1a_str(shmc_fnv1a_str(h, fr->function), fr->file), num);
     } else if (fr != NULL) {
         const char *base = fr->module ? strrchr(fr->module, '/') : NULL;
         snprintf(num, sizeof num, "0x%" PRIx64, fr->offset);
-        h = fnv(fnv(h, base != NULL ? base + 1 : fr->module), num);
+        h = shmc_fnv1a_str(
+            shmc_fnv1a_str(h, base != NULL ? base + 1 : fr->module), num);
     } else {
-        h = fnv(h, f->kind == CLI_FAILED_CALL ? f->call : NULL);
+        h = shmc_fnv1a_str(h, f->kind == CLI_FAILED_CALL ? f->call : NULL);
     }
     cli_json_key_object(j, "partialFingerprints");
     cli_json_key_stringf(j, "shmcheck/v1", "%016" PRIx64, h);

@@ -10,6 +10,7 @@
 #include <sys/shm.h>
 #include <time.h>
 
+#include "hash.h"
 #include "internal.h"
 
 #define TYPED_MAGIC 0x44505954434d4853ULL /* "SHMCTYPD" little-endian */
@@ -37,38 +38,22 @@ struct typed_header {
 _Static_assert(sizeof(struct typed_header) <= HEADER_SPACE,
                "typed header must fit before the payload");
 
-static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001b3ULL;
-    return h;
-}
-
-static uint64_t fnv_u64(uint64_t h, uint64_t v)
-{
-    unsigned char le[8];
-    for (int i = 0; i < 8; i++)
-        le[i] = (unsigned char)(v >> (8 * i));
-    return fnv_bytes(h, le, sizeof le);
-}
-
 uint64_t shmc_layout_tag(const struct shmc_layout *layout)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = SHMC_FNV1A_BASIS;
 
     if (shmc_layout_check(layout) != SHMC_OK)
         return 0;
 
-    h = fnv_bytes(h, layout->name, strlen(layout->name) + 1);
-    h = fnv_u64(h, layout->size);
-    h = fnv_u64(h, layout->align);
-    h = fnv_u64(h, layout->nfields);
+    h = shmc_fnv1a(h, layout->name, strlen(layout->name) + 1);
+    h = shmc_fnv1a_u64(h, layout->size);
+    h = shmc_fnv1a_u64(h, layout->align);
+    h = shmc_fnv1a_u64(h, layout->nfields);
     for (size_t i = 0; i < layout->nfields; i++) {
         const struct shmc_field *f = &layout->fields[i];
-        h = fnv_bytes(h, f->name, strlen(f->name) + 1);
-        h = fnv_u64(h, f->offset);
-        h = fnv_u64(h, f->size);
+        h = shmc_fnv1a(h, f->name, strlen(f->name) + 1);
+        h = shmc_fnv1a_u64(h, f->offset);
+        h = shmc_fnv1a_u64(h, f->size);
     }
     return h;
 }
