@@ -12,8 +12,11 @@
 # SAN=cov (gcov instrumentation, what make coverage builds),
 # CC, CFLAGS (optimisation and debug only: warnings are fixed below).
 
-VERSION := 0.1.0
-MAJOR := 0
+# The version is defined once, in include/shmcheck.h.
+version_part = $(shell sed -n 's/^\#define SHMC_VERSION_$(1) \([0-9]*\)$$/\1/p' \
+	include/shmcheck.h)
+MAJOR := $(call version_part,MAJOR)
+VERSION := $(MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include

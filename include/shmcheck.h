@@ -32,10 +32,16 @@
 extern "C" {
 #endif
 
+/* The project's version, defined here only: the Makefile reads these three
+ * lines for the shared library's name, the .pc file and the man pages. */
 #define SHMC_VERSION_MAJOR 0
 #define SHMC_VERSION_MINOR 1
 #define SHMC_VERSION_PATCH 0
-#define SHMC_VERSION_STRING "0.1.0"
+#define SHMC__STRINGIFY(x) #x
+#define SHMC__VERSION(a, b, c) \
+    SHMC__STRINGIFY(a) "." SHMC__STRINGIFY(b) "." SHMC__STRINGIFY(c)
+#define SHMC_VERSION_STRING \
+    SHMC__VERSION(SHMC_VERSION_MAJOR, SHMC_VERSION_MINOR, SHMC_VERSION_PATCH)
 
 /* ------------------------------------------------------------------ */
 /* 1. Errors                                                          */
