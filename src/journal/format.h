@@ -52,7 +52,9 @@ struct shmc_jheader {
 enum shmc_jtype {
     SHMC_J_START = 1, /* a[0]=ppid; payload: exe path, NUL, argv
                          strings each NUL-terminated (truncated to fit) */
-    SHMC_J_MODULE,    /* a[0]=load base, a[1]=end; payload: path NUL   */
+    SHMC_J_MODULE,    /* a: load bias (dlpi_addr), start, end of the
+                         executable segments [start, end); payload:
+                         path NUL                                     */
     SHMC_J_SHMGET,    /* a: key, size, shmflg, created(0/1); res=shmid */
     SHMC_J_SHMAT,     /* a: shmid, addr asked, shmflg, segsz; res=addr */
     SHMC_J_SHMDT,     /* a: addr, shmid (-1 unknown), was_attached;
