@@ -11,7 +11,9 @@
  * A writer reserves a record's space and writes its size first, fills it,
  * and sets commit = SHMC_JCOMMIT last (release). A reader walks records by
  * size; size 0 is the end; a size that is not a multiple of 8, smaller than
- * the record header or beyond the file means damage (stop, warn); a record
+ * the record header, over SHMC_JMAX_RECORD or beyond the file, and a
+ * committed record whose type, frame count or payload does not fit, mean
+ * damage (stop, warn; reader.h); a record
  * whose commit is not SHMC_JCOMMIT was being written when the process died
  * (skip it: its call had not returned to the program).
  *
@@ -41,8 +43,10 @@ struct shmc_jheader {
     int32_t ppid;
     uint32_t image;         /* n in <pid>.<n>.shmj                      */
     uint32_t flags;         /* SHMC_JF_*                                */
-    uint64_t start_ns;      /* CLOCK_MONOTONIC at tracer start          */
-    uint64_t start_real_ns; /* CLOCK_REALTIME at tracer start         */
+    uint64_t start_ns;      /* CLOCK_MONOTONIC at tracer start (a fork
+                               child keeps its parent's)               */
+    uint64_t start_real_ns; /* reserved for the wall-clock start; the
+                               tracer writes 0 today                   */
     uint8_t reserved[16];
 };
 
@@ -56,7 +60,8 @@ enum shmc_jtype {
                          executable segments [start, end); payload:
                          path NUL                                     */
     SHMC_J_SHMGET,    /* a: key, size, shmflg, created(0/1); res=shmid */
-    SHMC_J_SHMAT,     /* a: shmid, addr asked, shmflg, segsz; res=addr */
+    SHMC_J_SHMAT,     /* a: shmid, addr asked, shmflg, segsz (0 unless
+                         this image created the segment); res=addr    */
     SHMC_J_SHMDT,     /* a: addr, shmid (-1 unknown), was_attached;
                          res=0/-1                                     */
     SHMC_J_SHMCTL,    /* a: shmid, cmd, mode (IPC_SET); res            */
@@ -65,7 +70,7 @@ enum shmc_jtype {
     SHMC_J_INHERIT,   /* first records of a fork child, one per inherited
                          attachment: a: addr, shmid, segsz; frames:
                          where the parent attached it                 */
-    SHMC_J_EXEC,      /* about to exec; payload: path NUL             */
+    SHMC_J_EXEC,      /* about to exec; payload: path NUL (args unused) */
     SHMC_J_EXEC_FAIL, /* the exec returned; err=errno                 */
     SHMC_J_SPAWN,     /* posix_spawn; res=child pid or -1             */
     SHMC_J_EXIT,      /* a[0]=status, a[1]=how (SHMC_JEXIT_*)         */
