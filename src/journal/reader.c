@@ -1,5 +1,6 @@
 /*
- * jreader.c - walks a journal held in memory (format and API: journal.h).
+ * reader.c - which files are journals, and a walk through a journal held
+ * in memory (format: format.h, API: reader.h).
  *
  * The bytes are untrusted (a damaged file, a fuzzer): every length is
  * checked against what is left before it is used, and fields are copied
@@ -12,12 +13,25 @@
 #define _GNU_SOURCE
 #include "reader.h"
 
+#include <dirent.h>
 #include <string.h>
 
 /* The structs are the file format: a layout change is a new version. */
 _Static_assert(sizeof(struct shmc_jheader) == 64, "header layout");
 _Static_assert(sizeof(struct shmc_jrec) == 72, "record layout");
 _Static_assert(_Alignof(struct shmc_jrec) <= 8, "records are 8-aligned");
+
+int shmc_journal_name(const char *name)
+{
+    size_t n = strlen(name), k = strlen(SHMC_JSUFFIX);
+
+    return n > k && strcmp(name + n - k, SHMC_JSUFFIX) == 0;
+}
+
+int shmc_journal_entry(const struct dirent *d)
+{
+    return shmc_journal_name(d->d_name);
+}
 
 enum shmc_jstatus shmc_jreader_init(struct shmc_jreader *r, const void *data,
                                     size_t len)

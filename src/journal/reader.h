@@ -1,6 +1,7 @@
 /*
- * reader.h - walks a journal held in memory, record by record (the CLI,
- * the fuzzers and the tests read journals through it). Format: format.h.
+ * reader.h - which files are journals, and a walk through a journal held
+ * in memory, record by record (the CLI, the fuzzers and the tests read
+ * journals through it). Format: format.h.
  */
 #ifndef SHMC_JOURNAL_READER_H
 #define SHMC_JOURNAL_READER_H
@@ -8,6 +9,17 @@
 #include <stddef.h>
 
 #include "format.h"
+
+struct dirent;
+
+/* Whether name is a journal's file name. The tracer writes
+ * <pid>.<n>.shmj (format.h); any name of at least one byte before
+ * SHMC_JSUFFIX is read as a journal, so that a damaged or foreign one is
+ * reported rather than passed over. */
+int shmc_journal_name(const char *name);
+
+/* The same for a directory entry: a filter for scandir(3). */
+int shmc_journal_entry(const struct dirent *d);
 
 enum shmc_jstatus {
     SHMC_JOK = 0,     /* record returned                             */

@@ -1,5 +1,5 @@
 /*
- * config.c - SHMCHECK_* settings from an environment array.
+ * settings.c - SHMCHECK_* settings from an environment array.
  *
  * Each option of SHMC_TRACE_OPTIONS has a parser parse_<NAME> and a domain
  * dom_<NAME> (what is allowed, for the warning); the table below is built
@@ -11,11 +11,13 @@
  * Runs in the tracer's constructor, inside any program: no allocation, no
  * stdio, no system calls, no state but the arguments.
  */
-#define _GNU_SOURCE /* PATH_MAX, which config.h uses, is POSIX, not C11 */
+#define _GNU_SOURCE /* PATH_MAX, which settings.h uses, is POSIX, not C11 */
 #include "settings.h"
 
 #include <stdint.h>
 #include <string.h>
+
+#include "textbuf.h"
 
 #define PREFIX "SHMCHECK_"
 #define PREFIX_LEN (sizeof PREFIX - 1)
@@ -28,25 +30,12 @@
 #define EXIT_MAX 255
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Text written with snprintf semantics: pos counts every byte offered, the
- * buffer keeps what fits and is NUL-terminated after each write. */
-struct out {
-    char *buf;
-    size_t len;
-    size_t pos;
-};
-
-struct word {
-    const char *w;
-    unsigned v;
-};
-
 /* What an option accepts: text, then the words of its word table. A path
  * is refused in secure execution, whatever it is: whoever sets the
  * environment of a setuid program must not choose where it writes. */
 struct domain {
     const char *text;
-    const struct word *words;
+    const struct shmc_word *words;
     size_t nwords;
     int path;
 };
@@ -70,27 +59,10 @@ struct option {
     const struct domain *dom;
 };
 
-static void put_n(struct out *o, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (o->buf != NULL && o->pos + 1 < o->len)
-            o->buf[o->pos] = s[i];
-        if (o->pos < SIZE_MAX)
-            o->pos++;
-    }
-    if (o->buf != NULL && o->len > 0)
-        o->buf[o->pos < o->len ? o->pos : o->len - 1] = '\0';
-}
-
-static void put(struct out *o, const char *s)
-{
-    put_n(o, s, strlen(s));
-}
-
 /* Up to n bytes of s (stopping at a NUL), at most SHOW_MAX characters,
  * bytes outside printable ASCII and the quote and backslash as \xNN, and
  * "..." when something was left out. Any bytes make one safe line. */
-static void put_shown(struct out *o, const char *s, size_t n)
+static void put_shown(struct shmc_textbuf *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i, shown = 0;
@@ -102,18 +74,19 @@ static void put_shown(struct out *o, const char *s, size_t n)
 
         if (shown + (plain ? 1 : 4) > SHOW_MAX)
             break;
-        put_n(o, plain ? (const char *)&s[i] : esc, plain ? 1 : 4);
+        shmc_textbuf_putn(o, plain ? (const char *)&s[i] : esc, plain ? 1 : 4);
         shown += plain ? 1 : 4;
     }
     if (i < n && s[i] != '\0')
-        put(o, "...");
+        shmc_textbuf_put(o, "...");
 }
 
 /* The index of word s[0..n) in t, or -1. */
-static int find_word(const struct word *t, size_t nt, const char *s, size_t n)
+static int find_word(const struct shmc_word *t, size_t nt, const char *s,
+                     size_t n)
 {
     for (size_t i = 0; i < nt; i++)
-        if (strlen(t[i].w) == n && memcmp(t[i].w, s, n) == 0)
+        if (strlen(t[i].name) == n && memcmp(t[i].name, s, n) == 0)
             return (int)i;
     return -1;
 }
@@ -150,9 +123,24 @@ static struct problem parse_word(const struct domain *d, const char *v,
     if (i < 0)
         p.what = *v == '\0' ? "empty" : "unknown word";
     else
-        *out = d->words[i].v;
+        *out = d->words[i].value;
     return p;
 }
+
+/* An option whose value is one word of its table (words), stored in
+ * cfg->field as an enum type: its domain and its parser. */
+#define WORD_OPTION(name, words, field, type)                             \
+    static const struct domain dom_##name = {"", words, NELEM(words), 0}; \
+    static struct problem parse_##name(struct shmc_trace_config *cfg,     \
+                                       const char *v)                     \
+    {                                                                     \
+        unsigned x;                                                       \
+        struct problem p = parse_word(&dom_##name, v, &x);                \
+                                                                          \
+        if (p.what == NULL)                                               \
+            cfg->field = (type)x;                                         \
+        return p;                                                         \
+    }
 
 static const struct domain dom_SHMCHECK_LOG_DIR = {
     "an absolute path shorter than PATH_MAX, or empty (no journal)", NULL, 0,
@@ -176,45 +164,21 @@ static struct problem parse_SHMCHECK_LOG_DIR(struct shmc_trace_config *cfg,
     return p;
 }
 
-static const struct word report_words[] = {
+static const struct shmc_word report_words[] = {
     {"stderr", SHMC_REPORT_STDERR},
     {"logdir", SHMC_REPORT_LOGDIR},
     {"none", SHMC_REPORT_NONE},
 };
-static const struct domain dom_SHMCHECK_REPORT = {"", report_words,
-                                                  NELEM(report_words), 0};
+WORD_OPTION(SHMCHECK_REPORT, report_words, report, enum shmc_report_to)
 
-static struct problem parse_SHMCHECK_REPORT(struct shmc_trace_config *cfg,
-                                            const char *v)
-{
-    unsigned x;
-    struct problem p = parse_word(&dom_SHMCHECK_REPORT, v, &x);
-
-    if (p.what == NULL)
-        cfg->report = (enum shmc_report_to)x;
-    return p;
-}
-
-static const struct word stacks_words[] = {
+static const struct shmc_word stacks_words[] = {
     {"off", SHMC_STACKS_OFF},   {"0", SHMC_STACKS_OFF},
     {"no", SHMC_STACKS_OFF},    {"false", SHMC_STACKS_OFF},
     {"fast", SHMC_STACKS_FAST}, {"on", SHMC_STACKS_FAST},
     {"1", SHMC_STACKS_FAST},    {"yes", SHMC_STACKS_FAST},
     {"true", SHMC_STACKS_FAST}, {"full", SHMC_STACKS_FULL},
 };
-static const struct domain dom_SHMCHECK_STACKS = {"", stacks_words,
-                                                  NELEM(stacks_words), 0};
-
-static struct problem parse_SHMCHECK_STACKS(struct shmc_trace_config *cfg,
-                                            const char *v)
-{
-    unsigned x;
-    struct problem p = parse_word(&dom_SHMCHECK_STACKS, v, &x);
-
-    if (p.what == NULL)
-        cfg->stacks = (enum shmc_stacks)x;
-    return p;
-}
+WORD_OPTION(SHMCHECK_STACKS, stacks_words, stacks, enum shmc_stacks)
 
 static const struct domain dom_SHMCHECK_STACK_DEPTH = {
     "decimal " STR(DEPTH_MIN) ".." STR(DEPTH_MAX), NULL, 0, 0};
@@ -225,54 +189,17 @@ static struct problem parse_SHMCHECK_STACK_DEPTH(struct shmc_trace_config *cfg,
     return parse_decimal(v, DEPTH_MIN, DEPTH_MAX, &cfg->stack_depth);
 }
 
-#define ALL_KINDS                                               \
-    (SHMC_KIND_LEAKED_SEGMENT | SHMC_KIND_UNMATCHED_ATTACH |    \
-     SHMC_KIND_INHERITED_UNMATCHED | SHMC_KIND_INVALID_DETACH | \
-     SHMC_KIND_FAILED_CALL | SHMC_KIND_LINT)
-
-/* "all" and "none" are words like the others: the value is the union of
- * its words, so "none" alone is 0 and "all" anywhere is everything. */
-static const struct word kind_words[] = {
-    {"leaked_segment", SHMC_KIND_LEAKED_SEGMENT},
-    {"unmatched_attach", SHMC_KIND_UNMATCHED_ATTACH},
-    {"inherited_unmatched", SHMC_KIND_INHERITED_UNMATCHED},
-    {"invalid_detach", SHMC_KIND_INVALID_DETACH},
-    {"failed_call", SHMC_KIND_FAILED_CALL},
-    {"lint", SHMC_KIND_LINT},
-    {"all", ALL_KINDS},
-    {"none", 0},
-};
 static const struct domain dom_SHMCHECK_ERRORS = {
-    "a comma list (no blanks) of ", kind_words, NELEM(kind_words), 0};
+    "a comma list (no blanks) of ", shmc_kind_words, SHMC_KIND_WORDS, 0};
 
 /* All words are checked before cfg is written: one bad word keeps the
  * whole default rather than half the list. */
 static struct problem parse_SHMCHECK_ERRORS(struct shmc_trace_config *cfg,
                                             const char *v)
 {
-    struct problem p = {0};
-    unsigned mask = 0;
-    const char *s = v;
+    struct shmc_kinds_problem k = shmc_kinds_parse(v, &cfg->errors);
 
-    if (*v == '\0')
-        p.what = "empty";
-    while (p.what == NULL) {
-        size_t n = strcspn(s, ",");
-        int i = find_word(kind_words, NELEM(kind_words), s, n);
-
-        if (n == 0)
-            p.what = "empty kind name";
-        else if (i < 0)
-            p = (struct problem){"unknown kind", s, n, 0};
-        else
-            mask |= kind_words[i].v;
-        if (s[n] == '\0')
-            break;
-        s += n + 1;
-    }
-    if (p.what == NULL)
-        cfg->errors = mask;
-    return p;
+    return (struct problem){k.what, k.word, k.word_len, 0};
 }
 
 static const struct domain dom_SHMCHECK_EXITCODE = {
@@ -298,44 +225,44 @@ static const struct option options[] = {SHMC_TRACE_OPTIONS(OPTION_ROW)};
 _Static_assert(NELEM(options) <= 32, "too many options for the seen mask");
 
 /* "shmcheck: NAME='value': what 'word'; allowed: ...; using fallback" */
-static void warn_value(struct out *o, const char *name, const char *v,
+static void warn_value(struct shmc_textbuf *o, const char *name, const char *v,
                        const struct problem *p, const struct domain *d,
                        const char *fallback)
 {
-    put(o, "shmcheck: ");
-    put(o, name);
-    put(o, "='");
+    shmc_textbuf_put(o, "shmcheck: ");
+    shmc_textbuf_put(o, name);
+    shmc_textbuf_put(o, "='");
     put_shown(o, v, SIZE_MAX);
-    put(o, "': ");
-    put(o, p->what);
+    shmc_textbuf_put(o, "': ");
+    shmc_textbuf_put(o, p->what);
     if (p->word != NULL) {
-        put(o, " '");
+        shmc_textbuf_put(o, " '");
         put_shown(o, p->word, p->word_len);
-        put(o, "'");
+        shmc_textbuf_put(o, "'");
     }
     if (!p->bare) {
-        put(o, "; allowed: ");
-        put(o, d->text);
+        shmc_textbuf_put(o, "; allowed: ");
+        shmc_textbuf_put(o, d->text);
         for (size_t i = 0; i < d->nwords; i++) {
-            put(o, i > 0 ? ", " : "");
-            put(o, d->words[i].w);
+            shmc_textbuf_put(o, i > 0 ? ", " : "");
+            shmc_textbuf_put(o, d->words[i].name);
         }
     }
-    put(o, "; using ");
-    put(o, *fallback != '\0' ? fallback : "''");
-    put(o, "\n");
+    shmc_textbuf_put(o, "; using ");
+    shmc_textbuf_put(o, *fallback != '\0' ? fallback : "''");
+    shmc_textbuf_put(o, "\n");
 }
 
-static void warn_unknown(struct out *o, const char *name, size_t n)
+static void warn_unknown(struct shmc_textbuf *o, const char *name, size_t n)
 {
-    put(o, "shmcheck: unknown setting ");
+    shmc_textbuf_put(o, "shmcheck: unknown setting ");
     put_shown(o, name, n);
-    put(o, " (known: ");
+    shmc_textbuf_put(o, " (known: ");
     for (size_t i = 0; i < NELEM(options); i++) {
-        put(o, i > 0 ? ", " : "");
-        put(o, options[i].name);
+        shmc_textbuf_put(o, i > 0 ? ", " : "");
+        shmc_textbuf_put(o, options[i].name);
     }
-    put(o, ")\n");
+    shmc_textbuf_put(o, ")\n");
 }
 
 /* The option called name[0..n), or -1. */
@@ -362,7 +289,7 @@ static struct problem parse_value(const struct option *opt,
 /* One "NAME=value" entry; returns the number of warnings it adds (0, 1).
  * seen has a bit per option already set from envp. */
 static int parse_entry(struct shmc_trace_config *cfg, const char *e, int secure,
-                       unsigned *seen, struct out *o)
+                       unsigned *seen, struct shmc_textbuf *o)
 {
     const char *eq = strchr(e, '=');
     size_t n = eq != NULL ? (size_t)(eq - e) : 0;
@@ -393,11 +320,11 @@ static int parse_entry(struct shmc_trace_config *cfg, const char *e, int secure,
 int shmc_trace_config_parse(struct shmc_trace_config *cfg, char *const *envp,
                             int secure, char *warn, size_t wlen)
 {
-    struct out o = {warn, wlen, 0};
+    struct shmc_textbuf o;
     unsigned seen = 0;
     int count = 0;
 
-    put(&o, "");
+    shmc_textbuf_init(&o, warn, wlen);
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < NELEM(options); i++)
         (void)options[i].parse(cfg, options[i].def);
@@ -418,16 +345,16 @@ int shmc_trace_config_parse(struct shmc_trace_config *cfg, char *const *envp,
 
 size_t shmc_trace_config_help(char *buf, size_t len)
 {
-    struct out o = {buf, len, 0};
+    struct shmc_textbuf o;
 
-    put(&o, "");
+    shmc_textbuf_init(&o, buf, len);
     for (size_t i = 0; i < NELEM(options); i++) {
-        put(&o, options[i].name);
-        put(&o, "=");
-        put(&o, options[i].def);
-        put(&o, "  ");
-        put(&o, options[i].help);
-        put(&o, "\n");
+        shmc_textbuf_put(&o, options[i].name);
+        shmc_textbuf_put(&o, "=");
+        shmc_textbuf_put(&o, options[i].def);
+        shmc_textbuf_put(&o, "  ");
+        shmc_textbuf_put(&o, options[i].help);
+        shmc_textbuf_put(&o, "\n");
     }
-    return o.pos;
+    return o.total;
 }

@@ -1,5 +1,5 @@
 /*
- * config.h - the tracer's settings, from SHMCHECK_* environment variables.
+ * settings.h - the tracer's settings, from SHMCHECK_* environment variables.
  *
  * One X-macro table (SHMC_TRACE_OPTIONS) yields the parser and the help
  * text. A malformed value keeps its default and adds one warning line that
@@ -16,15 +16,7 @@
 #endif
 #include <stddef.h>
 
-/* Finding kinds, as bits of shmc_trace_config.errors. */
-enum shmc_kind {
-    SHMC_KIND_LEAKED_SEGMENT = 1u << 0,
-    SHMC_KIND_UNMATCHED_ATTACH = 1u << 1,
-    SHMC_KIND_INHERITED_UNMATCHED = 1u << 2,
-    SHMC_KIND_INVALID_DETACH = 1u << 3,
-    SHMC_KIND_FAILED_CALL = 1u << 4,
-    SHMC_KIND_LINT = 1u << 5,
-};
+#include "kinds.h" /* enum shmc_kind, the bits of errors */
 
 enum shmc_report_to {
     SHMC_REPORT_STDERR,
@@ -43,23 +35,22 @@ struct shmc_trace_config {
 };
 
 /*   X(NAME,             default text,                      help) */
-#define SHMC_TRACE_OPTIONS(X)                                                 \
-    X(SHMCHECK_LOG_DIR, "",                                                   \
-      "directory for per-process journals (and the "                          \
-      "report with SHMCHECK_REPORT=logdir); ignored in setuid programs")      \
-    X(SHMCHECK_REPORT, "stderr",                                              \
-      "where each process's exit report goes: "                               \
-      "stderr, logdir or none")                                               \
-    X(SHMCHECK_STACKS, "fast",                                                \
-      "call stacks: off, fast (caller plus frame "                            \
-      "pointers) or full (DWARF unwinder, slower)")                           \
-    X(SHMCHECK_STACK_DEPTH, "8", "frames per stack, 1..32")                   \
-    X(SHMCHECK_ERRORS, "leaked_segment,invalid_detach",                       \
-      "finding kinds that "                                                   \
-      "count as errors: a comma list of leaked_segment, unmatched_attach, "   \
-      "inherited_unmatched, invalid_detach, failed_call, lint; or all, none") \
-    X(SHMCHECK_EXITCODE, "23",                                                \
-      "exit status when errors were found, 0..255; "                          \
+#define SHMC_TRACE_OPTIONS(X)                                            \
+    X(SHMCHECK_LOG_DIR, "",                                              \
+      "directory for per-process journals (and the "                     \
+      "report with SHMCHECK_REPORT=logdir); ignored in setuid programs") \
+    X(SHMCHECK_REPORT, "stderr",                                         \
+      "where each process's exit report goes: "                          \
+      "stderr, logdir or none")                                          \
+    X(SHMCHECK_STACKS, "fast",                                           \
+      "call stacks: off, fast (caller plus frame "                       \
+      "pointers) or full (DWARF unwinder, slower)")                      \
+    X(SHMCHECK_STACK_DEPTH, "8", "frames per stack, 1..32")              \
+    X(SHMCHECK_ERRORS, SHMC_KINDS_DEFAULT_ERRORS_TEXT,                   \
+      "finding kinds that count as errors: a comma list of all, "        \
+      "none" SHMC_KINDS_NAMES_TEXT)                                      \
+    X(SHMCHECK_EXITCODE, "23",                                           \
+      "exit status when errors were found, 0..255; "                     \
       "0 keeps the program's own")
 
 /* Fills cfg from envp (NULL-terminated "NAME=value" strings, as environ).

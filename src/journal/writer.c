@@ -1,7 +1,7 @@
 /*
- * jwriter.c - one process's journal: a file mapped MAP_SHARED into a fixed
- * reserved range, filled by lock-free reservations (contract: jwriter.h,
- * format: journal.h).
+ * writer.c - one process's journal: a file mapped MAP_SHARED into a fixed
+ * reserved range, filled by lock-free reservations (contract: writer.h,
+ * format: format.h).
  *
  * Invariants while open: the file's size equals `mapped`; bytes past the
  * last reservation are zero (they come from ftruncate); `off` only grows.
@@ -270,7 +270,7 @@ static int grow(struct shmc_jwriter *w, size_t end)
 struct shmc_jrec *shmc_jwriter_begin(struct shmc_jwriter *w, uint32_t size,
                                      uint16_t type)
 {
-    /* Records are 8-aligned and walked by size (journal.h); a bad type
+    /* Records are 8-aligned and walked by size (format.h); a bad type
      * would make a reader stop there, so it is refused like a bad size. */
     if (w->base == NULL || size % 8 != 0 || size < SHMC_JREC_HEADER ||
         size > SHMC_JMAX_RECORD || type == 0 || type >= SHMC_J_TYPE_MAX)

@@ -1,5 +1,5 @@
 /*
- * jwriter.h - writes one process's journal (format: journal.h).
+ * writer.h - writes one process's journal (format: format.h).
  *
  * The file is created O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode 0600, as
  * <dir>/<pid>.<n>.shmj with the first free n. It is written through a
