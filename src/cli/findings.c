@@ -1,6 +1,6 @@
 /*
- * findings.c - the run's bookkeeping: kind names, the summary, string
- * ownership and freeing.
+ * findings.c - the run's bookkeeping: kinds of findings, the summary,
+ * string ownership and freeing.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -19,10 +19,23 @@ struct cli_pool {
 
 const char *cli_kind_name(enum cli_kind kind)
 {
-    static const char *const names[CLI_KIND_COUNT] = {
-        "leaked_segment", "unmatched_attach", "invalid_detach", "failed_call",
-        "lint"};
-    return (unsigned)kind < CLI_KIND_COUNT ? names[kind] : "unknown";
+    return (unsigned)kind < CLI_KIND_COUNT ? shmc_kind_name(kind) : "unknown";
+}
+
+unsigned cli_finding_kind(const struct cli_finding *f)
+{
+    if ((unsigned)f->kind >= CLI_KIND_COUNT)
+        return SHMC_KIND_COUNT;
+    return f->kind == CLI_UNMATCHED_ATTACH && f->inherited
+               ? SHMC_KI_INHERITED_UNMATCHED
+               : (unsigned)f->kind;
+}
+
+int cli_finding_is_error(const struct cli_finding *f, unsigned mask)
+{
+    unsigned k = cli_finding_kind(f);
+
+    return k < 32 && ((mask >> k) & 1u);
 }
 
 const char *cli_run_strdup(struct cli_run *run, const char *s)
@@ -47,6 +60,15 @@ const char *cli_run_strdup(struct cli_run *run, const char *s)
     memcpy(p->data + p->used, s, n);
     p->used += n;
     return p->data + p->used - n;
+}
+
+int cli_run_has_errors(const struct cli_run *run, unsigned mask)
+{
+    for (size_t i = 0; i < run->nfindings; i++)
+        if (!run->findings[i].suppressed &&
+            cli_finding_is_error(&run->findings[i], mask))
+            return 1;
+    return 0;
 }
 
 void cli_summarize(struct cli_run *run)

@@ -1,15 +1,18 @@
 /*
  * findings.h - what the shmcheck CLI knows after a run: the process tree,
- * the findings, and the summary. Filled by analyze.c from the journals and
- * the kernel's view; read by the reports (text, JSON, SARIF), the
- * suppressions and the exit status. Semantics: ../shared/DESIGN.md, "Leak
- * semantics"; the JSON names of the fields are given beside them.
+ * the findings, and the summary. Filled by the analysis (cli_analyze)
+ * from the journals and the kernel's view; read by the reports (text,
+ * JSON, SARIF), the suppressions and the exit status. What each kind
+ * means: docs/leak-semantics.md; the JSON names of the fields are given
+ * beside them (the report: docs/report-format.md).
  */
 #ifndef SHMC_CLI_FINDINGS_H
 #define SHMC_CLI_FINDINGS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "journal/kinds.h"
 
 #define CLI_MAX_FRAMES 32
 
@@ -42,13 +45,18 @@ struct cli_process {
     int traced;       /* a journal was seen for it               */
 };
 
+/* The kinds a finding has: the reported kinds of the shared table
+ * (journal/kinds.h), by the same numbers, so that 1u << kind is the kind's
+ * bit in a mask of kinds. An unmatched attach inherited through fork is
+ * CLI_UNMATCHED_ATTACH with inherited set, and its own kind for errors
+ * and suppressions (cli_finding_kind). */
 enum cli_kind {
-    CLI_LEAKED_SEGMENT,   /* "leaked_segment"   (error)                  */
-    CLI_UNMATCHED_ATTACH, /* "unmatched_attach" (warning)              */
-    CLI_INVALID_DETACH,   /* "invalid_detach"   (error)                  */
-    CLI_FAILED_CALL,      /* "failed_call"                               */
-    CLI_LINT,             /* "lint"                                      */
-    CLI_KIND_COUNT
+    CLI_LEAKED_SEGMENT = SHMC_KI_LEAKED_SEGMENT,     /* error by default */
+    CLI_UNMATCHED_ATTACH = SHMC_KI_UNMATCHED_ATTACH, /* warning */
+    CLI_INVALID_DETACH = SHMC_KI_INVALID_DETACH,     /* error by default */
+    CLI_FAILED_CALL = SHMC_KI_FAILED_CALL,
+    CLI_LINT = SHMC_KI_LINT,
+    CLI_KIND_COUNT = SHMC_KIND_REPORTED
 };
 
 struct cli_finding {
@@ -96,8 +104,22 @@ struct cli_run {
  * when memory runs out. Equal strings may share one copy. */
 const char *cli_run_strdup(struct cli_run *run, const char *s);
 
-/* The JSON/SARIF name of a kind ("leaked_segment", ...). */
+/* The JSON/SARIF name of a kind ("leaked_segment", ...); "unknown" for a
+ * value that is no kind. */
 const char *cli_kind_name(enum cli_kind kind);
+
+/* The kind of f in the shared table (SHMC_KI_*): its kind, or
+ * SHMC_KI_INHERITED_UNMATCHED for an inherited unmatched attach;
+ * SHMC_KIND_COUNT when f->kind is no kind. What --errors and the
+ * suppression rules name. */
+unsigned cli_finding_kind(const struct cli_finding *f);
+
+/* Whether f is an error under mask (enum shmc_kind bits, --errors). */
+int cli_finding_is_error(const struct cli_finding *f, unsigned mask);
+
+/* Whether a finding of run that no suppression matched is an error under
+ * mask. */
+int cli_run_has_errors(const struct cli_run *run, unsigned mask);
 
 /* Recomputes run->summary from the findings (after suppression). */
 void cli_summarize(struct cli_run *run);

@@ -1,7 +1,7 @@
 /*
  * report.h - the reports of a run (struct cli_run, findings.h), each written
- * to a FILE with stdio: JSON, the stable interface of ../shared/DESIGN.md
- * "JSON report"; SARIF 2.1.0 for GitHub code scanning. Only findings that
+ * to a FILE with stdio: JSON, shmcheck's stable interface; SARIF 2.1.0 for
+ * GitHub code scanning (both: docs/report-format.md). Only findings that
  * no suppression matched are shown; the suppressed ones are counted in
  * the summary. The writers read run->summary as it is: call cli_summarize
  * first.
@@ -14,10 +14,10 @@
 #include "findings.h"
 
 /*
- * The JSON report, pretty-printed (two spaces an indent level, keys in
- * DESIGN.md's order, a final newline). Additions to DESIGN.md's shape:
- * "module" and "offset" in each frame; "message" in a finding when it has
- * one; "failed_calls" and "lints" at the end of "summary"; "warnings" (the
+ * The JSON report, pretty-printed (two spaces an indent level, keys in the
+ * order docs/report-format.md gives them, a final newline): "module" and
+ * "offset" in each frame; "message" in a finding when it has one;
+ * "failed_calls" and "lints" at the end of "summary"; "warnings" (the
  * run's, [] when none) after "summary". An exit that is neither a status
  * nor a signal (unknown) is {"status": null}; an unmatched attach whose
  * end is unknown has "ended_by": null; "errno" is the symbolic name

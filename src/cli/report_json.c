@@ -1,7 +1,7 @@
 /*
- * report_json.c - the JSON report, the stable interface of
- * ../shared/DESIGN.md "JSON report" (additions: report.h), and the helpers
- * the reports share.
+ * report_json.c - the JSON report, shmcheck's stable interface (its
+ * format: docs/report-format.md; what this writer adds: report.h), and the
+ * helpers the reports share.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -35,8 +35,8 @@ const char *cli_report_end_name(enum cli_end end)
     }
 }
 
-/* DESIGN.md has only {"status": N} and {"signal": N}: an unknown end
- * (or an exec, which ends no process) has no status. */
+/* An exit is {"status": N} or {"signal": N}; an unknown end (or an exec,
+ * which ends no process) has no status: {"status": null}. */
 static void put_exit(struct cli_json *j, enum cli_end end, int value)
 {
     cli_json_object(j);
@@ -139,30 +139,25 @@ static void put_lint(struct cli_json *j, const struct cli_finding *f)
     cli_json_key_string(j, "message", f->message);
 }
 
+typedef void put_fields_fn(struct cli_json *j, const struct cli_finding *f);
+
+/* The fields between "kind" and "stack", by kind. */
+static put_fields_fn *const put_fields[CLI_KIND_COUNT] = {
+    [CLI_LEAKED_SEGMENT] = put_leaked_segment,
+    [CLI_UNMATCHED_ATTACH] = put_unmatched_attach,
+    [CLI_INVALID_DETACH] = put_invalid_detach,
+    [CLI_FAILED_CALL] = put_failed_call,
+    [CLI_LINT] = put_lint,
+};
+
 static void put_finding(struct cli_json *j, const struct cli_finding *f)
 {
     cli_json_object(j);
     cli_json_key_string(j, "kind", cli_kind_name(f->kind));
-    switch (f->kind) {
-    case CLI_LEAKED_SEGMENT:
-        put_leaked_segment(j, f);
-        break;
-    case CLI_UNMATCHED_ATTACH:
-        put_unmatched_attach(j, f);
-        break;
-    case CLI_INVALID_DETACH:
-        put_invalid_detach(j, f);
-        break;
-    case CLI_FAILED_CALL:
-        put_failed_call(j, f);
-        break;
-    case CLI_LINT:
-        put_lint(j, f);
-        break;
-    default:
+    if ((unsigned)f->kind < CLI_KIND_COUNT)
+        put_fields[f->kind](j, f);
+    else
         cli_json_key_int(j, "pid", f->pid);
-        break;
-    }
     if (f->kind != CLI_LINT && f->message != NULL)
         cli_json_key_string(j, "message", f->message);
     put_stack(j, &f->stack);

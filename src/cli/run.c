@@ -148,15 +148,76 @@ static void block_forwarded(int how, sigset_t *old)
     sigprocmask(how, &set, old);
 }
 
+/* The child: the program, or why it could not run, through the CLOEXEC
+ * pipe, as exit status 126 or 127. */
+static _Noreturn void exec_child(const struct cli_spawn *sp, char **env,
+                                 int pipe_w, const sigset_t *oldmask)
+{
+    ssize_t sent;
+    int e, why;
+
+    sigprocmask(SIG_SETMASK, oldmask, NULL); /* exec keeps the mask */
+    SHMC_COVERAGE_FLUSH();
+    execvpe(sp->argv[0], sp->argv, env);
+    e = errno;
+    why = e == ENOENT ? 127 : 126;
+    /* Tell the parent why, through the CLOEXEC pipe: 4 bytes into an
+     * empty pipe whose reader is open cannot fail. Were they lost, the
+     * parent would take this status as the program's own. */
+    sent = write(pipe_w, &e, sizeof e);
+    if (sent != (ssize_t)sizeof e) /* LCOV_EXCL_BR_LINE: cannot fail */
+        why = 127; /* LCOV_EXCL_LINE: 4 bytes into an empty pipe */
+    SHMC_COVERAGE_FLUSH();
+    _exit(why); /* LCOV_EXCL_LINE: after the flush gcov counts nothing */
+}
+
+/* Whether the child's exec failed: 0 when it ran (the pipe closed on
+ * exec), else 126 or 127 with err set. */
+static int exec_error(int pipe_r, const char *prog, char *err, size_t errlen)
+{
+    int e;
+
+    if (read(pipe_r, &e, sizeof e) != (ssize_t)sizeof e)
+        return 0;
+    snprintf(err, errlen, "cannot run '%s': %s", prog, strerror(e));
+    return e == ENOENT ? 127 : 126;
+}
+
+/* Waits for every descendant (we are their subreaper) until none is
+ * left; their pids and statuses into *list (malloc'd). Returns how many. */
+static size_t reap_all(struct cli_reaped **list)
+{
+    size_t n = 0, cap = 0;
+    int status;
+    pid_t pid;
+
+    *list = NULL;
+    for (;;) {
+        pid = waitpid(-1, &status, 0);
+        if (pid < 0 && errno == EINTR) /* LCOV_EXCL_BR_LINE: SA_RESTART */
+            continue; /* LCOV_EXCL_LINE: our handlers are SA_RESTART */
+        if (pid < 0)
+            return n; /* ECHILD: every descendant has ended */
+        if (n == cap) {
+            size_t c = cap ? 2 * cap : 16;
+            struct cli_reaped *l = realloc(*list, c * sizeof **list);
+            if (l == NULL)
+                continue; /* keep reaping; this one goes unrecorded */
+            *list = l;
+            cap = c;
+        }
+        (*list)[n].pid = pid;
+        (*list)[n++].status = status;
+    }
+}
+
 int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
                    size_t *nreaped, int *top_pid, char *err, size_t errlen)
 {
     char **env = tree_env(sp);
     sigset_t oldmask;
-    int p[2], code = 0, status;
-    size_t n = 0, cap = 0;
-    struct cli_reaped *list = NULL;
-    pid_t pid, child;
+    int p[2], code;
+    pid_t child;
 
     if (env == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -184,56 +245,18 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
         return -1;
     } /* LCOV_EXCL_STOP */
     if (child == 0) {
-        ssize_t sent;
-        int e, why;
         close(p[0]);
-        sigprocmask(SIG_SETMASK, &oldmask, NULL); /* exec keeps the mask */
-        SHMC_COVERAGE_FLUSH();
-        execvpe(sp->argv[0], sp->argv, env);
-        e = errno;
-        why = e == ENOENT ? 127 : 126;
-        /* Tell the parent why, through the CLOEXEC pipe: 4 bytes into an
-         * empty pipe whose reader is open cannot fail. Were they lost, the
-         * parent would take this status as the program's own. */
-        sent = write(p[1], &e, sizeof e);
-        if (sent != (ssize_t)sizeof e) /* LCOV_EXCL_BR_LINE: cannot fail */
-            why = 127; /* LCOV_EXCL_LINE: 4 bytes into an empty pipe */
-        SHMC_COVERAGE_FLUSH();
-        _exit(why); /* LCOV_EXCL_LINE: after the flush gcov counts nothing */
+        exec_child(sp, env, p[1], &oldmask);
     }
     close(p[1]);
     top_child = child;
     forward_signals(1);
     sigprocmask(SIG_SETMASK, &oldmask, NULL); /* one pending goes on now */
-    if (read(p[0], &code, sizeof code) == (ssize_t)sizeof code) {
-        snprintf(err, errlen, "cannot run '%s': %s", sp->argv[0],
-                 strerror(code));
-        code = code == ENOENT ? 127 : 126;
-    } else {
-        code = 0;
-    }
+    code = exec_error(p[0], sp->argv[0], err, errlen);
     close(p[0]);
-    for (;;) {
-        pid = waitpid(-1, &status, 0);
-        if (pid < 0 && errno == EINTR) /* LCOV_EXCL_BR_LINE: SA_RESTART */
-            continue; /* LCOV_EXCL_LINE: our handlers are SA_RESTART */
-        if (pid < 0)
-            break; /* ECHILD: every descendant has ended */
-        if (n == cap) {
-            size_t c = cap ? 2 * cap : 16;
-            struct cli_reaped *l = realloc(list, c * sizeof *list);
-            if (l == NULL)
-                continue; /* keep reaping; this one goes unrecorded */
-            list = l;
-            cap = c;
-        }
-        list[n].pid = pid;
-        list[n++].status = status;
-    }
+    *nreaped = reap_all(reaped);
     forward_signals(0);
     free_env(env);
-    *reaped = list;
-    *nreaped = n;
     *top_pid = child;
     return code;
 }

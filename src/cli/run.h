@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "analyze.h"
+#include "inputs.h" /* struct cli_reaped */
 
 struct cli_spawn {
     char **argv;          /* the program and its arguments            */

@@ -10,10 +10,11 @@
 
 #define P "==shmcheck== "
 
-static const char *level(const struct cli_text_opts *o, enum cli_kind k,
-                         const char **on, const char **off)
+static const char *level(const struct cli_text_opts *o,
+                         const struct cli_finding *f, const char **on,
+                         const char **off)
 {
-    int error = (o->errors >> k) & 1u;
+    int error = cli_finding_is_error(f, o->errors);
     *on = o->color ? (error ? "\033[1;31m" : "\033[1;33m") : "";
     *off = o->color ? "\033[0m" : "";
     return error ? "ERROR" : "WARNING";
@@ -122,7 +123,7 @@ int cli_report_text(const struct cli_run *run, const struct cli_text_opts *o,
             continue;
         }
         shown++;
-        lv = level(o, f->kind, &on, &off);
+        lv = level(o, f, &on, &off);
         fprintf(out, P "%s%s%s: ", on, lv, off);
         headline(run, f, out);
         stack(&f->stack, out);

@@ -9,7 +9,8 @@
 #include "findings.h"
 
 struct cli_text_opts {
-    unsigned errors;   /* 1u << enum cli_kind for kinds that are errors  */
+    unsigned errors;   /* enum shmc_kind bits of the kinds that are errors:
+                          1u << CLI_LEAKED_SEGMENT, ... (cli_finding_kind) */
     int color;         /* ANSI colours (only on a terminal)              */
     size_t max_blocks; /* findings printed; the rest are counted         */
     /* --gen-suppressions: writes a ready rule for f (may be NULL) */

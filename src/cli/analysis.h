@@ -1,0 +1,85 @@
+/*
+ * analysis.h - the state of one analysis (cli_analyze, analyze.h), of the
+ * whole tree and of the process image being replayed, and its
+ * bookkeeping, which the replay (replay.c), the lints (lints.c) and the
+ * kernel's view (kernel.c) share.
+ */
+#ifndef SHMC_CLI_ANALYSIS_H
+#define SHMC_CLI_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "findings.h"
+#include "inputs.h"
+#include "journal/format.h"
+#include "journal/table.h"
+
+struct analysis {
+    const struct cli_inputs *in;
+    struct cli_run *run;
+    size_t cap_procs, cap_findings, cap_warnings;
+    struct shmc_table created; /* shmid -> struct created */
+    struct shmc_table removed; /* shmid -> (nothing): IPC_RMID seen */
+    int oom;
+};
+
+/* A segment some process of the tree created. */
+struct created {
+    int pid;
+    int32_t key;
+    uint64_t size;
+    struct cli_stack *stack;
+};
+
+/* A module of a process image: where it is loaded. */
+struct module {
+    uint64_t bias, start, end;
+    const char *path;
+};
+
+/* One process image, while its journal is replayed. */
+struct image {
+    struct analysis *a;
+    int pid;
+    struct module *mods;
+    size_t nmods, cap_mods;
+    struct shmc_table atts; /* addr -> struct att */
+    int exec_pending;       /* an EXEC not (yet) followed by EXEC_FAIL */
+    int exited;
+};
+
+/* An attachment live in the image. */
+struct att {
+    int shmid;
+    int inherited;
+    const struct shmc_jrec *rec; /* where it was attached */
+};
+
+/* p, grown to hold n + 1 elements of size bytes (doubling *cap); NULL when
+ * memory ran out, p then being unchanged. */
+void *cli_analysis_grow(void *p, size_t *cap, size_t n, size_t size);
+
+/* p, noting that memory ran out when it is NULL. */
+void *cli_analysis_need(struct analysis *a, void *p);
+
+/* Adds a warning to the run. */
+void cli_analysis_warn(struct analysis *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A new finding of kind in pid's name, zeroed but for shmid -1 and its
+ * order; NULL when memory ran out. */
+struct cli_finding *cli_analysis_finding(struct analysis *a, enum cli_kind kind,
+                                         int pid);
+
+/* The process pid of the run, added when new; NULL when memory ran out. */
+struct cli_process *cli_analysis_process(struct analysis *a, int pid);
+
+/* Whether the CLI reaped pid, with its wait status into *status. */
+int cli_analysis_reaped(const struct cli_inputs *in, int pid, int *status);
+
+/* The frames of r, each with the module of the image it is in. */
+void cli_image_stack(const struct image *im, const struct shmc_jrec *r,
+                     struct cli_stack *out);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * inputs.h - what an analysis reads (cli_analyze, analyze.h): the
+ * journals' directory, the segments the kernel still holds once the tree
+ * has ended, and the processes the CLI reaped (run.h).
+ */
+#ifndef SHMC_CLI_INPUTS_H
+#define SHMC_CLI_INPUTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A segment as /proc/sysvipc/shm shows it. */
+struct cli_kseg {
+    int32_t key;
+    int shmid;
+    unsigned mode; /* with SHM_DEST (01000) when marked for removal */
+    uint64_t size;
+    int cpid, lpid;
+    unsigned long nattch;
+    long ctime;
+};
+
+/* A process the CLI reaped, with its wait status. */
+struct cli_reaped {
+    int pid;
+    int status;
+};
+
+struct cli_inputs {
+    const char *log_dir;           /* the journals                     */
+    const struct cli_kseg *kernel; /* segments left after the tree     */
+    size_t nkernel;
+    const struct cli_reaped *reaped; /* every descendant the CLI reaped  */
+    size_t nreaped;
+    int top_pid;     /* the program the CLI started      */
+    long start_time; /* CLOCK_REALTIME seconds at start  */
+};
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * kernel.c - the kernel's view: the segments /proc/sysvipc/shm lists once
+ * the tree has ended, judged against what the journals say the tree
+ * created and removed (what counts as a leak: docs/leak-semantics.md);
+ * and the removal of the leaked ones (--cleanup).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+#include "analysis.h"
+#include "kernel.h"
+
+long cli_kernel_segments(const char *path, struct cli_kseg **out)
+{
+    FILE *f = fopen(path ? path : "/proc/sysvipc/shm", "re");
+    struct cli_kseg *v = NULL, k;
+    size_t n = 0, cap = 0;
+    char line[512];
+
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long size;
+        if (sscanf(line, "%d %d %o %llu %d %d %lu %*u %*u %*u %*u %*d %*d %ld",
+                   &k.key, &k.shmid, &k.mode, &size, &k.cpid, &k.lpid,
+                   &k.nattch, &k.ctime) != 8)
+            continue; /* the header line */
+        k.size = size;
+        struct cli_kseg *w = cli_analysis_grow(v, &cap, n, sizeof *v);
+        if (w == NULL) {
+            free(v);
+            fclose(f);
+            errno = ENOMEM;
+            return -1;
+        }
+        v = w;
+        v[n++] = k;
+    }
+    fclose(f);
+    *out = v;
+    return (long)n;
+}
+
+static int in_tree(const struct analysis *a, int pid)
+{
+    for (size_t i = 0; i < a->run->nprocs; i++)
+        if (a->run->procs[i].pid == pid)
+            return 1;
+    return 0;
+}
+
+/* Segments the kernel still holds, not marked for removal, that the tree
+ * created: by its journals, or, for one no journal has (a static binary,
+ * a raw system call), by the kernel's creator pid and creation time. */
+static void leaked_segments(struct analysis *a)
+{
+    const struct cli_inputs *in = a->in;
+
+    for (size_t i = 0; i < in->nkernel; i++) {
+        const struct cli_kseg *k = &in->kernel[i];
+        const struct created *c =
+            shmc_table_get(&a->created, (uint64_t)k->shmid);
+        struct cli_finding *f;
+        if (k->mode & SHM_DEST)
+            continue;
+        if (c == NULL || c->pid != k->cpid) {
+            if (!in_tree(a, k->cpid) || k->ctime < in->start_time)
+                continue;
+            c = NULL;
+        }
+        f = cli_analysis_finding(a, CLI_LEAKED_SEGMENT, k->cpid);
+        if (f == NULL)
+            return;
+        f->shmid = k->shmid;
+        f->key = k->key;
+        f->size = k->size;
+        f->creator_pid = k->cpid;
+        f->seen_by_kernel = c == NULL;
+        if (c && c->stack)
+            f->stack = *c->stack;
+    }
+}
+
+/* Segments the tree created and nobody in it removed, that are gone or
+ * marked anyway (someone outside the tree removed them). */
+static void never_removed(struct analysis *a)
+{
+    size_t pos = 0;
+    uint64_t id;
+    void *v;
+
+    while (shmc_table_next(&a->created, &pos, &id, &v)) {
+        const struct created *c = v;
+        int leaked = 0;
+        struct cli_finding *f;
+        if (shmc_table_get(&a->removed, id))
+            continue;
+        for (size_t i = 0; i < a->run->nfindings; i++)
+            leaked |= a->run->findings[i].kind == CLI_LEAKED_SEGMENT &&
+                      a->run->findings[i].shmid == (int)id;
+        if (leaked || (f = cli_analysis_finding(a, CLI_LINT, c->pid)) == NULL)
+            continue;
+        f->rule = "never_removed";
+        f->shmid = (int)id;
+        f->message = "no process of the tree called IPC_RMID on this "
+                     "segment; something outside it removed it";
+        if (c->stack)
+            f->stack = *c->stack;
+    }
+}
+
+void cli_judge_segments(struct analysis *a)
+{
+    leaked_segments(a);
+    never_removed(a);
+}
+
+unsigned cli_remove_leaked(const struct cli_run *run, long start)
+{
+    unsigned removed = 0;
+
+    for (size_t i = 0; i < run->nfindings; i++) {
+        const struct cli_finding *f = &run->findings[i];
+        struct shmid_ds ds;
+        if (f->kind != CLI_LEAKED_SEGMENT ||
+            shmctl(f->shmid, IPC_STAT, &ds) != 0 ||
+            ds.shm_cpid != f->creator_pid || ds.shm_ctime < start)
+            continue;
+        removed += shmctl(f->shmid, IPC_RMID, NULL) == 0;
+    }
+    return removed;
+}

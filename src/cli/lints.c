@@ -1,0 +1,119 @@
+/*
+ * lints.c - what a successful call did that works but is likely a
+ * mistake (lints), and the calls that failed, each with what the
+ * library's validator says about its arguments.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+#include "lints.h"
+#include "shmcheck.h"
+
+static void lint(struct image *im, const struct shmc_jrec *r, const char *rule,
+                 int shmid, const char *message)
+{
+    struct cli_finding *f = cli_analysis_finding(im->a, CLI_LINT, im->pid);
+    if (f == NULL)
+        return;
+    f->rule = rule;
+    f->shmid = shmid;
+    f->message = message;
+    cli_image_stack(im, r, &f->stack);
+}
+
+/* The calls a failed_call can be: a failed shmdt is an invalid detach. */
+static const char *call_name(int type)
+{
+    switch (type) {
+    case SHMC_J_SHMGET:
+        return "shmget";
+    case SHMC_J_SHMAT:
+        return "shmat";
+    case SHMC_J_SHMCTL:
+        return "shmctl";
+    default: /* SHMC_J_FTOK */
+        return "ftok";
+    }
+}
+
+/* What the validator says about the arguments of a call of those kinds. */
+static enum shmc_err check(const struct shmc_jrec *r)
+{
+    const int64_t *a = r->args;
+    struct shmid_ds ds;
+
+    switch (r->type) {
+    case SHMC_J_SHMGET:
+        return shmc_validate_get((key_t)a[0], (size_t)a[1], (int)a[2], NULL);
+    case SHMC_J_SHMAT:
+        return shmc_validate_at((int)a[0], (const void *)(uintptr_t)a[1],
+                                (int)a[2], NULL);
+    case SHMC_J_SHMCTL:
+        memset(&ds, 0, sizeof ds);
+        ds.shm_perm.mode = (unsigned short)a[2];
+        return shmc_validate_ctl((int)a[0], (int)a[1], &ds);
+    default: /* SHMC_J_FTOK */
+        return shmc_validate_proj((int)a[0]);
+    }
+}
+
+void cli_lint_failed_call(struct image *im, const struct shmc_jrec *r)
+{
+    struct cli_finding *f =
+        cli_analysis_finding(im->a, CLI_FAILED_CALL, im->pid);
+    enum shmc_err why = check(r);
+
+    if (f == NULL)
+        return;
+    f->err = r->err;
+    f->call = call_name(r->type);
+    memcpy(f->args, r->args, sizeof f->args);
+    f->message = why != SHMC_OK ? shmc_strerror(why) : NULL;
+    if (r->type == SHMC_J_SHMAT || r->type == SHMC_J_SHMCTL)
+        f->shmid = (int)r->args[0];
+    cli_image_stack(im, r, &f->stack);
+}
+
+/* Flags the validator would refuse that the kernel ignores. */
+static void ignored_bits(struct image *im, const struct shmc_jrec *r, int shmid)
+{
+    if (check(r) != SHMC_OK)
+        lint(im, r, "ignored_bits", shmid, shmc_strerror(check(r)));
+}
+
+void cli_lint_shmget(struct image *im, const struct shmc_jrec *r)
+{
+    int key = (int)r->args[0], flg = (int)r->args[2];
+    int shmid = (int)r->result;
+
+    ignored_bits(im, r, shmid);
+    if (key != IPC_PRIVATE && (flg & IPC_CREAT) && !(flg & IPC_EXCL))
+        lint(im, r, "create_without_excl", shmid,
+             "IPC_CREAT without IPC_EXCL on a key: two processes racing to "
+             "create cannot tell who created it");
+    if ((flg & IPC_CREAT) && (flg & 0002))
+        lint(im, r, "world_writable", shmid,
+             "mode lets any user write the segment");
+    if (!r->args[3]) { /* joined: the size asked should be the size */
+        const struct created *c =
+            shmc_table_get(&im->a->created, (uint64_t)shmid);
+        if (c && r->args[1] != 0 && (uint64_t)r->args[1] != c->size)
+            lint(im, r, "size_mismatch", shmid,
+                 "joined an existing segment asking for a different size");
+    }
+}
+
+void cli_lint_shmat(struct image *im, const struct shmc_jrec *r)
+{
+    ignored_bits(im, r, (int)r->args[0]);
+}
+
+void cli_lint_shmctl(struct image *im, const struct shmc_jrec *r)
+{
+    ignored_bits(im, r, (int)r->args[0]);
+    if ((int)r->args[1] == IPC_SET && (r->args[2] & 0002))
+        lint(im, r, "world_writable", (int)r->args[0],
+             "IPC_SET gives any user write access");
+}

@@ -1,0 +1,99 @@
+/*
+ * logdir.c - where the journals go (a private directory made for the run,
+ * or --log-dir), its removal after the run, and where the tracer is.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "journal/reader.h"
+#include "logdir.h"
+
+int cli_find_tracer(const char *given, char *out)
+{
+    char self[PATH_MAX], *slash;
+    const char *cands[] = {"%s/libshmcheck-trace.so",
+                           "%s/../lib/libshmcheck-trace.so"};
+    ssize_t n;
+
+    if (given == NULL)
+        given = getenv("SHMCHECK_TRACE_LIB");
+    if (given)
+        return realpath(given, out) && access(out, R_OK) == 0 ? 0 : -1;
+    n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -1;
+    self[n] = '\0';
+    if ((slash = strrchr(self, '/')) != NULL)
+        *slash = '\0';
+    for (size_t i = 0; i < 2; i++) {
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof path, cands[i], self);
+        if (realpath(path, out) && access(out, R_OK) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* A new directory under $TMPDIR, mode 0700. */
+static int make_temporary(char *out, size_t len, char *err, size_t errlen)
+{
+    const char *tmp = getenv("TMPDIR");
+
+    snprintf(out, len, "%s/shmcheck.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(out) != NULL)
+        return 0;
+    snprintf(err, errlen, "cannot create a log directory in %s: %s",
+             tmp && *tmp ? tmp : "/tmp", strerror(errno));
+    return -1;
+}
+
+int cli_log_dir_make(const char *given, char *out, size_t len, char *err,
+                     size_t errlen)
+{
+    struct dirent **names;
+    int n;
+
+    if (given == NULL)
+        return make_temporary(out, len, err, errlen);
+    if ((mkdir(given, 0700) != 0 && errno != EEXIST) ||
+        realpath(given, out) == NULL ||
+        (n = scandir(out, &names, shmc_journal_entry, NULL)) < 0) {
+        snprintf(err, errlen, "--log-dir: '%s': %s", given, strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (n > 0) {
+        snprintf(err, errlen,
+                 "--log-dir: '%s' holds the journals of an earlier run "
+                 "(analyse them with --replay, or give an empty directory)",
+                 given);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_log_dir_remove(const char *dir)
+{
+    char path[PATH_MAX + 64];
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, NULL);
+
+    for (int i = 0; i < n; i++) {
+        if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+            unlink(path);
+        }
+        free(names[i]);
+    }
+    free(names);
+    rmdir(dir);
+}

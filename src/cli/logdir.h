@@ -1,0 +1,27 @@
+/*
+ * logdir.h - the directory the tree's journals go to, and the tracer that
+ * writes them.
+ */
+#ifndef SHMC_CLI_LOGDIR_H
+#define SHMC_CLI_LOGDIR_H
+
+#include <stddef.h>
+
+/* The tracer to preload, its absolute path into out (PATH_MAX bytes):
+ * given (--trace-lib), else $SHMCHECK_TRACE_LIB, else libshmcheck-trace.so
+ * next to this program or in ../lib from it (an installed layout). 0, or
+ * -1 when there is none that can be read. */
+int cli_find_tracer(const char *given, char *out);
+
+/* The journals' directory, its absolute path into out (len bytes, at
+ * least PATH_MAX): given (--log-dir), made if needed, or a new one under
+ * $TMPDIR. A given one must hold no journal yet: the analysis reads every
+ * one there, and an earlier run's would be judged again as this tree's.
+ * 0, or -1 with a message in err. */
+int cli_log_dir_make(const char *given, char *out, size_t len, char *err,
+                     size_t errlen);
+
+/* Removes dir and the files in it. */
+void cli_log_dir_remove(const char *dir);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * replay.c - one process image's journal, replayed record by record: the
+ * process and its command line, its modules (to place its stack frames),
+ * its attachments, the segments it created and removed, and the findings
+ * that follow from them; what it left attached when it ended is an
+ * unmatched attach.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "journal/reader.h"
+#include "lints.h"
+#include "replay.h"
+
+static void on_start(struct image *im, const struct shmc_jrec *r)
+{
+    struct cli_process *p = cli_analysis_process(im->a, im->pid);
+    const char *pl = shmc_jrec_payload(r), *end = pl + r->payload;
+    size_t n = 0;
+    char **argv;
+
+    if (p == NULL)
+        return;
+    p->ppid = (int)r->args[0];
+    p->traced = 1;
+    pl += strnlen(pl, (size_t)(end - pl)) + 1; /* skip the exe path */
+    for (const char *s = pl; s < end; s += strnlen(s, (size_t)(end - s)) + 1)
+        n++;
+    argv = cli_analysis_need(im->a, calloc(n + 1, sizeof *argv));
+    if (argv == NULL)
+        return;
+    n = 0;
+    for (const char *s = pl; s < end; s += strnlen(s, (size_t)(end - s)) + 1)
+        if ((argv[n] = cli_analysis_need(
+                 im->a, strndup(s, (size_t)(end - s)))) != NULL)
+            n++;
+    for (size_t i = 0; p->argv && p->argv[i]; i++)
+        free(p->argv[i]);
+    free(p->argv);
+    p->argv = argv;
+    p->argc = (int)n;
+}
+
+static void on_module(struct image *im, const struct shmc_jrec *r)
+{
+    struct module *m =
+        cli_analysis_need(im->a, cli_analysis_grow(im->mods, &im->cap_mods,
+                                                   im->nmods, sizeof *m));
+    if (m == NULL)
+        return;
+    im->mods = m;
+    m = &m[im->nmods++];
+    m->bias = (uint64_t)r->args[0];
+    m->start = (uint64_t)r->args[1];
+    m->end = (uint64_t)r->args[2];
+    /* The payload is untrusted: its path ends at its NUL or its end. */
+    char path[SHMC_JMAX_RECORD + 1];
+    size_t n = strnlen(shmc_jrec_payload(r), r->payload);
+    memcpy(path, shmc_jrec_payload(r), n);
+    path[n] = '\0';
+    if ((m->path = cli_run_strdup(im->a->run, path)) == NULL)
+        im->a->oom = 1;
+}
+
+static void on_shmget(struct image *im, const struct shmc_jrec *r)
+{
+    struct analysis *a = im->a;
+    int shmid = (int)r->result;
+
+    if (r->err) {
+        cli_lint_failed_call(im, r);
+        return;
+    }
+    cli_lint_shmget(im, r);
+    if (!r->args[3]) /* joined, not created */
+        return;
+    struct created *c = cli_analysis_need(
+        a, shmc_table_put(&a->created, (uint64_t)shmid, NULL));
+    if (c == NULL)
+        return; /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
+    free(c->stack);
+    c->pid = im->pid;
+    c->key = (int)r->args[0];
+    c->size = (uint64_t)r->args[1];
+    if ((c->stack = cli_analysis_need(a, malloc(sizeof *c->stack))) != NULL)
+        cli_image_stack(im, r, c->stack);
+}
+
+/* An attachment made by shmat, or inherited through fork (INHERIT). */
+static void on_shmat(struct image *im, const struct shmc_jrec *r)
+{
+    int inherit = r->type == SHMC_J_INHERIT;
+    struct att *t;
+
+    if (r->err) {
+        cli_lint_failed_call(im, r);
+        return;
+    }
+    if (!inherit)
+        cli_lint_shmat(im, r);
+    t = cli_analysis_need(
+        im->a,
+        shmc_table_put(&im->atts, (uint64_t)(inherit ? r->args[0] : r->result),
+                       NULL));
+    if (t == NULL)
+        return; /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
+    t->shmid = (int)(inherit ? r->args[1] : r->args[0]);
+    t->inherited = inherit;
+    t->rec = r;
+}
+
+static void on_shmdt(struct image *im, const struct shmc_jrec *r)
+{
+    struct cli_finding *f;
+
+    if (!r->err) {
+        shmc_table_del(&im->atts, (uint64_t)r->args[0]);
+        return;
+    }
+    f = cli_analysis_finding(im->a, CLI_INVALID_DETACH, im->pid);
+    if (f == NULL)
+        return;
+    f->addr = (uint64_t)r->args[0];
+    f->err = r->err;
+    f->shmid = (int)r->args[1];
+    f->message = r->args[1] >= 0 && !r->args[2]
+                     ? "double detach: the address was attached and already "
+                       "detached"
+                     : "not the start of an attachment of this process";
+    cli_image_stack(im, r, &f->stack);
+}
+
+static void on_shmctl(struct image *im, const struct shmc_jrec *r)
+{
+    if (r->err) {
+        cli_lint_failed_call(im, r);
+        return;
+    }
+    cli_lint_shmctl(im, r);
+    if ((int)r->args[1] == IPC_RMID)
+        cli_analysis_need(
+            im->a, shmc_table_put(&im->a->removed, (uint64_t)r->args[0], NULL));
+}
+
+static void on_ftok(struct image *im, const struct shmc_jrec *r)
+{
+    if (r->err)
+        cli_lint_failed_call(im, r);
+}
+
+static void on_exec(struct image *im, const struct shmc_jrec *r)
+{
+    im->exec_pending = r->type == SHMC_J_EXEC; /* or EXEC_FAIL: it returned */
+}
+
+/* The status exit() or _exit() was called with, for processes the CLI
+ * did not reap itself (their parent did); -1 when main returned. */
+static void on_exit_call(struct image *im, const struct shmc_jrec *r)
+{
+    struct cli_process *p = cli_analysis_process(im->a, im->pid);
+
+    im->exited = 1;
+    if (p != NULL && r->args[0] >= 0 && r->args[0] <= 255) {
+        p->end = CLI_END_EXIT;
+        p->value = (int)r->args[0];
+    }
+}
+
+typedef void replay_fn(struct image *im, const struct shmc_jrec *r);
+
+/* What each type of record does; FORK and SPAWN do nothing here (the
+ * child has its own journal, the CLI reaps it). */
+static replay_fn *const replay[SHMC_J_TYPE_MAX] = {
+    [SHMC_J_START] = on_start,    [SHMC_J_MODULE] = on_module,
+    [SHMC_J_SHMGET] = on_shmget,  [SHMC_J_SHMAT] = on_shmat,
+    [SHMC_J_INHERIT] = on_shmat,  [SHMC_J_SHMDT] = on_shmdt,
+    [SHMC_J_SHMCTL] = on_shmctl,  [SHMC_J_FTOK] = on_ftok,
+    [SHMC_J_EXEC] = on_exec,      [SHMC_J_EXEC_FAIL] = on_exec,
+    [SHMC_J_EXIT] = on_exit_call,
+};
+
+/* Every attachment still live ends here: unmatched. */
+static void end_attachments(struct image *im, enum cli_end how)
+{
+    size_t pos = 0;
+    uint64_t addr;
+    void *v;
+
+    while (shmc_table_next(&im->atts, &pos, &addr, &v)) {
+        const struct att *t = v;
+        struct cli_finding *f =
+            cli_analysis_finding(im->a, CLI_UNMATCHED_ATTACH, im->pid);
+        if (f == NULL)
+            return;
+        f->shmid = t->shmid;
+        f->addr = addr;
+        f->inherited = t->inherited;
+        f->ended_by = how;
+        cli_image_stack(im, t->rec, &f->stack);
+    }
+    shmc_table_clear(&im->atts);
+}
+
+/* How the image ended: exec, a normal exit, or a signal. */
+static enum cli_end image_end(const struct image *im)
+{
+    int status;
+
+    if (im->exec_pending)
+        return CLI_END_EXEC;
+    if (!im->exited && cli_analysis_reaped(im->a->in, im->pid, &status) &&
+        WIFSIGNALED(status))
+        return CLI_END_SIGNAL;
+    return CLI_END_EXIT;
+}
+
+/* The records of the journal held in data, then the image's end. */
+static void replay_image(struct analysis *a, const char *path,
+                         struct shmc_jreader *rd)
+{
+    struct image im = {.a = a, .pid = rd->header.pid};
+    const struct shmc_jrec *r;
+    enum shmc_jstatus st;
+
+    shmc_table_init(&im.atts, sizeof(struct att));
+    cli_analysis_process(a, im.pid);
+    while ((st = shmc_jreader_next(rd, &r)) == SHMC_JOK)
+        if (replay[r->type] != NULL)
+            replay[r->type](&im, r);
+    if (st == SHMC_JTRUNCATED)
+        cli_analysis_warn(
+            a, "%s: damaged at byte %zu: read up to the last whole record",
+            path, rd->off);
+    end_attachments(&im, image_end(&im));
+    shmc_table_destroy(&im.atts);
+    free(im.mods);
+}
+
+void cli_replay_journal(struct analysis *a, const char *path)
+{
+    struct shmc_jreader rd;
+    struct stat sb = {0}; /* a failed fstat reads as not a regular file */
+    void *data;
+    /* O_NONBLOCK: a FIFO in a --replay directory must not hang us. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+    if (fd < 0) {
+        cli_analysis_warn(a, "%s: cannot read: %s", path, strerror(errno));
+        return;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
+        /* empty: its process ended before the tracer wrote the header */
+        cli_analysis_warn(a, "%s: %s, not a shmcheck journal", path,
+                          S_ISREG(sb.st_mode) ? "empty" : "not a regular file");
+        close(fd);
+        return;
+    }
+    data = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (data == MAP_FAILED) {
+        cli_analysis_warn(a, "%s: cannot map: %s", path, strerror(errno));
+        return;
+    }
+    if (shmc_jreader_init(&rd, data, (size_t)sb.st_size) != SHMC_JOK)
+        cli_analysis_warn(
+            a, "%s: not a shmcheck journal (bad magic or version)", path);
+    else
+        replay_image(a, path, &rd);
+    /* Records stay referenced by nothing now; the stacks were copied. */
+    munmap(data, (size_t)sb.st_size);
+}
