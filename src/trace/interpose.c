@@ -1,7 +1,10 @@
 /*
  * interpose.c - the System V shared memory calls, ftok and dlopen, as the
- * program calls them. One shape for all (STYLE.md): guard, call the real
- * function, save errno, record, restore errno, return its result.
+ * program calls them. One shape for all, so that the program sees exactly
+ * the result and errno it would see without the tracer: guard, call the
+ * real function, save errno, record, restore errno, return its result.
+ * Calls before the start, from inside the tracer or after the final
+ * report pass straight through (shmc__enter).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -10,9 +13,11 @@
 #include <sys/shm.h>
 
 #include "journal/compiler.h"
+#include "modules.h"
+#include "record.h"
+#include "stack.h"
+#include "start.h"
 #include "state.h"
-
-#define REAL shmc__trace.real
 
 /* Times the call and captures the stack from this interposer's frame. */
 #define BEGIN_CALL(c)                                                     \
@@ -27,12 +32,11 @@ SHMC_EXPORT SHMC_NOINLINE int shmget(key_t key, size_t size, int shmflg)
     int r, saved;
 
     if (!shmc__enter())
-        return REAL.shmget(key, size, shmflg);
+        return SHMC_REAL.shmget(key, size, shmflg);
     BEGIN_CALL(c);
-    r = REAL.shmget(key, size, shmflg);
+    r = SHMC_REAL.shmget(key, size, shmflg);
     saved = errno;
-    c.err = r < 0 ? saved : 0;
-    shmc__on_shmget(&c, key, size, shmflg, r);
+    shmc__on_shmget(&c, saved, key, size, shmflg, r);
     shmc__leave();
     errno = saved;
     return r;
@@ -45,18 +49,18 @@ SHMC_EXPORT SHMC_NOINLINE void *shmat(int shmid, const void *addr, int shmflg)
     int saved;
 
     if (!shmc__enter())
-        return REAL.shmat(shmid, addr, shmflg);
+        return SHMC_REAL.shmat(shmid, addr, shmflg);
     BEGIN_CALL(c);
-    p = REAL.shmat(shmid, addr, shmflg);
+    p = SHMC_REAL.shmat(shmid, addr, shmflg);
     saved = errno;
-    c.err = p == (void *)-1 ? saved : 0;
-    shmc__on_shmat(&c, shmid, addr, shmflg, p);
+    shmc__on_shmat(&c, saved, shmid, addr, shmflg, p);
     shmc__leave();
     errno = saved;
     return p;
 }
 
-/* Reads what it needs about the attachment before it is gone. */
+/* A destroying call: what it needs about the attachment is read before
+ * the real shmdt, and the whole stack is taken only when it fails. */
 SHMC_EXPORT SHMC_NOINLINE int shmdt(const void *addr)
 {
     struct shmc_call c;
@@ -64,17 +68,15 @@ SHMC_EXPORT SHMC_NOINLINE int shmdt(const void *addr)
     int r, saved;
 
     if (!shmc__enter())
-        return REAL.shmdt(addr);
+        return SHMC_REAL.shmdt(addr);
     shmc__before_shmdt(addr, &d);
     c.time_ns = shmc__now_ns();
-    c.frames[0] = (uint64_t)(uintptr_t)SHMC_RETURN_ADDRESS();
-    c.nframes = 1; /* a full stack only for a detach that fails */
-    r = REAL.shmdt(addr);
+    shmc__capture_site(&c, SHMC_RETURN_ADDRESS());
+    r = SHMC_REAL.shmdt(addr);
     saved = errno;
-    c.err = r < 0 ? saved : 0;
     if (r < 0)
         shmc__capture(&c, SHMC_FRAME_ADDRESS(), SHMC_RETURN_ADDRESS());
-    shmc__on_shmdt(&c, addr, &d, r);
+    shmc__on_shmdt(&c, saved, addr, &d, r);
     shmc__leave();
     errno = saved;
     return r;
@@ -86,12 +88,11 @@ SHMC_EXPORT SHMC_NOINLINE int shmctl(int shmid, int cmd, struct shmid_ds *buf)
     int r, saved;
 
     if (!shmc__enter())
-        return REAL.shmctl(shmid, cmd, buf);
+        return SHMC_REAL.shmctl(shmid, cmd, buf);
     BEGIN_CALL(c);
-    r = REAL.shmctl(shmid, cmd, buf);
+    r = SHMC_REAL.shmctl(shmid, cmd, buf);
     saved = errno;
-    c.err = r < 0 ? saved : 0;
-    shmc__on_shmctl(&c, shmid, cmd, buf, r);
+    shmc__on_shmctl(&c, saved, shmid, cmd, buf, r);
     shmc__leave();
     errno = saved;
     return r;
@@ -104,30 +105,31 @@ SHMC_EXPORT SHMC_NOINLINE key_t ftok(const char *path, int proj_id)
     int saved;
 
     if (!shmc__enter())
-        return REAL.ftok(path, proj_id);
+        return SHMC_REAL.ftok(path, proj_id);
     BEGIN_CALL(c);
-    r = REAL.ftok(path, proj_id);
+    r = SHMC_REAL.ftok(path, proj_id);
     saved = errno;
-    c.err = r == (key_t)-1 ? saved : 0;
-    shmc__on_ftok(&c, path, proj_id, r);
+    shmc__on_ftok(&c, saved, path, proj_id, r);
     shmc__leave();
     errno = saved;
     return r;
 }
 
-/* New code may call the shm functions: journal its module for the CLI. */
+/* New code may call the shm functions: journal its module for the CLI.
+ * The real dlopen runs outside the guard: the constructors it runs are
+ * the program's code, traced like the rest. */
 SHMC_EXPORT void *dlopen(const char *file, int mode)
 {
     void *h;
-    int err;
+    int saved;
 
     shmc__resolve();
-    h = REAL.dlopen(file, mode);
-    err = errno;
+    h = SHMC_REAL.dlopen(file, mode);
+    saved = errno;
     if (h != NULL && shmc__enter()) {
         shmc__modules_scan();
         shmc__leave();
     }
-    errno = err;
+    errno = saved;
     return h;
 }

@@ -1,65 +1,17 @@
 /*
- * record.c - what each call leaves behind: a journal record, and the
- * per-process tables the exit report reads.
+ * record.c - what each call leaves behind (API: record.h): a journal
+ * record, and the per-process tables the exit report reads.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
 
+#include "emit.h"
+#include "record.h"
 #include "shmcheck.h"
+#include "stack.h"
 #include "state.h"
-
-void shmc__journal_write(uint16_t type, const struct shmc_call *call,
-                         int64_t result, const int64_t args[4],
-                         const void *payload, size_t payload_len)
-{
-    struct shmc_trace *t = &shmc__trace;
-    unsigned nframes = call ? call->nframes : 0;
-    size_t room = SHMC_JMAX_RECORD - SHMC_JREC_HEADER - 8u * nframes;
-    struct shmc_jrec *r;
-
-    if (payload_len > room)
-        payload_len = room; /* long paths and argv are cut, never dropped */
-    r = shmc_jwriter_begin(
-        &t->journal, shmc_jrec_size(nframes, (unsigned)payload_len), type);
-    if (r == NULL)
-        return;
-    r->time_ns = call ? call->time_ns : shmc__now_ns();
-    r->tid = shmc__tid();
-    r->err = call ? call->err : 0;
-    r->result = result;
-    memcpy(r->args, args, sizeof r->args);
-    r->nframes = (uint16_t)nframes;
-    r->payload = (uint16_t)payload_len;
-    if (nframes)
-        memcpy(r + 1, call->frames, 8u * nframes);
-    if (payload_len)
-        memcpy((char *)(r + 1) + 8u * nframes, payload, payload_len);
-    shmc_jwriter_commit(r);
-}
-
-uint64_t shmc__stack_save(const struct shmc_call *c)
-{
-    uint64_t key = 0xcbf29ce484222325ULL;
-    struct shmc_stack *s;
-    int existed;
-
-    for (unsigned i = 0; i < c->nframes; i++)
-        key = (key ^ c->frames[i]) * 0x100000001b3ULL;
-    s = shmc_table_put(&shmc__trace.depot, key, &existed);
-    if (s != NULL && !existed) {
-        s->nframes = c->nframes;
-        memcpy(s->frames, c->frames, 8u * c->nframes);
-    }
-    return key;
-}
-
-const struct shmc_stack *shmc__stack_get(uint64_t key)
-{
-    return shmc_table_get(&shmc__trace.depot, key);
-}
 
 /* A failed call or invalid detach for the report; the lock is held. */
 static void add_event(int op, const struct shmc_call *c, int check, int shmid,
@@ -102,7 +54,7 @@ static int created(key_t key, int flg, int shmid)
 
     if (key == IPC_PRIVATE || ((flg & IPC_CREAT) && (flg & IPC_EXCL)))
         return 1;
-    if (!(flg & IPC_CREAT) || t->real.shmctl(shmid, IPC_STAT, &ds) != 0)
+    if (!(flg & IPC_CREAT) || shmc__kernel_stat(shmid, &ds) != 0)
         return 0;
     shmc__lock();
     known = shmc_table_get(&t->segs, (uint64_t)shmid) != NULL;
@@ -110,13 +62,14 @@ static int created(key_t key, int flg, int shmid)
     return !known && ds.shm_cpid == t->pid;
 }
 
-void shmc__on_shmget(struct shmc_call *c, key_t key, size_t size, int flg,
-                     int r)
+void shmc__on_shmget(struct shmc_call *c, int err, key_t key, size_t size,
+                     int flg, int r)
 {
     struct shmc_trace *t = &shmc__trace;
     int made = r >= 0 && created(key, flg, r);
     int64_t args[4] = {key, (int64_t)size, flg, made};
 
+    c->err = r < 0 ? err : 0;
     shmc__journal(SHMC_J_SHMGET, c, r, args, NULL, 0);
     if (r < 0) {
         failed(SHMC_J_SHMGET, c, shmc_validate_get(key, size, flg, NULL), args);
@@ -134,13 +87,14 @@ void shmc__on_shmget(struct shmc_call *c, key_t key, size_t size, int flg,
     shmc__unlock();
 }
 
-void shmc__on_shmat(struct shmc_call *c, int shmid, const void *addr, int flg,
-                    void *p)
+void shmc__on_shmat(struct shmc_call *c, int err, int shmid, const void *addr,
+                    int flg, void *p)
 {
     struct shmc_trace *t = &shmc__trace;
     int64_t args[4] = {shmid, (int64_t)(uintptr_t)addr, flg, 0};
     struct shmc_att *a;
 
+    c->err = p == (void *)-1 ? err : 0;
     if (p == (void *)-1) {
         shmc__journal(SHMC_J_SHMAT, c, -1, args, NULL, 0);
         failed(SHMC_J_SHMAT, c, shmc_validate_at(shmid, addr, flg, NULL), args);
@@ -177,13 +131,14 @@ void shmc__before_shmdt(const void *addr, struct shmc_dt *d)
     shmc__unlock();
 }
 
-void shmc__on_shmdt(struct shmc_call *c, const void *addr,
+void shmc__on_shmdt(struct shmc_call *c, int err, const void *addr,
                     const struct shmc_dt *d, int r)
 {
     struct shmc_trace *t = &shmc__trace;
     uint64_t key = (uint64_t)(uintptr_t)addr;
     int64_t args[4] = {(int64_t)key, d->shmid, d->was_attached, 0};
 
+    c->err = r < 0 ? err : 0;
     shmc__journal(SHMC_J_SHMDT, c, r, args, NULL, 0);
     shmc__lock();
     if (r == 0) {
@@ -200,13 +155,14 @@ void shmc__on_shmdt(struct shmc_call *c, const void *addr,
     shmc__unlock();
 }
 
-void shmc__on_shmctl(struct shmc_call *c, int shmid, int cmd,
+void shmc__on_shmctl(struct shmc_call *c, int err, int shmid, int cmd,
                      const struct shmid_ds *buf, int r)
 {
     struct shmc_trace *t = &shmc__trace;
     int64_t mode = cmd == IPC_SET && buf ? buf->shm_perm.mode : 0;
     int64_t args[4] = {shmid, cmd, mode, 0};
 
+    c->err = r < 0 ? err : 0;
     shmc__journal(SHMC_J_SHMCTL, c, r, args, NULL, 0);
     if (r < 0) {
         failed(SHMC_J_SHMCTL, c, shmc_validate_ctl(shmid, cmd, buf), args);
@@ -220,11 +176,38 @@ void shmc__on_shmctl(struct shmc_call *c, int shmid, int cmd,
     shmc__unlock();
 }
 
-void shmc__on_ftok(struct shmc_call *c, const char *path, int proj, key_t r)
+void shmc__on_ftok(struct shmc_call *c, int err, const char *path, int proj,
+                   key_t r)
 {
     int64_t args[4] = {proj, 0, 0, 0};
 
-    shmc__journal(SHMC_J_FTOK, c, r, args, path, path ? strlen(path) + 1 : 0);
+    c->err = r == (key_t)-1 ? err : 0;
+    shmc__journal(SHMC_J_FTOK, c, r, args, path, shmc__string_payload(path));
     if (r == (key_t)-1)
         failed(SHMC_J_FTOK, c, shmc_validate_proj(proj), args);
+}
+
+void shmc__on_fork(struct shmc_call *c, int err, pid_t pid)
+{
+    int64_t args[4] = {0, 0, 0, 0};
+
+    c->time_ns = shmc__now_ns();
+    c->err = pid < 0 ? err : 0;
+    shmc__journal(SHMC_J_FORK, c, pid, args, NULL, 0);
+}
+
+void shmc__on_exec_fail(int err, int r, const int64_t args[4])
+{
+    struct shmc_call c = {.time_ns = shmc__now_ns(), .err = err};
+
+    shmc__journal(SHMC_J_EXEC_FAIL, &c, r, args, NULL, 0);
+}
+
+void shmc__on_spawn(int search, const char *file, int r, const pid_t *child)
+{
+    struct shmc_call c = {.time_ns = shmc__now_ns(), .err = r};
+    int64_t args[4] = {search, 0, 0, 0};
+
+    shmc__journal(SHMC_J_SPAWN, &c, r == 0 ? *child : -1, args, file,
+                  shmc__string_payload(file));
 }

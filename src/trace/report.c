@@ -11,62 +11,72 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "journal/textbuf.h"
+#include "report.h"
 #include "shmcheck.h"
+#include "stack.h"
 #include "state.h"
+
+/* The report, buffered; it goes out on the first flush, which opens its
+ * destination then (nothing is opened when there is nothing to say). */
+struct out {
+    struct shmc_textbuf text;
+    int fd; /* NOT_OPEN until the first flush; -1: nowhere */
+    const char *how;
+    char buf[4096 + 1]; /* 4096 bytes a write, and the textbuf's NUL */
+};
 
 #define NOT_OPEN (-2)
 
-struct out {
-    int fd; /* NOT_OPEN until the first flush; -1: nowhere */
-    const char *how;
-    size_t len;
-    char buf[4096];
-};
-
-static int destination(const char *how);
-
-static void flush(struct out *o)
+/* Where the report goes: stderr if it is still the one we started with
+ * (a daemon may have reused fd 2 for a file of its own), or a file in the
+ * log directory. -1: nowhere. */
+static int destination(const char *how)
 {
+    struct shmc_trace *t = &shmc__trace;
+    char path[PATH_MAX + 64];
+    struct stat st;
+
+    if (t->cfg.report == SHMC_REPORT_NONE)
+        return -1;
+    if (t->cfg.report == SHMC_REPORT_STDERR)
+        return t->stderr_ok && fstat(2, &st) == 0 &&
+                       st.st_dev == t->stderr_dev && st.st_ino == t->stderr_ino
+                   ? 2
+                   : -1;
+    /* Every name fits: log_dir is shorter than PATH_MAX (settings.c), how
+     * is "exit", "_exit" or "exec". */
+    for (int n = 0; n < 1000; n++) {
+        snprintf(path, sizeof path, "%.*s/%d.%d.%.8s.report", PATH_MAX - 1,
+                 t->cfg.log_dir, (int)t->pid, n, how);
+        int fd = open(
+            path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
+static void flush_to_destination(void *arg, const char *text, size_t len)
+{
+    struct out *o = arg;
+
     if (o->fd == NOT_OPEN)
         o->fd = destination(o->how);
     if (o->fd >= 0)
-        shmc__write_all(o->fd, o->buf, o->len);
-    o->len = 0;
+        shmc__write_all(o->fd, text, len);
 }
 
-void shmc__write_all(int fd, const char *buf, size_t len)
-{
-    static const struct timespec now = {0, 0};
-    sigset_t pipe_set, old, pending;
-    size_t done = 0;
-
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    sigpending(&pending);
-    for (ssize_t n; done < len; done += (size_t)n) {
-        n = write(fd, buf + done, len - done);
-        if (n < 0 && errno == EINTR)
-            n = 0;
-        else if (n <= 0)
-            break;
-    }
-    /* Take back the SIGPIPE our write raised, not one already pending. */
-    if (done < len && errno == EPIPE && !sigismember(&pending, SIGPIPE))
-        sigtimedwait(&pipe_set, NULL, &now);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
+/* One line of at most 511 bytes (longer ones are cut), kept whole in a
+ * flush. */
 static void put(struct out *o, const char *fmt, ...)
 {
     char line[512];
@@ -80,19 +90,7 @@ static void put(struct out *o, const char *fmt, ...)
         return; /* LCOV_EXCL_LINE: and no format here has either */
     if ((size_t)n >= sizeof line)
         n = sizeof line - 1;
-    if (o->len + (size_t)n > sizeof o->buf)
-        flush(o);
-    memcpy(o->buf + o->len, line, (size_t)n);
-    o->len += (size_t)n;
-}
-
-static void stack(struct out *o, const uint64_t *frames, unsigned n);
-
-static void saved_stack(struct out *o, uint64_t key)
-{
-    const struct shmc_stack *s = shmc__stack_get(key);
-    if (s != NULL)
-        stack(o, s->frames, s->nframes);
+    shmc_textbuf_putn(&o->text, line, (size_t)n);
 }
 
 static void stack(struct out *o, const uint64_t *frames, unsigned n)
@@ -111,6 +109,13 @@ static void stack(struct out *o, const uint64_t *frames, unsigned n)
                 (unsigned long long)frames[i]);
         }
     }
+}
+
+static void saved_stack(struct out *o, uint64_t key)
+{
+    const struct shmc_stack *s = shmc__stack_get(key);
+    if (s != NULL)
+        stack(o, s->frames, s->nframes);
 }
 
 static const char *level(unsigned kind)
@@ -150,7 +155,7 @@ static void leaked_segments(struct out *o, struct tally *n)
     while (shmc_table_next(&t->segs, &pos, &id, &v)) {
         const struct shmc_seg *s = v;
         struct shmid_ds ds;
-        if (t->real.shmctl((int)id, IPC_STAT, &ds) != 0 ||
+        if (shmc__kernel_stat((int)id, &ds) != 0 ||
             (ds.shm_perm.mode & SHM_DEST) ||
             ds.shm_nattch > own_attachments((int)id))
             continue;
@@ -300,35 +305,6 @@ static void events(struct out *o, struct tally *n)
             (int)t->pid, t->events_lost);
 }
 
-/* Where the report goes: stderr if it is still the one we started with
- * (a daemon may have reused fd 2 for a file of its own), or a file in the
- * log directory. -1: nowhere. */
-static int destination(const char *how)
-{
-    struct shmc_trace *t = &shmc__trace;
-    char path[PATH_MAX + 64];
-    struct stat st;
-
-    if (t->cfg.report == SHMC_REPORT_NONE)
-        return -1;
-    if (t->cfg.report == SHMC_REPORT_STDERR)
-        return t->stderr_ok && fstat(2, &st) == 0 &&
-                       st.st_dev == t->stderr_dev && st.st_ino == t->stderr_ino
-                   ? 2
-                   : -1;
-    /* Every name fits: log_dir is shorter than PATH_MAX (config.c), how
-     * is "exit", "_exit" or "exec". */
-    for (int n = 0; n < 1000; n++) {
-        snprintf(path, sizeof path, "%.*s/%d.%d.%.8s.report", PATH_MAX - 1,
-                 t->cfg.log_dir, (int)t->pid, n, how);
-        int fd = open(
-            path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
-    }
-    return -1;
-}
-
 int shmc__report(const char *how)
 {
     struct shmc_trace *t = &shmc__trace;
@@ -336,6 +312,8 @@ int shmc__report(const char *how)
     struct out o = {.fd = NOT_OPEN, .how = how};
     int saved = errno, errors;
 
+    shmc_textbuf_init_flush(&o.text, o.buf, sizeof o.buf, flush_to_destination,
+                            &o);
     put(&o, "==%d== shmcheck: process %d (%s) at %s:\n", (int)t->pid,
         (int)t->pid, t->exe, how);
     shmc__lock();
@@ -352,7 +330,7 @@ int shmc__report(const char *how)
             "invalid detach(es), %lu failed call(s) in %s at %s\n",
             (int)t->pid, n.leaked, n.leaked_bytes, n.unmatched, n.inherited,
             n.invalid, n.failed, t->exe, how);
-        flush(&o);
+        shmc_textbuf_flush(&o.text);
         if (o.fd > 2)
             close(o.fd);
     }

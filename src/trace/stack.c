@@ -1,6 +1,6 @@
 /*
- * stack.c - call stacks and the module list that lets the CLI symbolize
- * them in another process.
+ * stack.c - call stacks (API: stack.h): captured at the interposer and
+ * kept once each in the stack depot.
  *
  * SHMCHECK_STACKS=fast keeps the call site (always exact: the interposer's
  * return address) and follows frame pointers from there, checking that
@@ -10,12 +10,13 @@
  * everywhere, about 1.5 us a call.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <execinfo.h>
-#include <link.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "journal/compiler.h"
+#include "lib/hash.h"
+#include "stack.h"
 #include "state.h"
 
 #define MAX_FRAME_GAP ((uintptr_t)1 << 24) /* 16 MiB between two frames */
@@ -86,81 +87,32 @@ void shmc__capture(struct shmc_call *c, void *frame, void *ret)
 {
     const struct shmc_trace_config *cfg = &shmc__trace.cfg;
 
-    c->frames[0] = (uint64_t)(uintptr_t)ret;
-    c->nframes = 1;
+    shmc__capture_site(c, ret);
     if (cfg->stacks == SHMC_STACKS_FAST && cfg->stack_depth > 1)
         c->nframes += walk_frames(frame, c->frames + 1, cfg->stack_depth - 1);
     else if (cfg->stacks == SHMC_STACKS_FULL)
         c->nframes = (uint16_t)unwind(ret, c->frames, cfg->stack_depth);
 }
 
-/* Executable range of one loaded object. */
-static int object_range(struct dl_phdr_info *info, uintptr_t *start,
-                        uintptr_t *end)
+/* The key is FNV-1a over the frames, a whole word at a time: it never
+ * leaves this process (the report lists call sites in key order). */
+uint64_t shmc__stack_save(const struct shmc_call *c)
 {
-    *start = UINTPTR_MAX;
-    *end = 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-            continue;
-        if (lo < *start)
-            *start = lo;
-        if (lo + ph->p_memsz > *end)
-            *end = lo + ph->p_memsz;
+    uint64_t key = SHMC_FNV1A_BASIS;
+    struct shmc_stack *s;
+    int existed;
+
+    for (unsigned i = 0; i < c->nframes; i++)
+        key = shmc_fnv1a_word(key, c->frames[i]);
+    s = shmc_table_put(&shmc__trace.depot, key, &existed);
+    if (s != NULL && !existed) {
+        s->nframes = c->nframes;
+        memcpy(s->frames, c->frames, 8u * c->nframes);
     }
-    return *end > *start;
+    return key;
 }
 
-static int known(uintptr_t start)
+const struct shmc_stack *shmc__stack_get(uint64_t key)
 {
-    for (unsigned i = 0; i < shmc__trace.nmodules; i++)
-        if (shmc__trace.modules[i].start == start)
-            return 1;
-    return 0;
-}
-
-static int on_object(struct dl_phdr_info *info, size_t size, void *data)
-{
-    struct shmc_scan *f = data;
-    uintptr_t start, end;
-    (void)size;
-
-    if (f->n == SHMC_MAX_MODULES || !object_range(info, &start, &end))
-        return 0;
-    f->obj[f->n].bias = info->dlpi_addr;
-    f->obj[f->n].start = start;
-    f->obj[f->n].end = end;
-    f->obj[f->n++].path = info->dlpi_name;
-    return 0;
-}
-
-/* The loader's lock is taken by dl_iterate_phdr and the state lock only
- * after it is released: a constructor running under the loader's lock may
- * call shmget, which takes the state lock. scan_lock is never taken by a
- * shm interposer. */
-void shmc__modules_scan(void)
-{
-    struct shmc_trace *t = &shmc__trace;
-    struct shmc_scan *f = &t->scan;
-
-    pthread_mutex_lock(&t->scan_lock);
-    f->n = 0;
-    dl_iterate_phdr(on_object, f);
-    shmc__lock();
-    for (unsigned i = 0; i < f->n; i++) {
-        const char *path = f->obj[i].path;
-        int64_t args[4] = {(int64_t)f->obj[i].bias, (int64_t)f->obj[i].start,
-                           (int64_t)f->obj[i].end, 0};
-        if (known(f->obj[i].start) || t->nmodules == SHMC_MAX_MODULES)
-            continue;
-        t->modules[t->nmodules].start = f->obj[i].start;
-        t->modules[t->nmodules++].end = f->obj[i].end;
-        if (path == NULL || path[0] == '\0')
-            path = t->exe; /* the main program has no name here */
-        shmc__journal(SHMC_J_MODULE, NULL, 0, args, path, strlen(path) + 1);
-    }
-    shmc__unlock();
-    pthread_mutex_unlock(&t->scan_lock);
+    return shmc_table_get(&shmc__trace.depot, key);
 }

@@ -1,31 +1,48 @@
 /*
- * state.h - the tracer's one state struct and the functions the
- * interposers share.
+ * state.h - the bottom of the tracer: its one state struct, and the
+ * primitives every layer above builds on (the lock, the recursion guard,
+ * the thread id, the clock, the real functions, a write that cannot raise
+ * SIGPIPE).
  *
- * Every interposer has the same shape:
- *     guard (shmc__enter) -> call the real function -> save errno ->
- *     record -> restore errno -> return
- * so the program sees exactly the result and errno it would see without
- * the tracer. Calls made before initialisation, from inside the tracer
- * (recursion) or after the final report go straight to the real function.
+ * The tracer's layers; a file calls and includes only files below it:
+ *   5  interpose.c process.c  the interposed functions (exports.map)
+ *   4  start.c finish.c       the lifecycle: start and fork; exit and exec
+ *   3  report.c               the report at the end of a process image
+ *   2  record.c modules.c     what each call leaves; the module list
+ *   1  emit.c stack.c env.c   journal records; call stacks and their
+ *                             depot; the environment passed on at exec
+ *   0  state.c                the state and its primitives (this header)
+ * What libc starts on its own (fork's handlers, the end of the process)
+ * enters through the handlers the lifecycle registers: pthread_atfork in
+ * start.c, the destructor and on_exit in finish.c. Each file's header
+ * declares only what the layers above it use.
  */
 #ifndef SHMC_TRACE_STATE_H
 #define SHMC_TRACE_STATE_H
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/ipc.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "journal/compiler.h"
 #include "journal/settings.h"
-#include "journal/writer.h"
 #include "journal/table.h"
+#include "journal/writer.h"
 
-#define SHMC_MAX_FINDINGS                              \
-    64 /* kept in detail per process; more are counted \
-        */
+#define SHMC_MAX_FINDINGS 64 /* kept in detail per process; more counted */
 #define SHMC_MAX_MODULES 256
+
+/* What an interposer knows about the call it is making. */
+struct shmc_call {
+    uint64_t time_ns;
+    int err;
+    uint16_t nframes;
+    uint64_t frames[SHMC_JMAX_FRAMES];
+};
 
 /* A call stack, stored once in the stack depot (keyed by its hash) and
  * referred to by that key, so the per-attachment tables stay small and
@@ -78,6 +95,7 @@ struct shmc_scan {
     } obj[SHMC_MAX_MODULES];
 };
 
+/* The functions the tracer interposes, as libc defines them. */
 struct shmc_real {
     int (*shmget)(key_t, size_t, int);
     void *(*shmat)(int, const void *, int);
@@ -134,87 +152,53 @@ struct shmc_trace {
 
 extern struct shmc_trace shmc__trace;
 
-/* What an interposer knows about the call it is making. */
-struct shmc_call {
-    uint64_t time_ns;
-    int err;
-    uint16_t nframes;
-    uint64_t frames[SHMC_JMAX_FRAMES];
-};
+/* The real functions (resolved by shmc__resolve): a call through them
+ * never reaches the tracer's own interposers. */
+#define SHMC_REAL (shmc__trace.real)
+
+/* Resolves the real functions (idempotent; safe before start). */
+void shmc__resolve(void);
 
 /* The state lock (a spin lock; see state.c). */
 void shmc__lock(void);
 void shmc__unlock(void);
 
-/* 1: record this call (the real functions are resolved); 0: pass it
- * straight through (resolving the real function first). */
-int shmc__enter(void);
-void shmc__leave(void);
-/* Resolves the real functions (idempotent; safe before init). */
-void shmc__resolve(void);
+/* The recursion guard: set while this thread runs the tracer's own code,
+ * so that the calls it makes meanwhile (and the program's calls from its
+ * atfork handlers while ours hold the lock) pass straight through. */
+extern __thread int shmc__in_tracer;
 
-/* Stores call's stack in the depot (lock held); returns its key. */
-uint64_t shmc__stack_save(const struct shmc_call *call);
-/* The stack stored under key, or NULL. */
-const struct shmc_stack *shmc__stack_get(uint64_t key);
+/* The end of a traced call: this thread leaves the tracer. */
+static inline void shmc__leave(void)
+{
+    shmc__in_tracer = 0;
+}
 
-/* Fills call->frames from the interposer's frame and return address. */
-void shmc__capture(struct shmc_call *call, void *frame, void *ret);
-/* The top (end) of the calling thread's stack, or 0 if unknown. For the
- * main thread glibc reads /proc/self/maps, allocating: ask at start. */
-uintptr_t shmc__thread_stack_top(void);
-
-/* Writes one record; payload may be NULL. Call it through shmc__journal,
- * which costs nothing without a journal (the check is inline); a closed
- * writer refuses the record anyway. */
-void shmc__journal_write(uint16_t type, const struct shmc_call *call,
-                         int64_t result, const int64_t args[4],
-                         const void *payload, size_t payload_len);
-#define shmc__journal(...)                    \
-    do {                                      \
-        if (shmc__trace.journal_on)           \
-            shmc__journal_write(__VA_ARGS__); \
-    } while (0)
-
-/* What shmdt needs to know before the attachment is gone. */
-struct shmc_dt {
-    int shmid;        /* -1 when the address was never attached here */
-    int was_attached; /* attached and not yet detached               */
-    uint32_t gen;
-};
-
-/* Per call kind: journal it, update the tables, note failures. */
-struct shmid_ds;
-void shmc__on_shmget(struct shmc_call *c, key_t key, size_t size, int flg,
-                     int r);
-void shmc__on_shmat(struct shmc_call *c, int shmid, const void *addr, int flg,
-                    void *p);
-void shmc__before_shmdt(const void *addr, struct shmc_dt *d);
-void shmc__on_shmdt(struct shmc_call *c, const void *addr,
-                    const struct shmc_dt *d, int r);
-void shmc__on_shmctl(struct shmc_call *c, int shmid, int cmd,
-                     const struct shmid_ds *buf, int r);
-void shmc__on_ftok(struct shmc_call *c, const char *path, int proj, key_t r);
-
-/* Thread id, cached per thread. */
+/* Thread id, cached per thread; the monotonic clock in nanoseconds. */
 int shmc__tid(void);
 uint64_t shmc__now_ns(void);
 
-/* Module list: rescan after dlopen (journals new modules). */
-void shmc__modules_scan(void);
+/* 0 in a vfork or posix_spawn child, or a raw clone: it shares or copied
+ * this process's memory, state included, and must leave it alone. */
+static inline int shmc__own_process(void)
+{
+    return getpid() == shmc__trace.pid;
+}
+
+/* In a forked child, first of all: the locks as if no other thread held
+ * them, and this process's pid and tid. */
+void shmc__state_after_fork(void);
+
+/* The kernel's view of a segment (IPC_STAT through the real shmctl). */
+struct shmid_ds;
+static inline int shmc__kernel_stat(int shmid, struct shmid_ds *ds)
+{
+    return SHMC_REAL.shmctl(shmid, IPC_STAT, ds);
+}
 
 /* Writes all of buf to fd (retrying short writes and EINTR), ignoring
  * failures and never raising SIGPIPE in the program: a reader that went
  * away (prog 2>&1 | head) must not kill it. */
 void shmc__write_all(int fd, const char *buf, size_t len);
-
-/* The report for this process image; how = "exit", "_exit" or "exec".
- * Returns 1 when it found errors (by cfg.errors). */
-int shmc__report(const char *how);
-
-/* End of this image (once): journal EXIT, report, close the journal.
- * Returns 1 when the caller must exit with cfg.exitcode instead of its
- * status (errors were found and SHMCHECK_EXITCODE is not 0). */
-int shmc__finish(const char *how, int status, int exit_how);
 
 #endif

@@ -1,0 +1,79 @@
+/*
+ * finish.c - the end of a process image (API: finish.h): the EXIT or EXEC
+ * record, the report, the exit status when errors were found, the
+ * journal closed.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "journal/compiler.h"
+#include "emit.h"
+#include "finish.h"
+#include "report.h"
+#include "state.h"
+
+int shmc__finish(const char *how, int status, int exit_how)
+{
+    struct shmc_trace *t = &shmc__trace;
+    int expected = SHMC_READY, errors;
+    int64_t args[4] = {status, exit_how, 0, 0};
+
+    /* Not ours to end: a vfork or raw clone child shares or copied our
+     * memory, or this image has already ended (report once). */
+    if (!shmc__own_process() ||
+        !atomic_compare_exchange_strong(&t->phase, &expected, SHMC_DONE))
+        return 0;
+    shmc__in_tracer = 1;
+    shmc__journal(SHMC_J_EXIT, NULL, 0, args, NULL, 0);
+    errors = shmc__report(how);
+    if (t->journal_on)
+        shmc_jwriter_close(&t->journal);
+    t->journal_on = 0;
+    shmc__in_tracer = 0;
+    return errors && t->cfg.exitcode != 0;
+}
+
+void shmc__finish_exec(const char *file, const int64_t args[4])
+{
+    shmc__journal(SHMC_J_EXEC, NULL, 0, args, file, shmc__string_payload(file));
+    shmc__report("exec");
+    SHMC_COVERAGE_FLUSH();
+}
+
+static void finish_exit(int status)
+{
+    const struct shmc_trace *t = &shmc__trace;
+
+    if (shmc__finish("exit", status, SHMC_JEXIT_EXIT)) {
+        /* Errors found: the exit status says so, as LeakSanitizer's does.
+         * exit() would flush stdio after us; do it before leaving. */
+        fflush(NULL);
+        SHMC_COVERAGE_FLUSH();
+        SHMC_REAL._exit_(t->cfg.exitcode); /* LCOV_EXCL_LINE: after the flush */
+    }
+}
+
+/* Registered by the destructor, so it runs after every destructor: this
+ * object is finalised before the libraries the program links (they were
+ * initialised before it), and their destructors may still detach and
+ * remove segments. gcov wrote this object's counts when it was
+ * finalised: count anew from here, and write them at the end. */
+static void late_exit(int status, void *arg) /* LCOV_EXCL_LINE: reset below */
+{
+    (void)arg;
+    SHMC_COVERAGE_RESTART(); /* LCOV_EXCL_LINE: it zeroes its own count */
+    finish_exit(status);
+    SHMC_COVERAGE_FLUSH();
+}
+
+/* After main returns or exit() is called: on_exit, unlike atexit in a
+ * shared object, queues the handler after the destructors still to run,
+ * and tells it the exit status. */
+SHMC_DESTRUCTOR static void trace_destructor(void)
+{
+    /* on_exit fails only out of memory: then report now, before the rest. */
+    if (on_exit(late_exit, NULL) != 0) /* LCOV_EXCL_BR_LINE: ENOMEM only */
+        finish_exit(-1); /* LCOV_EXCL_LINE: ENOMEM only; status unknown */
+}

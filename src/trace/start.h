@@ -1,0 +1,20 @@
+/*
+ * start.h - the start of tracing: the tracer starts at its constructor
+ * or at the first interposed call before it, and again in each forked
+ * child (a journal of its own).
+ */
+#ifndef SHMC_TRACE_START_H
+#define SHMC_TRACE_START_H
+
+/* The guard every interposer enters through: 1 when this call is to be
+ * recorded (the tracer is ready, started now if need be, and this thread
+ * is not inside it already; the guard is then held until shmc__leave);
+ * 0 when it passes straight through. The real functions are resolved
+ * either way. */
+int shmc__enter(void);
+
+/* As shmc__enter, and 0 in a vfork or posix_spawn child, which shares this
+ * process's memory until it execs or exits and must touch no state. */
+int shmc__enter_own(void);
+
+#endif
