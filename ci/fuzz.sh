@@ -7,15 +7,17 @@
 # crash into build/fuzz-work/T/crashes/ next to a .cmd file with the command
 # that reproduces it, and exits 1 if anything was found.
 #   --jobs N   libFuzzer: -fork=N; AFL++: one main and N-1 secondary instances
-# Targets: the fuzz/fuzz_*.c files (validator, sequence, tracer, journal,
-# suppressions, config).
+# Targets: those of fuzz/targets.mk (make fuzz-list): validator, sequence,
+# tracer, journal, suppressions, config.
 set -eu
 cd "$(dirname "$0")/.."
 
+targets=$(make -s --no-print-directory fuzz-list |
+    awk '$1 == "target" { printf "%s%s", n++ ? " " : "", $2 }')
 target="" seconds="" engine=libfuzzer jobs=1
 usage() {
     echo "usage: ci/fuzz.sh --target T --seconds S [--engine libfuzzer|afl] [--jobs N]" >&2
-    echo "targets: $(ls fuzz/fuzz_*.c | sed 's|fuzz/fuzz_||; s|\.c$||' | tr '\n' ' ')" >&2
+    echo "targets: $targets" >&2
     exit 2
 }
 while [ $# -gt 0 ]; do
@@ -28,8 +30,8 @@ while [ $# -gt 0 ]; do
     *) echo "ci/fuzz.sh: unknown argument '$1'" >&2; usage ;;
     esac
 done
-[ -n "$target" ] && [ -f "fuzz/fuzz_$target.c" ] || {
-    echo "ci/fuzz.sh: --target must name one of fuzz/fuzz_*.c" >&2; usage; }
+case " $targets " in *" $target "*) ;; *)
+    echo "ci/fuzz.sh: --target must name one of the fuzz targets" >&2; usage ;; esac
 case "$seconds" in '' | *[!0-9]*) echo "ci/fuzz.sh: --seconds must be a number" >&2; usage ;; esac
 case "$jobs" in '' | *[!0-9]* | 0) echo "ci/fuzz.sh: --jobs must be 1 or more" >&2; usage ;; esac
 case "$engine" in libfuzzer | afl) ;; *) echo "ci/fuzz.sh: --engine is libfuzzer or afl" >&2; usage ;; esac

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal/kinds.h"
 #include "journal/settings.h"
 
 #define MAX_ENTRIES 64
@@ -24,7 +25,6 @@
 /* More than any run of warnings: an unknown name's line is under 256
  * bytes, and each option warns at most once, in under 512. */
 #define FULL 32768
-#define ALL_KINDS 0x3fu
 
 /* The value of the first entry for name, or NULL. */
 static const char *first(char *const *envp, const char *name)
@@ -62,7 +62,7 @@ static void check_config(const struct shmc_trace_config *c, char *const *envp,
     assert(c->exitcode >= 0 && c->exitcode <= 255);
     assert((unsigned)c->report <= SHMC_REPORT_NONE);
     assert((unsigned)c->stacks <= SHMC_STACKS_FULL);
-    assert((c->errors & ~ALL_KINDS) == 0);
+    assert((c->errors & ~SHMC_KINDS_ALL) == 0);
     assert(n < sizeof c->log_dir && (n == 0 || c->log_dir[0] == '/'));
     assert(!secure || n == 0);
     assert(c->report != SHMC_REPORT_LOGDIR || n > 0);

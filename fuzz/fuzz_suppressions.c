@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal/kinds.h"
 #include "suppress.h"
 
 #define NAME "fuzz.supp"
@@ -25,16 +26,10 @@
 #define ERR_MAX 1024
 #define FRAME_STR_MAX 40 /* bytes of an input line used as a frame string */
 
-/* Rule kinds: enum cli_kind's names at its values, then "*" and the
- * inherited attaches that rules tell apart. */
-static const char *const kinds[] = {"leaked_segment",
-                                    "unmatched_attach",
-                                    "invalid_detach",
-                                    "failed_call",
-                                    "lint",
-                                    "*",
-                                    "inherited_unmatched"};
-enum { K_ANY = 5, K_INHERITED = 6, NKINDS = 7 };
+/* Rule kinds: the kinds' indexes and names (src/journal/kinds.h), whose
+ * reported kinds are enum cli_kind's values, then the inherited attaches
+ * that rules tell apart; and "*" after them. */
+enum { K_ANY = SHMC_KIND_COUNT, K_INHERITED = SHMC_KI_INHERITED_UNMATCHED };
 enum { W_FUN = 1, W_SRC = 2, W_OBJ = 4, W_ANY = 7 };
 
 /* Strings shorter than 64 bytes (the reference glob's bound). */
@@ -79,9 +74,12 @@ static struct ref ref_of(const char *text)
     assert(colon != NULL);
     kn = (size_t)(colon - text);
     trim(&k, &kn);
-    for (int i = 0; i < NKINDS; i++)
-        if (strlen(kinds[i]) == kn && memcmp(kinds[i], k, kn) == 0)
-            r.kind = i;
+    for (unsigned i = 0; i < SHMC_KIND_COUNT; i++)
+        if (strlen(shmc_kind_name(i)) == kn &&
+            memcmp(shmc_kind_name(i), k, kn) == 0)
+            r.kind = (int)i;
+    if (kn == 1 && k[0] == '*')
+        r.kind = K_ANY;
     assert(r.kind >= 0);
     p = colon + 1, pn = strlen(p);
     trim(&p, &pn);

@@ -36,14 +36,18 @@
  *     calling process, whichever record it came from, else EINVAL.
  *   - fork duplicates every live attachment (nattch + 1 each); exit and
  *     exec detach them all, like shmdt.
- * Findings follow ../shared/DESIGN.md "Leak semantics": an unmatched
- * attach per live attachment at exit or exec, an invalid detach per shmdt
- * the kernel refused (library calls refused before the kernel are not
- * findings), a leaked segment per segment that still exists unmarked once
- * every process ended (model_finish).
+ * Findings follow docs/leak-semantics.md: an unmatched attach per live
+ * attachment at exit or exec, an invalid detach per shmdt the kernel
+ * refused (library calls refused before the kernel are not findings), a
+ * leaked segment per segment that still exists unmarked once every
+ * process ended (model_finish).
+ *
+ * The model's code is in refmodel/: state.c (the world, findings, names),
+ * raw.c (model_raw_*), library.c (model_lib_*), process.c (fork, exit,
+ * exec, finish).
  */
-#ifndef SHMC_FUZZ_MODEL_H
-#define SHMC_FUZZ_MODEL_H
+#ifndef SHMC_FUZZ_REFMODEL_H
+#define SHMC_FUZZ_REFMODEL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -236,7 +240,8 @@ int model_exec(struct model *m, int p);
  * every segment that still exists unmarked is a leaked segment. */
 void model_finish(struct model *m);
 
-/* Names for traces: "exit", "unmatched_attach", ... */
+/* Names for traces: the reports' name of a kind ("unmatched_attach", from
+ * src/journal/kinds.h), and "exit" or "exec". */
 const char *model_kind_name(enum model_kind kind);
 const char *model_end_name(enum model_end end);
 

@@ -1,12 +1,12 @@
 /*
- * proto.h - fuzz_sequence's requests and replies, and the code that runs
+ * protocol.h - fuzz_sequence's requests and replies, and the code that runs
  * them in a process (serve.c): process 0 calls run_req in the fuzzing
  * process; processes 1..3 serve() them from a socket, in sequence_worker
  * (worker_main.c) or, when that program cannot be found, in a forked copy
  * of the fuzzing process. One fixed-size request per op, one reply.
  */
-#ifndef SHMC_FUZZ_SEQ_PROTO_H
-#define SHMC_FUZZ_SEQ_PROTO_H
+#ifndef SHMC_FUZZ_SEQUENCE_PROTOCOL_H
+#define SHMC_FUZZ_SEQUENCE_PROTOCOL_H
 
 #include <stdint.h>
 

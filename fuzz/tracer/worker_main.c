@@ -1,5 +1,5 @@
 /*
- * worker.c - a traced process for fuzz_tracer: it runs with
+ * worker_main.c - tracer_worker, a traced process for fuzz_tracer: it runs with
  * libshmcheck-trace.so preloaded and makes the raw System V calls its
  * driver asks for, one command at a time (protocol.h). Forked children
  * serve another slot; exec starts this program again, traced again.

@@ -1,9 +1,9 @@
 /*
- * protocol.h - what fuzz_tracer says to its traced workers (worker.c) and
+ * protocol.h - what fuzz_tracer says to its traced workers (worker_main.c) and
  * what they answer, one fixed-size message each way per operation.
  */
-#ifndef SHMC_FUZZ_PROTOCOL_H
-#define SHMC_FUZZ_PROTOCOL_H
+#ifndef SHMC_FUZZ_TRACER_PROTOCOL_H
+#define SHMC_FUZZ_TRACER_PROTOCOL_H
 
 #include <stdint.h>
 

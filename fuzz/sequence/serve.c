@@ -1,5 +1,5 @@
 /*
- * serve.c - runs fuzz_sequence's requests (proto.h) in one process: the
+ * serve.c - runs fuzz_sequence's requests (protocol.h) in one process: the
  * library call or raw call asked for, on that process's own records.
  * Linked into fuzz_sequence, where process 0 runs them in place, and into
  * sequence_worker, the plain program processes 1..3 run.
@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "protocol.h"
 
 /* The harness's plumbing is left out of libFuzzer's coverage (clang), as
  * in fuzz_sequence.c: the library and the model give the feedback. */
@@ -42,13 +42,12 @@ static int add_record(struct pstate *ps, const struct shmc_attachment *a,
     return ps->n++;
 }
 
-/* Makes the call q asks for on ps's records; r is zeroed. */
-static void run_call(struct pstate *ps, const struct req *q, struct rep *r)
+/* A library call (R_LIB_*) on ps's records; r is zeroed. */
+static void run_lib_call(struct pstate *ps, const struct req *q, struct rep *r)
 {
     struct shmc_attachment a = {0};
     struct shmc_seginfo info;
-    struct shmid_ds ds;
-    int rc, removed = -1;
+    int removed = -1;
 
     switch (q->kind) {
     case R_LIB_CREATE:
@@ -81,9 +80,22 @@ static void run_call(struct pstate *ps, const struct req *q, struct rep *r)
             r->cpid = info.creator_pid;
         }
         break;
-    case R_LIB_REMOVE:
+    default: /* R_LIB_REMOVE */
         r->err = shmc_segment_remove(&q->seg);
         break;
+    }
+}
+
+/* A raw call (R_RAW_*) on ps's records, or the detaching of all of them
+ * (R_END, R_DROP, R_RESET); r is zeroed. r->err is nonzero when the raw
+ * call failed. */
+static void run_raw_call(struct pstate *ps, const struct req *q, struct rep *r)
+{
+    struct shmc_attachment a = {0};
+    struct shmid_ds ds;
+    int rc;
+
+    switch (q->kind) {
     case R_RAW_GET:
         r->err = (r->seg.id = shmget(q->key, q->size, q->flags)) < 0;
         break;
@@ -110,10 +122,20 @@ static void run_call(struct pstate *ps, const struct req *q, struct rep *r)
     default:
         drop(ps, q->kind != R_DROP);
     }
+}
+
+/* Makes the call q asks for on ps's records; r is zeroed. A library call
+ * leaves its enum shmc_err in r->err, a raw call -1 when it failed. */
+static void run_call(struct pstate *ps, const struct req *q, struct rep *r)
+{
+    if (q->kind >= R_LIB_CREATE && q->kind <= R_LIB_REMOVE)
+        run_lib_call(ps, q, r);
+    else
+        run_raw_call(ps, q, r);
     r->err = r->err ? (q->kind < R_RAW_GET ? r->err : -1) : 0;
 }
 
-/* Runs q on ps into r (proto.h). */
+/* Runs q on ps into r (protocol.h). */
 void run_req(struct pstate *ps, const struct req *q, struct rep *r)
 {
     int needs_rec = q->kind == R_LIB_DETACH || q->kind == R_LIB_RELEASE ||

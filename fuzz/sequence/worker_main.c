@@ -1,7 +1,7 @@
 /*
  * worker_main.c - sequence_worker, fuzz_sequence's persistent process
  * 1, 2 or 3: a plain program (no sanitizer, no fuzzer runtime) that serves
- * the requests of proto.h on the socket it inherited. Its fork ops then
+ * the requests of protocol.h on the socket it inherited. Its fork ops then
  * copy a small process, not the fuzzer's huge ASan address space.
  * fuzz_sequence forks it with PR_SET_PDEATHSIG set, which execve keeps
  * (not set-user-ID, no file capabilities): it dies with the fuzzer.
@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "proto.h"
+#include "protocol.h"
 
 static const char usage[] =
     "usage: sequence_worker FD FORK_FD1 FORK_FD2 FORK_FD3\n"

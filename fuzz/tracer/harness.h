@@ -1,0 +1,70 @@
+/*
+ * harness.h - what fuzz_tracer's pieces in fuzz/tracer/ share: one
+ * input's world, the paths of the programs it runs, and the functions
+ * each piece gives the others.
+ */
+#ifndef SHMC_FUZZ_TRACER_HARNESS_H
+#define SHMC_FUZZ_TRACER_HARNESS_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "protocol.h"
+#include "refmodel.h"
+
+#define MAX_OPS 24
+#define KEY1 0x5eed0001
+#define KEY2 0x5eed0002
+
+/* tracer_worker, libshmcheck-trace.so and the journal directory, found
+ * and made by setup() (setup.c). */
+extern char worker_path[PATH_MAX], tracer_path[PATH_MAX], journal_dir[PATH_MAX];
+
+/* One input's world: the model, and the real processes behind its slots. */
+struct world {
+    struct model m;
+    int cmd[W_SLOTS], reply[W_SLOTS]; /* our ends of each slot's pipes */
+    int pid_of_serial[64];
+    int shmid_of_seg[MODEL_SEGS];
+    int64_t bogus[W_SLOTS]; /* per slot: an address never attached */
+    char trace[8192];       /* the decoded sequence, for a failure */
+    size_t tlen;
+};
+
+/* Appends a line to the trace of w's sequence. */
+__attribute__((format(printf, 2, 3))) void note(struct world *w,
+                                                const char *fmt, ...);
+/* Prints what went wrong and w's sequence; aborts. */
+_Noreturn void fail(struct world *w, const char *what);
+
+/* ---- start-up and the journal directory (setup.c) ---- */
+
+/* Finds the worker and the tracer, enters a private IPC namespace, makes
+ * the journal directory. */
+void setup(void);
+/* Removes the tracer's journals of the last input. */
+void empty_journal_dir(void);
+
+/* ---- the traced processes (workers.c) ---- */
+
+/* Reads or writes all of buf, retrying after signals; what was done. */
+ssize_t full(int fd, void *buf, size_t len, int writing);
+/* Sends c to slot's process and returns its answer. */
+struct w_reply ask(struct world *w, int slot, const struct w_cmd *c);
+/* The first answer of a new process (or image) in slot. */
+struct w_reply hello(struct world *w, int slot);
+/* Starts slot 0's process; its pid, or -1. *life: the life pipe. */
+int start(struct world *w, int *life);
+/* Returns once process pid has ended. */
+void wait_gone(struct world *w, pid_t pid);
+
+/* ---- one op of the input (ops.c) and the verdict (judge.c) ---- */
+
+/* Runs the op of the four bytes at in, checked against the model. */
+void run_op(struct world *w, const uint8_t *in);
+/* The CLI's findings over the journals must be the model's. */
+void judge(struct world *w, int top);
+
+#endif
