@@ -62,15 +62,17 @@ CLI_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out src/cli/main.c,\
 CLI_A := $(B)/libshmccli.a
 CLI := $(B)/shmcheck
 
-# Every system call the library makes is wrapped in unit tests (mock.h).
-WRAPS := shmget shmat shmdt shmctl ftok faccessat
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
-INTEG_SRC := $(wildcard tests/integration/test_*.c)
-INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(B)/tests/integration/%)
+# The tests, one directory per part they test: tests/PART/test_*.c, one
+# cmocka program each. What a part's tests share is compiled once and
+# linked into them (tests/lib/mock.c and testutil.c, tests/journal/
+# fixtures.c, tests/trace/harness.c, tests/cli/fixtures.h); the programs
+# they run are under tests/PART/helpers/. tests/run.sh runs them all.
+TEST_PARTS := lib journal trace cli fuzz examples
+TEST_SRC := $(foreach p,$(TEST_PARTS),$(wildcard tests/$(p)/test_*.c))
+TEST_BIN := $(TEST_SRC:%.c=$(B)/%)
 ifneq ($(filter asan tsan,$(SAN)),)
 # A sanitized tracer cannot be preloaded into uninstrumented programs.
-INTEG_BIN := $(filter-out $(B)/tests/integration/test_trace%,$(INTEG_BIN))
+TEST_BIN := $(filter-out $(B)/tests/trace/%,$(TEST_BIN))
 endif
 EXAMPLES := children_report children_report_leaky child_writes meet_by_key \
 	layout_v1 layout_v2
@@ -123,62 +125,74 @@ $(CLI_A): $(CLI_OBJ)
 $(CLI): $(B)/src/cli/main.o $(CLI_A) $(JOURNAL_A) $(LIB_A)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 
-# CLI unit tests: the CLI core and the tracer core, no system call mocks.
-$(B)/tests/unit/test_cli_%.o: ALL_CFLAGS += -Isrc/cli
-$(B)/tests/unit/test_cli_%: $(B)/tests/unit/test_cli_%.o $(CLI_A) \
-	    $(JOURNAL_A) $(LIB_A)
-	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
+# ---- tests (the variables are above, before the rules that use them)
 
-# Tracer unit tests: the tracer core, no system call mocks.
-$(B)/tests/unit/test_trace_%: $(B)/tests/unit/test_trace_%.o $(JOURNAL_A) \
-	    $(LIB_A)
-	$(CC) -o $@ $^ -lcmocka -lpthread $(LDFLAGS_ALL)
-
-# The fuzzers' reference model: pure, no library and no mocks.
-$(B)/tests/unit/test_model.o: ALL_CFLAGS += -Ifuzz
-$(B)/tests/unit/test_model: $(B)/tests/unit/test_model.o $(B)/fuzz/model.o
-	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
-
-$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/mock.o \
-	$(B)/tests/unit/testutil.o $(LIB_A)
+# tests/lib: the library, every system call it makes wrapped
+# (tests/lib/mock.h).
+WRAPS := shmget shmat shmdt shmctl ftok faccessat
+$(B)/tests/lib/test_%: $(B)/tests/lib/test_%.o $(B)/tests/lib/mock.o \
+	    $(B)/tests/lib/testutil.o $(LIB_A)
 	$(CC) -o $@ $^ -lcmocka $(addprefix -Wl$(comma)--wrap=,$(WRAPS)) \
 	    $(LDFLAGS_ALL)
 
-$(B)/tests/integration/%.o: ALL_CFLAGS += \
-	-DSHMC_EXAMPLES_DIR='"$(abspath $(B)/examples)"'
-$(B)/tests/integration/%: $(B)/tests/integration/%.o $(LIB_A)
-	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
+# tests/journal: what the tracer and the CLI share, no system call mocks.
+$(B)/tests/journal/test_%: $(B)/tests/journal/test_%.o \
+	    $(B)/tests/journal/fixtures.o $(JOURNAL_A) $(LIB_A)
+	$(CC) -o $@ $^ -lcmocka -lpthread $(LDFLAGS_ALL)
 
-# The tracer's integration test runs tprog under the (uninstrumented)
-# tracer; it is built in the plain build only.
-$(B)/tests/integration/test_trace.o: ALL_CFLAGS += \
-	-DSHMC_TRACE_SO='"$(abspath $(TRACE_SO))"' \
-	-DSHMC_TPROG='"$(abspath $(B)/tests/trace/tprog)"'
-$(B)/tests/integration/test_trace: $(B)/tests/integration/test_trace.o \
-	    $(JOURNAL_A) $(TRACE_SO) $(B)/tests/trace/tprog
-	$(CC) -o $@ $< $(JOURNAL_A) -lcmocka $(LDFLAGS_ALL)
-# The same for test_trace_*.c (they share tests/integration/trace_harness.h).
-$(B)/tests/integration/test_trace_%.o: ALL_CFLAGS += \
-	-DSHMC_TRACE_SO='"$(abspath $(TRACE_SO))"' \
-	-DSHMC_TPROG='"$(abspath $(B)/tests/trace/tprog)"'
-$(B)/tests/integration/test_trace_%: $(B)/tests/integration/test_trace_%.o \
-	    $(JOURNAL_A) $(TRACE_SO) $(B)/tests/trace/tprog
-	$(CC) -o $@ $< $(JOURNAL_A) -lcmocka $(LDFLAGS_ALL)
+# tests/cli: the CLI core, no system call mocks; the fixtures (one module,
+# fixtures.h, in two files) run tests/cli/check_*.py on the reports. The
+# out-of-memory tests also link the allocation failure injector
+# (tests/cli/oom.c).
+CLI_OOM_TESTS := $(patsubst %.c,$(B)/%,$(wildcard tests/cli/test_oom*.c))
+$(B)/tests/cli/%.o: ALL_CFLAGS += -Isrc/cli
+$(B)/tests/cli/fixtures.o: ALL_CFLAGS += \
+	-DSHMC_CLI_TESTS_DIR='"$(abspath tests/cli)"'
+$(CLI_OOM_TESTS): $(B)/tests/cli/oom.o
+$(B)/tests/cli/test_%: $(B)/tests/cli/test_%.o $(B)/tests/cli/fixtures.o \
+	    $(B)/tests/cli/fixtures_runs.o $(CLI_A) $(JOURNAL_A) $(LIB_A)
+	$(CC) -o $@ $(filter %.o,$^) $(filter %.a,$^) -lcmocka $(LDFLAGS_ALL)
 
-# Programs with known findings for the CLI's tests; one static build for
-# the kernel-only finding.
-CLI_PROGS := $(B)/tests/cli/cliprog $(B)/tests/cli/cliprog-static
-$(B)/tests/cli/cliprog: tests/cli/cliprog.c
+# Programs with known findings for the CLI's Python tests; one static
+# build for the kernel-only finding.
+CLI_HELPERS := $(B)/tests/cli/helpers/leaky_prog \
+	$(B)/tests/cli/helpers/leaky_prog-static
+$(B)/tests/cli/helpers/leaky_prog: tests/cli/helpers/leaky_prog.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O0 -g -fno-omit-frame-pointer $< -o $@
-$(B)/tests/cli/cliprog-static: tests/cli/cliprog.c
+$(B)/tests/cli/helpers/leaky_prog-static: tests/cli/helpers/leaky_prog.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O0 -g -static $< -o $@
 
-$(B)/tests/trace/tprog: tests/trace/tprog.c
+# tests/trace: real programs run under the (uninstrumented) tracer, built
+# in the plain build only; the traced program is tests/trace/helpers/.
+TRACED_PROG := $(B)/tests/trace/helpers/traced_prog
+TRACED_PROG_SRC := $(wildcard tests/trace/helpers/*.c)
+$(B)/tests/trace/%.o: ALL_CFLAGS += \
+	-DSHMC_TRACE_SO='"$(abspath $(TRACE_SO))"' \
+	-DSHMC_TRACED_PROG='"$(abspath $(TRACED_PROG))"'
+$(B)/tests/trace/test_%: $(B)/tests/trace/test_%.o \
+	    $(B)/tests/trace/harness.o $(JOURNAL_A) | $(TRACE_SO) $(TRACED_PROG)
+	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
+$(TRACED_PROG): $(TRACED_PROG_SRC) $(wildcard tests/trace/helpers/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread $(SANFLAGS) $< \
-	    -o $@
+	$(CC) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread $(SANFLAGS) \
+	    $(TRACED_PROG_SRC) -o $@
+
+# tests/fuzz: the fuzzers' reference model, pure: no library, no mocks
+# (the journal's archive only for the names of the finding kinds).
+REFMODEL_OBJ := $(patsubst %.c,$(B)/%.o,\
+	$(wildcard fuzz/refmodel.c fuzz/refmodel/*.c))
+$(B)/tests/fuzz/%.o: ALL_CFLAGS += -Ifuzz
+$(B)/tests/fuzz/test_refmodel: $(B)/tests/fuzz/test_refmodel.o \
+	    $(REFMODEL_OBJ) $(JOURNAL_A)
+	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
+
+# tests/examples: the classic exercises run as real processes.
+$(B)/tests/examples/%.o: ALL_CFLAGS += \
+	-DSHMC_EXAMPLES_DIR='"$(abspath $(B)/examples)"'
+$(B)/tests/examples/test_%: $(B)/tests/examples/test_%.o $(LIB_A)
+	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
 
 $(B)/examples/layout_v1.o: examples/layout.c
 	@mkdir -p $(@D)
@@ -198,75 +212,79 @@ examples: $(EXAMPLE_BIN)
 # ---- fuzzing: each fuzz/fuzz_T.c built for libFuzzer, for AFL++, and as a
 # plain replay driver (fuzz/driver.c) that make check runs on corpus/T/.
 # The code under test is compiled into each target with its engine's
-# instrumentation.
-FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
-FUZZ_DEPS := $(LIB_SRC) $(wildcard src/journal/*.c) src/cli/analyze.c \
-	src/cli/findings.c src/cli/suppress.c \
-	$(filter-out fuzz/driver.c fuzz/fuzz_%.c,$(wildcard fuzz/*.c))
+# instrumentation. Which targets there are, what each links and which
+# programs it runs: fuzz/targets.mk.
+F := $(B)/fuzz
+include fuzz/targets.mk
+FUZZ_HEADERS := $(wildcard include/*.h src/*/*.h fuzz/*.h fuzz/*/*.h)
 FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
 	-Iinclude -Isrc -Isrc/cli -Ifuzz
 LIBFUZZER_CC ?= clang-14
 AFL_CC ?= afl-clang-fast
-F := $(B)/fuzz
 FUZZ_LIBFUZZER := $(FUZZ_TARGETS:%=$(F)/libfuzzer/fuzz_%)
 FUZZ_AFL := $(FUZZ_TARGETS:%=$(F)/afl/fuzz_%)
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(F)/replay/fuzz_%)
 
-$(F)/libfuzzer/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) $(wildcard fuzz/*.h)
+# Each target's own prerequisites: its sources, and (order-only) the
+# programs it runs.
+$(foreach t,$(FUZZ_TARGETS),$(eval $(F)/libfuzzer/fuzz_$(t) \
+	$(F)/afl/fuzz_$(t) $(F)/replay/fuzz_$(t): $(call fuzz_src,$(t)) \
+	| $(FUZZ_NEEDS_$(t))))
+
+$(F)/libfuzzer/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	$(LIBFUZZER_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	    $< $(FUZZ_SEQ_SRC) $(FUZZ_DEPS) -o $@ -lpthread
-$(F)/afl/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) $(wildcard fuzz/*.h)
+	    $< $(call fuzz_src,$*) -o $@ -lpthread
+$(F)/afl/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	AFL_QUIET=1 $(AFL_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< \
-	    $(FUZZ_SEQ_SRC) $(FUZZ_DEPS) -o $@ -lpthread
+	    $(call fuzz_src,$*) -o $@ -lpthread
 ifneq ($(SAN),cov)
-$(F)/replay/fuzz_%: fuzz/fuzz_%.c fuzz/driver.c $(FUZZ_DEPS) \
-	    $(wildcard fuzz/*.h)
+$(F)/replay/fuzz_%: fuzz/fuzz_%.c fuzz/driver.c $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(FUZZ_CFLAGS) -fsanitize=address,undefined \
-	    -fno-sanitize-recover=all fuzz/driver.c $< $(FUZZ_SEQ_SRC) \
-	    $(FUZZ_DEPS) -o $@ -lpthread
+	    -fno-sanitize-recover=all fuzz/driver.c $< $(call fuzz_src,$*) \
+	    -o $@ -lpthread
 else
 # make coverage: the replay links the gcov objects, one per source.
 $(B)/fuzz/%.o: ALL_CFLAGS += -Isrc/cli -Ifuzz
-FUZZ_COV_OBJ = $(patsubst %.c,$(B)/%.o,$(FUZZ_DEPS) $(FUZZ_SEQ_SRC))
-$(F)/replay/fuzz_%: $(B)/fuzz/fuzz_%.o $(B)/fuzz/driver.o \
-	    $(patsubst %.c,$(B)/%.o,$(FUZZ_DEPS))
+fuzz_obj = $(patsubst %.c,$(B)/%.o,$(call fuzz_src,$(1)))
+$(foreach t,$(FUZZ_TARGETS),$(eval $(F)/replay/fuzz_$(t): \
+	$(call fuzz_obj,$(t))))
+$(F)/replay/fuzz_%: $(B)/fuzz/fuzz_%.o $(B)/fuzz/driver.o
 	@mkdir -p $(@D)
-	$(CC) -o $@ $(B)/fuzz/driver.o $< $(FUZZ_COV_OBJ) $(LDFLAGS_ALL) \
+	$(CC) -o $@ $(B)/fuzz/driver.o $< $(call fuzz_obj,$*) $(LDFLAGS_ALL) \
 	    -lpthread
-$(F)/replay/fuzz_sequence: $(B)/fuzz/seq/serve.o
 endif
 
-# The sequence target's processes 1..3 run sequence_worker, a plain build
-# of the same request server (fuzz/seq/serve.c) that process 0 runs in the
-# fuzzing process: their forks then copy a small process, not ASan's.
-SEQ_SERVE := fuzz/seq/serve.c
-$(F)/sequence_worker: fuzz/seq/worker_main.c $(SEQ_SERVE) fuzz/seq/proto.h \
-	    fuzz/refmodel.h include/shmcheck.h $(LIB_SRC) $(wildcard src/lib/*.h)
+# The helper programs, plain builds. The sequence target's processes 1..3
+# run sequence_worker, the request server (fuzz/sequence/serve.c) that
+# process 0 runs in the fuzzing process: their forks then copy a small
+# process, not ASan's. The tracer target drives traced tracer_worker
+# processes.
+$(foreach h,$(FUZZ_HELPER_PROGS),$(eval $(h): \
+	$(FUZZ_HELPER_SRC_$(notdir $(h)))))
+$(FUZZ_HELPER_PROGS): $(F)/%: $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) -O1 -g -Iinclude -Ifuzz fuzz/seq/worker_main.c \
-	    $(SEQ_SERVE) $(LIB_SRC) -o $@ -lpthread
-$(F)/libfuzzer/fuzz_sequence $(F)/afl/fuzz_sequence \
-	$(F)/replay/fuzz_sequence: FUZZ_SEQ_SRC := $(SEQ_SERVE)
-$(F)/libfuzzer/fuzz_sequence $(F)/afl/fuzz_sequence \
-	$(F)/replay/fuzz_sequence: $(SEQ_SERVE) fuzz/seq/proto.h \
-	| $(F)/sequence_worker
+	$(CC) $(WARN) -O1 -g -Iinclude -Isrc -Ifuzz $(FUZZ_HELPER_SRC_$*) \
+	    -o $@ -lpthread
 
-# The tracer oracle drives traced worker processes (plain build).
-$(F)/tracer_worker: fuzz/worker/worker.c fuzz/worker/protocol.h
-	@mkdir -p $(@D)
-	$(CC) $(WARN) -O1 -g $< -o $@
-$(F)/libfuzzer/fuzz_tracer $(F)/afl/fuzz_tracer $(F)/replay/fuzz_tracer: \
-	| $(F)/tracer_worker $(TRACE_SO)
+# The lists of fuzz/targets.mk for .clusterfuzzlite/build.sh, ci/fuzz.sh
+# and the fuzz workflow, one line each:
+#   target T fuzz/fuzz_T.c SOURCES...   what target T is built from
+#   helper PATH                         a program targets run (a make goal)
+.PHONY: fuzz-list
+fuzz-list:
+	@$(foreach t,$(FUZZ_TARGETS),\
+	    echo target $(t) fuzz/fuzz_$(t).c $(strip $(call fuzz_src,$(t)));)
+	@$(foreach h,$(FUZZ_HELPERS),echo helper $(h);)
 
 fuzz: $(FUZZ_LIBFUZZER) $(FUZZ_AFL) $(FUZZ_REPLAY)
 fuzz-replay: $(FUZZ_REPLAY)
 
 # After the fuzzing variables: a rule's prerequisites expand when it is read.
-tests: lib examples $(UNIT_BIN) $(INTEG_BIN) \
-	$(if $(filter asan tsan,$(SAN)),,$(CLI) $(CLI_PROGS) $(FUZZ_REPLAY))
+tests: lib examples $(TEST_BIN) \
+	$(if $(filter asan tsan,$(SAN)),,$(CLI) $(CLI_HELPERS) $(FUZZ_REPLAY))
 
 deps:
 	ci/deps.sh test
@@ -274,9 +292,10 @@ deps:
 # Plain build and ASan+UBSan build, then every test of both, each test
 # binary in a private IPC namespace that must be empty when it ends; the
 # tests that run threads also under TSan.
-TSAN_TESTS = $(B)/tsan/tests/unit/test_limits \
-	$(B)/tsan/tests/unit/test_trace_journal \
-	$(B)/tsan/libshmcheck-trace.so $(B)/tsan/tests/trace/tprog
+TSAN_TESTS = $(B)/tsan/tests/lib/test_limits \
+	$(patsubst %.c,$(B)/tsan/%,$(wildcard tests/journal/test_writer*.c \
+	    tests/journal/test_reader.c)) \
+	$(B)/tsan/libshmcheck-trace.so $(B)/tsan/tests/trace/helpers/traced_prog
 sanitizer-builds:
 	$(MAKE) --no-print-directory B=$(B)/asan SAN=asan tests
 	$(MAKE) --no-print-directory B=$(B)/tsan SAN=tsan $(TSAN_TESTS)
@@ -285,8 +304,8 @@ check: deps
 	$(MAKE) --no-print-directory sanitizer-builds
 	tests/run.sh $(B) $(B)/asan $(B)/tsan
 
-# Only the sanitized runs (ci/sanitizers.sh): unit and integration tests
-# under ASan+UBSan, the threaded ones under TSan, the corpus replay.
+# Only the sanitized runs (ci/sanitizers.sh): every test program but the
+# tracer's under ASan+UBSan, the threaded ones under TSan, the corpus replay.
 sanitizers: deps
 	$(MAKE) --no-print-directory sanitizer-builds fuzz-replay
 	tests/run.sh --sanitizers $(B) $(B)/asan $(B)/tsan
@@ -298,7 +317,7 @@ sanitizers: deps
 # function and branch ones (coverage/thresholds).
 COV_B := $(B)/cov
 COV_OUT ?= coverage
-COV_DIRS := src/lib src/trace src/cli
+COV_DIRS := src/lib src/journal src/trace src/cli
 LCOV := lcov -q --rc lcov_branch_coverage=1
 coverage:
 	ci/deps.sh coverage

@@ -13,10 +13,15 @@
 #   --sanitizers  only what runs under a sanitizer (ci/sanitizers.sh): the
 #                 test programs of the other BUILD_DIRs, the corpus replay
 #                 and the TSan tracer test; not the plain build's programs
+# The tests are laid out by the part they test (tests/PART/): each
+# BUILD_DIR/tests/PART/test_* program, then every tests/PART/test_*.sh
+# (given the main BUILD_DIR) and tests/PART/test_*.py (SHMC_BUILD_DIR set
+# to it, unittest).
 # Counted: cmocka's "[  PASSED  ] N test(s)" and "[  FAILED  ] N test(s)"
-# lines; a shell test (tests/integration/*.sh) counts as one test; a program
-# that crashed or left a segment counts one failure more. The host's own
-# segments must be the same after the run as before it.
+# lines, which the Python tests print too (tests/cli/support.py); a shell
+# test counts as one test; a program that crashed or left a segment counts
+# one failure more. The host's own segments must be the same after the run
+# as before it.
 set -u
 cd "$(dirname "$0")/.."
 mode=all
@@ -62,11 +67,14 @@ run_one() { # run_one LABEL CMD...
     rm -f "$out"
 }
 
+parts="lib journal trace cli fuzz examples"
 for dir in "$@"; do
     [ "$mode" = sanitizers ] && [ "$dir" = "$1" ] && continue
-    for t in "$dir"/tests/unit/test_* "$dir"/tests/integration/test_*; do
-        case "$t" in *.o | *.d | *'*'*) continue ;; esac
-        [ -x "$t" ] && run_one "$t" "$t"
+    for part in $parts; do
+        for t in "$dir/tests/$part"/test_*; do
+            case "$t" in *.o | *.d | *'*'*) continue ;; esac
+            [ -f "$t" ] && [ -x "$t" ] && run_one "$t" "$t"
+        done
     done
 done
 # Every fuzz target's corpus, through the plain replay build; a corpus
@@ -85,24 +93,26 @@ done
 # skipped TEST: why TEST is not run in this mode, or nothing.
 skipped() {
     case "$mode:$1" in
-    coverage:*/install.sh) echo "links installed copies against an uninstrumented program" ;;
-    coverage:*/clusterfuzzlite.sh) echo "builds its own fuzzers with clang" ;;
-    coverage:*/trace_tsan.sh) echo "runs the TSan build" ;;
-    sanitizers:*/trace_tsan.sh) ;;
+    coverage:*/test_install.sh) echo "links installed copies against an uninstrumented program" ;;
+    coverage:*/test_clusterfuzzlite.sh) echo "builds its own fuzzers with clang" ;;
+    coverage:*/test_tsan.sh) echo "runs the TSan build" ;;
+    sanitizers:*/test_tsan.sh) ;;
     sanitizers:*) echo "tests the plain build" ;;
     esac
 }
-for t in tests/integration/*.sh tests/integration/*.py; do
-    [ -f "$t" ] || continue
-    why=$(skipped "$t")
-    if [ -n "$why" ]; then
-        echo "=== $t: not run ($mode): $why"
-        continue
-    fi
-    case "$t" in
-    *.sh) run_one "$t" sh "$t" "$1" ;;
-    *.py) run_one "$t" python3 "$t" "$1" ;;
-    esac
+for part in $parts install architecture; do
+    for t in tests/"$part"/test_*.sh tests/"$part"/test_*.py; do
+        [ -f "$t" ] || continue
+        why=$(skipped "$t")
+        if [ -n "$why" ]; then
+            echo "=== $t: not run ($mode): $why"
+            continue
+        fi
+        case "$t" in
+        *.sh) run_one "$t" sh "$t" "$1" ;;
+        *.py) run_one "$t" env SHMC_BUILD_DIR="$1" python3 -B "$t" ;;
+        esac
+    done
 done
 
 host_after=$(awk 'NR>1 {print $2}' /proc/sysvipc/shm | sort)

@@ -1,0 +1,194 @@
+/*
+ * leaky_prog - programs with known findings, one per subcommand, for the
+ * shmcheck CLI's end-to-end tests (tests/cli/test_*.py). Their expected
+ * reports are in tests/cli/expected/<subcommand>.json; the line numbers
+ * of the calls below are part of them.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int create(void)
+{
+    int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    if (id < 0)
+        exit(2);
+    return id;
+}
+
+static void *attach(int id)
+{
+    void *p = shmat(id, NULL, 0);
+    if (p == (void *)-1)
+        exit(2);
+    return p;
+}
+
+static int clean(void)
+{
+    int id = create();
+    shmdt(attach(id));
+    shmctl(id, IPC_RMID, NULL);
+    return 0;
+}
+
+static int leak(void)
+{
+    create();
+    return 0;
+}
+
+/* The child leaves, the grandchild leaks after its parent has exited. */
+static int grandchild(void)
+{
+    int p[2];
+    pid_t child;
+
+    if (pipe(p) != 0 || (child = fork()) < 0)
+        return 2;
+    if (child == 0) {
+        if (fork() == 0) {
+            char c;
+            close(p[1]);
+            if (read(p[0], &c, 1) != 0) /* EOF: the parent has exited */
+                _exit(2);
+            leak();
+            _exit(0);
+        }
+        _exit(0);
+    }
+    close(p[0]);
+    close(p[1]);
+    waitpid(child, NULL, 0);
+    return 0;
+}
+
+/* A daemon (double fork, setsid) that leaks after the program has exited:
+ * it waits for EOF on a pipe only the program holds. */
+static int daemon_leak(void)
+{
+    int p[2];
+    pid_t child;
+
+    if (pipe(p) != 0 || (child = fork()) < 0)
+        return 2;
+    if (child == 0) {
+        setsid();
+        if (fork() == 0) {
+            char c;
+            close(p[1]);
+            if (read(p[0], &c, 1) != 0)
+                _exit(2);
+            leak();
+            _exit(0);
+        }
+        _exit(0);
+    }
+    close(p[0]);
+    waitpid(child, NULL, 0);
+    return 0; /* p[1] closes at exit: the daemon goes on */
+}
+
+static int attach_twice(void)
+{
+    int id = create();
+    void *a = attach(id);
+    attach(id);
+    shmdt(a);
+    shmctl(id, IPC_RMID, NULL);
+    return 0;
+}
+
+static int double_detach(void)
+{
+    int id = create();
+    void *a = attach(id);
+    shmdt(a);
+    shmdt(a);
+    shmctl(id, IPC_RMID, NULL);
+    return 0;
+}
+
+static int inherit(void)
+{
+    int id = create();
+    void *a = attach(id);
+    pid_t child = fork();
+
+    if (child == 0)
+        _exit(0); /* the inherited attachment is never detached here */
+    waitpid(child, NULL, 0);
+    shmdt(a);
+    shmctl(id, IPC_RMID, NULL);
+    return 0;
+}
+
+static int exec_after_attach(const char *self)
+{
+    int id = create();
+    attach(id);
+    shmctl(id, IPC_RMID, NULL);
+    execl(self, self, "clean", (char *)NULL);
+    return 2;
+}
+
+static int leave_quickly(void)
+{
+    leak();
+    _exit(0);
+}
+
+static int killed(void)
+{
+    attach(create());
+    raise(SIGKILL);
+    return 2;
+}
+
+/* Leaks, says it is ready, and waits for a signal (forwarded by the CLI). */
+static int wait_for_signal(void)
+{
+    leak();
+    printf("ready\n");
+    fflush(stdout);
+    pause();
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *c = argc > 1 ? argv[1] : "";
+
+    if (!strcmp(c, "clean"))
+        return clean();
+    if (!strcmp(c, "leak"))
+        return leak();
+    if (!strcmp(c, "grandchild"))
+        return grandchild();
+    if (!strcmp(c, "daemon"))
+        return daemon_leak();
+    if (!strcmp(c, "attach_twice"))
+        return attach_twice();
+    if (!strcmp(c, "double_detach"))
+        return double_detach();
+    if (!strcmp(c, "inherit"))
+        return inherit();
+    if (!strcmp(c, "exec"))
+        return exec_after_attach(argv[0]);
+    if (!strcmp(c, "_exit"))
+        return leave_quickly();
+    if (!strcmp(c, "killed"))
+        return killed();
+    if (!strcmp(c, "wait"))
+        return wait_for_signal();
+    fprintf(stderr,
+            "usage: leaky_prog clean|leak|grandchild|daemon|"
+            "attach_twice|double_detach|inherit|exec|_exit|killed|wait\n");
+    return 2;
+}

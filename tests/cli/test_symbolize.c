@@ -1,0 +1,264 @@
+/*
+ * test_symbolize.c - cli_symbolize_frame (src/cli/symbolize.c) with
+ * llvm-symbolizer: a return address taken in this PIE test, and one
+ * printed by a PIE program compiled here (in a directory whose name has a
+ * space), symbolize to the calling function, its file and the line of the
+ * call; unknown modules give NULL; a libc function is named. The tests
+ * skip when no llvm-symbolizer starts. The queries sent and the replies
+ * read, with a scripted symbolizer: test_symbolize_queries.c.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <link.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "findings.h"
+#include "fixtures.h"
+#include "symbolize.h"
+
+struct fixture {
+    char dir[64], sub[96];
+    struct cli_symbolizer *llvm; /* NULL when not installed */
+    struct cli_run run;
+};
+
+/* The program compiled at test time; the call to report() is the pc. */
+static const char *const leaky_src[] = {
+    "#define _GNU_SOURCE",
+    "#include <link.h>",
+    "#include <stdio.h>",
+    "static int first(struct dl_phdr_info *i, size_t n, void *bias)",
+    "{ (void)n; *(ElfW(Addr) *)bias = i->dlpi_addr; return 1; }",
+    "__attribute__((noinline)) static void report(void)",
+    "{",
+    "    ElfW(Addr) bias = 0;",
+    "    dl_iterate_phdr(first, &bias);",
+    "    printf(\"%lx\\n\", (unsigned long)((ElfW(Addr))",
+    "           __builtin_return_address(0) - bias));",
+    "}",
+    "void leaky_function(void)",
+    "{",
+    "    report(); /* CALL */",
+    "}",
+    "int main(void) { leaky_function(); return 0; }",
+};
+
+static int group_setup(void **state)
+{
+    static struct fixture fx;
+    char err[256];
+
+    unsetenv("SHMCHECK_SYMBOLIZER");
+    strcpy(fx.dir, "/tmp/shmc-symbolize-XXXXXX");
+    if (mkdtemp(fx.dir) == NULL)
+        return -1;
+    snprintf(fx.sub, sizeof fx.sub, "%s/with space", fx.dir);
+    fx.llvm = cli_symbolizer_start(NULL, err, sizeof err);
+    *state = &fx;
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    struct fixture *fx = *state;
+    char path[160];
+
+    cli_symbolizer_stop(fx->llvm);
+    snprintf(path, sizeof path, "%s/leaky.c", fx->sub);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/leaky", fx->sub);
+    unlink(path);
+    rmdir(fx->sub);
+    return rmdir(fx->dir);
+}
+
+static int setup(void **state)
+{
+    struct fixture *fx = *state;
+    memset(&fx->run, 0, sizeof fx->run);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    cli_run_free(&fx->run);
+    return 0;
+}
+
+static void need_llvm(const struct fixture *fx)
+{
+    if (fx->llvm == NULL)
+        skip();
+}
+
+struct where {
+    uintptr_t pc, bias;
+    const char *name;
+};
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+    struct where *w = data;
+    (void)size;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && w->pc >= lo && w->pc < lo + ph->p_memsz) {
+            w->bias = info->dlpi_addr;
+            w->name = info->dlpi_name;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A frame for pc as the tracer records it: module path, pc - bias. */
+static struct cli_frame frame_at(struct cli_run *run, uintptr_t pc)
+{
+    struct where w = {pc, 0, NULL};
+    struct cli_frame f = {.pc = pc};
+    char exe[PATH_MAX];
+    ssize_t n;
+
+    assert_int_equal(dl_iterate_phdr(find_object, &w), 1);
+    if (w.name == NULL || w.name[0] == '\0') { /* the main program */
+        n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        assert_true(n > 0);
+        exe[n] = '\0';
+        w.name = exe;
+    }
+    f.module = cli_run_strdup(run, w.name);
+    f.offset = pc - w.bias;
+    return f;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash ? slash + 1 : path;
+}
+
+static __attribute__((noinline)) uint64_t return_address(void)
+{
+    return (uint64_t)(uintptr_t)__builtin_return_address(0);
+}
+
+/* Called through a volatile pointer: never inlined, never cloned. */
+static uint64_t (*volatile get_pc)(void) = return_address;
+
+static void test_own_call_site(void **state)
+{
+    struct fixture *fx = *state;
+    need_llvm(fx);
+    const int line = __LINE__ + 1;
+    struct cli_frame f = frame_at(&fx->run, (uintptr_t)get_pc());
+
+    assert_int_equal(cli_symbolize_frame(fx->llvm, &fx->run, &f), 0);
+
+    assert_string_equal(f.function, "test_own_call_site");
+    assert_string_equal(base_name(f.file), "test_symbolize.c");
+    assert_int_equal(f.line, line);
+}
+
+/* Writes, compiles and runs leaky.c; returns the line of the call and
+ * sets *offset to what the program printed. Skips without a compiler. */
+static int build_leaky(struct fixture *fx, char *src, size_t cap,
+                       uint64_t *offset)
+{
+    const size_t nlines = sizeof leaky_src / sizeof leaky_src[0];
+    char cmd[512], out[64] = "";
+    int call = 0;
+    FILE *fp;
+
+    assert_true(mkdir(fx->sub, 0700) == 0 || access(fx->sub, F_OK) == 0);
+    snprintf(src, cap, "%s/leaky.c", fx->sub);
+    fp = fopen(src, "w");
+    assert_non_null(fp);
+    for (size_t i = 0; i < nlines; i++) {
+        fprintf(fp, "%s\n", leaky_src[i]);
+        call = strstr(leaky_src[i], "CALL") ? (int)i + 1 : call;
+    }
+    assert_int_equal(fclose(fp), 0);
+    snprintf(cmd, sizeof cmd, "cc -g -O0 -fPIE -pie -o '%s/leaky' '%s'",
+             fx->sub, src);
+    if (system(cmd) != 0)
+        skip();
+    snprintf(cmd, sizeof cmd, "'%s/leaky'", fx->sub);
+    fp = popen(cmd, "r");
+    assert_non_null(fp);
+    assert_non_null(fgets(out, sizeof out, fp));
+    assert_int_equal(pclose(fp), 0);
+    *offset = strtoull(out, NULL, 16);
+    return call;
+}
+
+static void test_compiled_pie_program(void **state)
+{
+    struct fixture *fx = *state;
+    char src[160], exe[160];
+    need_llvm(fx);
+    struct cli_frame f = {0};
+    int line = build_leaky(fx, src, sizeof src, &f.offset);
+    snprintf(exe, sizeof exe, "%s/leaky", fx->sub);
+    f.module = exe;
+
+    assert_int_equal(cli_symbolize_frame(fx->llvm, &fx->run, &f), 0);
+
+    assert_string_equal(f.function, "leaky_function");
+    assert_string_equal(f.file, src);
+    assert_int_equal(f.line, line);
+}
+
+static void test_missing_module(void **state)
+{
+    struct fixture *fx = *state;
+    need_llvm(fx);
+    struct cli_frame f = {.module = "/nonexistent/libnothing.so",
+                          .offset = 0x1234};
+
+    assert_int_equal(cli_symbolize_frame(fx->llvm, &fx->run, &f), 0);
+
+    assert_null(f.function);
+    assert_null(f.file);
+    assert_int_equal(f.line, 0);
+}
+
+/* getpid's entry + 1, since the symbolizer is asked offset - 1. */
+static void test_libc_function(void **state)
+{
+    struct fixture *fx = *state;
+    need_llvm(fx);
+    struct cli_frame f = frame_at(&fx->run, (uintptr_t)&getpid);
+    f.offset += 1;
+
+    assert_int_equal(cli_symbolize_frame(fx->llvm, &fx->run, &f), 0);
+
+    assert_non_null(f.function);
+    assert_non_null(strstr(f.function, "getpid"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_own_call_site),
+        T(test_compiled_pie_program),
+        T(test_missing_module),
+        T(test_libc_function),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,71 @@
+#!/bin/sh
+# test_install.sh BUILD_DIR - make install into a DESTDIR, build a program
+# against the installed copy through pkg-config (shared and static), run
+# both, read the man page, then make uninstall and check nothing is left.
+set -eu
+b=${1:-build}
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+prefix=/opt/shmcheck-test
+
+fail() { echo "test_install.sh: $*" >&2; exit 1; }
+
+make --no-print-directory -s B="$b" install DESTDIR="$root" PREFIX="$prefix"
+for f in lib/libshmcheck.a lib/libshmcheck.so lib/libshmcheck.so.0 \
+    include/shmcheck.h lib/pkgconfig/shmcheck.pc share/man/man3/shmcheck.3 \
+    bin/shmcheck lib/libshmcheck-trace.so share/man/man1/shmcheck.1; do
+    [ -e "$root$prefix/$f" ] || fail "missing $prefix/$f"
+done
+
+cat >"$root/use.c" <<'C'
+#include <shmcheck.h>
+#include <stdio.h>
+int main(void)
+{
+    struct shmc_segment s;
+    SHMC_AUTO_RELEASE struct shmc_attachment a = {0};
+    if (shmc_segment_create(IPC_PRIVATE, 100, 0600, &s) != SHMC_OK ||
+        shmc_attach(&s, NULL, 0, &a) != SHMC_OK)
+        return 1;
+    puts(shmc_errname(SHMC_E_TYPED_LAYOUT));
+    return 0;
+}
+C
+export PKG_CONFIG_PATH="$root$prefix/lib/pkgconfig"
+export PKG_CONFIG_SYSROOT_DIR="$root"
+# The version is defined once, in include/shmcheck.h (as the Makefile reads it).
+version=$(for part in MAJOR MINOR PATCH; do
+    sed -n "s/^#define SHMC_VERSION_$part \([0-9]*\)\$/\1/p" include/shmcheck.h
+done | paste -sd.)
+got=$(pkg-config --modversion shmcheck)
+[ "$got" = "$version" ] ||
+    fail "pkg-config version $got differs from include/shmcheck.h's $version"
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Werror $(pkg-config --cflags shmcheck) "$root/use.c" \
+    -o "$root/use-shared" $(pkg-config --libs shmcheck)
+cc -std=c11 -Wall -Werror $(pkg-config --cflags shmcheck) "$root/use.c" \
+    -o "$root/use-static" "$root$prefix/lib/libshmcheck.a"
+out=$(LD_LIBRARY_PATH="$root$prefix/lib" "$root/use-shared")
+[ "$out" = SHMC_E_TYPED_LAYOUT ] || fail "shared build printed '$out'"
+out=$("$root/use-static")
+[ "$out" = SHMC_E_TYPED_LAYOUT ] || fail "static build printed '$out'"
+[ "$(awk 'NR>1' /proc/sysvipc/shm | wc -l)" -eq 0 ] || fail "segment left"
+
+# Only shmc_* is exported from the shared library.
+bad=$(nm -D --defined-only "$root$prefix/lib/libshmcheck.so" |
+    awk '$2 == "T" && $3 !~ /^shmc_[a-z]/ {print $3}')
+[ -z "$bad" ] || fail "exports outside the API: $bad"
+
+if command -v man >/dev/null 2>&1; then
+    man -l "$root$prefix/share/man/man3/shmcheck.3" 2>&1 | grep -q shmc_attach ||
+        fail "man page does not render"
+fi
+
+# The installed CLI finds the installed tracer (../lib from bin/).
+"$root$prefix/bin/shmcheck" --isolate -q -- /bin/true ||
+    fail "installed shmcheck does not run"
+
+make --no-print-directory -s B="$b" uninstall DESTDIR="$root" PREFIX="$prefix"
+left=$(find "$root$prefix" -type f -o -type l)
+[ -z "$left" ] || fail "left after uninstall: $left"
+echo "test_install.sh: install, pkg-config, shared and static use, uninstall: ok"

@@ -1,0 +1,68 @@
+/*
+ * traced_prog.h - what the parts of traced_prog share: the calls every
+ * subcommand makes (exiting with 2 when one fails), and the subcommands,
+ * each in the file of its topic, run by main (traced_prog.c).
+ */
+#ifndef SHMC_TESTS_TRACED_PROG_H
+#define SHMC_TESTS_TRACED_PROG_H
+
+#include <stddef.h>
+
+/* A new private segment of size bytes; exits 2 when shmget fails. */
+int make(size_t size);
+/* id attached anywhere; exits 2 when shmat fails. */
+void *attach(int id);
+/* Prints "what r errno", then sets errno to 1234. */
+void show(const char *what, long r);
+/* Makes, attaches, detaches and removes a segment: 0 when all worked. */
+int shm_cycle(void);
+
+/* traced_basic.c: one process's calls, its ways out, fork and spawn. */
+int cmd_threads(void);
+int cmd_forked(void);
+int cmd_execs(const char *self);
+int cmd_clean(void);
+int cmd_leave(const char *how);
+int cmd_scale(void);
+int cmd_closefds(void);
+int cmd_results(void);
+int cmd_many(void);
+int cmd_spawn(const char *self);
+int cmd_execle_self(const char *self);
+int cmd_show_env(void);
+int cmd_fds(void);
+
+/* traced_exec.c: the exec family, vfork, raw clone and posix_spawn. */
+int cmd_exec_via(const char *self, const char *how);
+int cmd_exec_fail(const char *self, const char *how);
+int cmd_exec_noargs(const char *self);
+int cmd_exec_env(const char *self, const char *how);
+int cmd_env_dump(void);
+int cmd_vforked(const char *self, const char *how);
+int cmd_rawfork(const char *how);
+int cmd_spawn_more(const char *self);
+
+/* traced_lifecycle.c: before the tracer starts, and after it ended. */
+int cmd_early_main(const char *how);
+int cmd_atforked(void);
+int cmd_late(void);
+int cmd_dlopened(void);
+int cmd_modules(const char *dir);
+
+/* traced_stacks.c: stacks. */
+int cmd_stacks(void);
+int cmd_badframe(const char *kind);
+
+/* traced_report.c: what the report says, other processes, faults. */
+int cmd_sites(void);
+int cmd_detaches(void);
+int cmd_calls(void);
+int cmd_raw_attach(void);
+int cmd_redirect(const char *file);
+int cmd_churn(void);
+int cmd_others(const char *self);
+int cmd_reap(const char *arg);
+int cmd_nomem(void);
+int cmd_sighandler(void);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * test_start.c - the tracer's start (src/trace/start.c, env.c): calls made
+ * before its constructor start it, with the settings the process started
+ * with; malformed settings are warned about once; it starts without
+ * /proc; atfork handlers are traced when they can be; and errno at main
+ * is 0.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* A call made before any constructor ran (from .preinit_array, before
+ * libc set environ) starts the tracer from inside its interposer, with
+ * the settings the process started with: it is journaled and reported,
+ * and errno is as without the tracer. */
+static void call_before_the_constructor_starts_the_tracer(void **state)
+{
+    struct fx *fx = *state;
+    static struct run bare, traced;
+    char *argv[] = {SHMC_TRACED_PROG, "early", NULL};
+
+    run_bare(fx, &bare, argv);
+    run_traced(fx, &traced, argv, NULL);
+    read_journals(fx);
+
+    assert_exit(bare.status, 0);
+    assert_string_equal(bare.out, "early 1 1234 1\n");
+    assert_string_equal(traced.out, bare.out);
+    assert_exit(traced.status, 23);
+    assert_int_equal(count_lines(traced.err, "ERROR: leaked segment"), 1);
+    assert_int_equal(count_lines(traced.err, "WARNING: unmatched attach"), 1);
+    assert_int_equal(fx->nj, 1);
+    assert_int_equal(fx->j[0].rec[0].type, SHMC_J_START);
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMGET], 1);
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMAT], 1);
+}
+
+static void malformed_setting_warns_once(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {SHMC_TRACED_PROG, "clean", NULL};
+
+    run_traced(fx, &r, argv, "SHMCHECK_STACK_DEPTH=abc SHMCHECK_BOGUS=1");
+
+    assert_exit(r.status, 0);
+    assert_int_equal(count_lines(r.err, "SHMCHECK_STACK_DEPTH='abc'"), 1);
+    assert_int_equal(count_lines(r.err, "SHMCHECK_BOGUS"), 1);
+    assert_non_null(strstr(r.out, "clean "));
+}
+
+static void hide_proc(const void *arg)
+{
+    (void)arg;
+    if (unshare(CLONE_NEWNS) != 0 ||
+        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("none", "/proc", "tmpfs", 0, NULL) != 0)
+        _exit(125);
+}
+
+/* Without /proc (a sandbox that hides it): the tracer starts all the
+ * same; it cannot know the program's path, command line or main stack,
+ * so the journal starts with an empty path and a stack has the call site
+ * only; the leak is reported and the exit status says so. Needs a mount
+ * namespace (root). */
+static void without_the_proc_file_system(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    const struct how h = {fx->dir, NULL, hide_proc, NULL};
+
+    run(fx, &r, &h, (char *[]){SHMC_TRACED_PROG, "leave", "exit", NULL});
+    if (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 125)
+        skip();
+    read_journals(fx);
+
+    assert_exit(r.status, 23);
+    assert_int_equal(count_lines(r.err, "ERROR: leaked segment"), 1);
+    assert_int_equal(fx->nj, 1);
+    const struct rec *start = rec_of(&fx->j[0], SHMC_J_START, 0);
+    assert_int_equal(start->payload_len, 1); /* "" and no arguments */
+    assert_int_equal(rec_of(&fx->j[0], SHMC_J_SHMGET, 0)->nframes, 1);
+}
+
+/* The program's atfork handlers: those registered after the tracer's are
+ * traced (a child that detaches in one has nothing left attached; the
+ * tracer once missed that shmdt and reported the attachment); those
+ * registered before run while the tracer holds its lock and pass their
+ * calls through, without a deadlock. */
+static void atfork_handlers_are_traced_when_they_can_be(void **state)
+{
+    struct fx *fx = *state;
+    static struct run bare, traced;
+    char *early[] = {SHMC_TRACED_PROG, "early-atfork", NULL};
+    int child;
+
+    run_traced(fx, &traced, (char *[]){SHMC_TRACED_PROG, "atfork", NULL}, NULL);
+    read_journals(fx);
+    assert_exit(traced.status, 0);
+    assert_string_equal(traced.out, "atfork child 0\n");
+    assert_null(strstr(traced.err, "inherited"));
+    assert_int_equal(fx->nj, 2);
+    child = fx->j[0].pid == traced.pid ? fx->j[1].pid : fx->j[0].pid;
+    assert_int_equal(journal_of(fx, child, 0)->count[SHMC_J_INHERIT], 1);
+    assert_int_equal(journal_of(fx, child, 0)->count[SHMC_J_SHMDT], 1);
+    assert_int_equal(journal_of(fx, child, 0)->failed[SHMC_J_SHMDT], 0);
+
+    reset(fx);
+    run_bare(fx, &bare, early);
+    run_traced(fx, &traced, early, NULL);
+    read_journals(fx);
+    assert_exit(traced.status, 0);
+    assert_string_equal(bare.out, "early 1 1234 1\natfork 0 0 0\n");
+    assert_string_equal(traced.out, bare.out);
+    assert_int_equal(fx->nj, 2);
+    const struct journal *parent = journal_of(fx, traced.pid, 0);
+    assert_non_null(parent);
+    assert_int_equal(parent->count[SHMC_J_SHMGET], 1); /* before main */
+    assert_int_equal(parent->count[SHMC_J_FORK], 1);
+    child = fx->j[0].pid == traced.pid ? fx->j[1].pid : fx->j[0].pid;
+    assert_int_equal(journal_of(fx, child, 0)->count[SHMC_J_SHMGET], 0);
+}
+
+/* The tracer's start changes no errno: main starts with 0 even when the
+ * journal cannot be created (warned about once). */
+static void errno_at_main_is_zero(void **state)
+{
+    struct fx *fx = *state;
+    static struct run bare, traced;
+    char *argv[] = {SHMC_TRACED_PROG, "errno", NULL};
+
+    run_bare(fx, &bare, argv);
+    run_traced(fx, &traced, argv, "SHMCHECK_LOG_DIR=/nonexistent/shmc-logs");
+
+    assert_string_equal(bare.out, "errno 0\n");
+    assert_string_equal(traced.out, bare.out);
+    assert_exit(traced.status, 0);
+    assert_int_equal(count_lines(traced.err, "cannot create a journal"), 1);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
+    const struct CMUnitTest tests[] = {
+        T(call_before_the_constructor_starts_the_tracer),
+        T(malformed_setting_warns_once),
+        T(without_the_proc_file_system),
+        T(atfork_handlers_are_traced_when_they_can_be),
+        T(errno_at_main_is_zero),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
