@@ -4,7 +4,7 @@ coverage figures and their thresholds.
 
 Reads an lcov tracefile (lcov --capture with lcov_branch_coverage=1,
 already limited to src/), adds up lines, functions and branches per
-directory (src/lib, src/trace, src/cli, as named in THRESHOLDS), writes
+directory (src/lib, src/journal, src/trace, src/cli, as named in THRESHOLDS), writes
 SUMMARY (a plain table per directory, then per file, then every line that
 a LCOV_EXCL marker keeps out of the figures with the reason written there)
 and exits 1 if a directory is below one of its thresholds.

@@ -20,7 +20,8 @@
 # Counted: cmocka's "[  PASSED  ] N test(s)" and "[  FAILED  ] N test(s)"
 # lines, which the Python tests print too (tests/cli/support.py); a shell
 # test counts as one test; a program that crashed or left a segment counts
-# one failure more. The host's own segments must be the same after the run
+# one failure more. tests/architecture/ checks the layers of src/
+# (ci/layers.py) and the size budgets (ci/budgets.py). The host's own segments must be the same after the run
 # as before it.
 set -u
 cd "$(dirname "$0")/.."
