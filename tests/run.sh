@@ -21,8 +21,8 @@
 # lines, which the Python tests print too (tests/cli/support.py); a shell
 # test counts as one test; a program that crashed or left a segment counts
 # one failure more. tests/architecture/ checks the layers of src/
-# (ci/layers.py) and the size budgets (ci/budgets.py). The host's own segments must be the same after the run
-# as before it.
+# (ci/layers.py) and the size budgets (ci/budgets.py). The host's own
+# segments must be the same after the run as before it.
 set -u
 cd "$(dirname "$0")/.."
 mode=all
