@@ -45,6 +45,13 @@ enum shmc_err shmc__sys_fail(enum shmc__call call, int saved_errno);
 /* The single exit for a rejection by the library itself: errno = EINVAL. */
 enum shmc_err shmc__reject(enum shmc_err err);
 
+/* The create-or-open race, for segments and typed segments alike: tries
+ * create(ctx); when the segment exists, open(ctx); when it was removed
+ * between the two, again, at most SHMC_CREATE_OR_OPEN_TRIES times (then
+ * SHMC_E_RACE, errno EAGAIN). A successful open keeps the caller's errno. */
+enum shmc_err shmc__create_or_open(enum shmc_err (*create)(void *ctx),
+                                   enum shmc_err (*open)(void *ctx), void *ctx);
+
 /* 1 when seg is a filled handle. */
 int shmc__segment_ok(const struct shmc_segment *seg);
 

@@ -75,17 +75,17 @@ enum shmc_err shmc_segment_open(key_t key, size_t min_size, int shmflg,
     return SHMC_OK;
 }
 
-enum shmc_err shmc_segment_create_or_open(key_t key, size_t size, int shmflg,
-                                          struct shmc_segment *out)
+enum shmc_err shmc__create_or_open(enum shmc_err (*create)(void *ctx),
+                                   enum shmc_err (*open)(void *ctx), void *ctx)
 {
     int saved = errno;
 
     for (int try = 0; try < SHMC_CREATE_OR_OPEN_TRIES; try++) {
-        enum shmc_err err = shmc_segment_create(key, size, shmflg, out);
+        enum shmc_err err = create(ctx);
         if (err != SHMC_E_EXISTS)
             return err;
-        /* Someone else created it: join with the same access bits. */
-        err = shmc_segment_open(key, size, shmflg & 0777, out);
+        /* Someone else created it: join it. */
+        err = open(ctx);
         if (err == SHMC_OK)
             errno = saved;
         /* Removed between our EEXIST and our open: create it again. */
@@ -94,6 +94,33 @@ enum shmc_err shmc_segment_create_or_open(key_t key, size_t size, int shmflg,
     }
     errno = EAGAIN;
     return SHMC_E_RACE;
+}
+
+struct join {
+    key_t key;
+    size_t size;
+    int shmflg;
+    struct shmc_segment *out;
+};
+
+static enum shmc_err join_create(void *ctx)
+{
+    const struct join *j = ctx;
+    return shmc_segment_create(j->key, j->size, j->shmflg, j->out);
+}
+
+/* Joins with the same access bits the creator would have used. */
+static enum shmc_err join_open(void *ctx)
+{
+    const struct join *j = ctx;
+    return shmc_segment_open(j->key, j->size, j->shmflg & 0777, j->out);
+}
+
+enum shmc_err shmc_segment_create_or_open(key_t key, size_t size, int shmflg,
+                                          struct shmc_segment *out)
+{
+    struct join j = {key, size, shmflg, out};
+    return shmc__create_or_open(join_create, join_open, &j);
 }
 
 enum shmc_err shmc_segment_stat(const struct shmc_segment *seg,

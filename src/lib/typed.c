@@ -195,24 +195,31 @@ enum shmc_err shmc_typed_open(key_t key, const struct shmc_layout *layout,
     return SHMC_OK;
 }
 
+struct join {
+    key_t key;
+    const struct shmc_layout *layout;
+    int shmflg;
+    struct shmc_typed *out;
+};
+
+static enum shmc_err join_create(void *ctx)
+{
+    const struct join *j = ctx;
+    return shmc_typed_create(j->key, j->layout, j->shmflg, j->out);
+}
+
+static enum shmc_err join_open(void *ctx)
+{
+    const struct join *j = ctx;
+    return shmc_typed_open(j->key, j->layout, 0, j->out);
+}
+
 enum shmc_err shmc_typed_create_or_open(key_t key,
                                         const struct shmc_layout *layout,
                                         int shmflg, struct shmc_typed *out)
 {
-    int saved = errno;
-
-    for (int try = 0; try < SHMC_CREATE_OR_OPEN_TRIES; try++) {
-        enum shmc_err err = shmc_typed_create(key, layout, shmflg, out);
-        if (err != SHMC_E_EXISTS)
-            return err;
-        err = shmc_typed_open(key, layout, 0, out);
-        if (err == SHMC_OK)
-            errno = saved;
-        if (err != SHMC_E_NOT_FOUND && err != SHMC_E_REMOVED)
-            return err;
-    }
-    errno = EAGAIN;
-    return SHMC_E_RACE;
+    struct join j = {key, layout, shmflg, out};
+    return shmc__create_or_open(join_create, join_open, &j);
 }
 
 enum shmc_err shmc_typed_detach(struct shmc_typed *t)
