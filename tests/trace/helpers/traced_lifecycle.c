@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,12 +113,14 @@ int cmd_atforked(void)
 }
 
 /* The write function of a stdio stream that exit() flushes after every
- * exit handler, the tracer's included: shared memory calls, ftok, dlopen
- * and fork there, results on fd 1, then _exit(4). */
+ * exit handler, the tracer's included: shared memory calls, ftok, dlopen,
+ * fork and posix_spawn (of a program that does not exist: no child to
+ * trace) there, results on fd 1, then _exit(4). */
 static ssize_t late_write(void *cookie, const char *buf, size_t len)
 {
-    char out[160];
+    char out[160], *spawn_argv[] = {"missing", NULL};
     int child = -1, n;
+    pid_t spawned;
 
     (void)cookie;
     (void)buf;
@@ -130,9 +133,12 @@ static ssize_t late_write(void *cookie, const char *buf, size_t len)
     if (pid == 0)
         _exit(7);
     waitpid(pid, &child, 0);
-    n = snprintf(out, sizeof out, "late %d %d %d %d %d\n", cycle, key != -1,
-                 lib != NULL, WIFEXITED(child) ? WEXITSTATUS(child) : -1,
-                 errno);
+    int err = errno; /* posix_spawn may leave errno set: it returns */
+    int spawn = posix_spawn(&spawned, "/nonexistent/missing", NULL, NULL,
+                            spawn_argv, environ);
+    n = snprintf(out, sizeof out, "late %d %d %d %d %d %d\n", cycle, key != -1,
+                 lib != NULL, WIFEXITED(child) ? WEXITSTATUS(child) : -1, spawn,
+                 err);
     if (write(1, out, (size_t)n) != n)
         _exit(2);
     _exit(4);
