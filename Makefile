@@ -380,7 +380,9 @@ install: lib $(TRACE_SO) $(CLI)
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BINDIR)
 	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/shmcheck
 	install -m 755 $(TRACE_SO) $(DESTDIR)$(LIBDIR)/libshmcheck-trace.so
-	install -m 644 man/shmcheck.1 $(DESTDIR)$(MANDIR)/man1/shmcheck.1
+	sed '1s/"shmcheck"/"shmcheck $(VERSION)"/' man/shmcheck.1 \
+	    > $(DESTDIR)$(MANDIR)/man1/shmcheck.1
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/shmcheck.1
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libshmcheck.a
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libshmcheck.so.$(VERSION)
 	ln -sf libshmcheck.so.$(VERSION) \
@@ -391,7 +393,9 @@ install: lib $(TRACE_SO) $(CLI)
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    shmcheck.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/shmcheck.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/shmcheck.pc
-	install -m 644 man/shmcheck.3 $(DESTDIR)$(MANDIR)/man3/shmcheck.3
+	sed '1s/"shmcheck"/"shmcheck $(VERSION)"/' man/shmcheck.3 \
+	    > $(DESTDIR)$(MANDIR)/man3/shmcheck.3
+	chmod 644 $(DESTDIR)$(MANDIR)/man3/shmcheck.3
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/shmcheck \

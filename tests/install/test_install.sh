@@ -40,6 +40,12 @@ done | paste -sd.)
 got=$(pkg-config --modversion shmcheck)
 [ "$got" = "$version" ] ||
     fail "pkg-config version $got differs from include/shmcheck.h's $version"
+for page in man1/shmcheck.1 man3/shmcheck.3; do
+    head -n 1 "$root$prefix/share/man/$page" | grep -qF "\"shmcheck $version\"" ||
+        fail "installed $page does not name version $version"
+done
+[ "$("$root$prefix/bin/shmcheck" --version)" = "shmcheck $version" ] ||
+    fail "shmcheck --version differs from include/shmcheck.h's $version"
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Werror $(pkg-config --cflags shmcheck) "$root/use.c" \
     -o "$root/use-shared" $(pkg-config --libs shmcheck)
