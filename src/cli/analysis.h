@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "journal/compiler.h"
 #include "findings.h"
 #include "inputs.h"
 #include "journal/format.h"
@@ -65,7 +66,7 @@ void *cli_analysis_need(struct analysis *a, void *p);
 
 /* Adds a warning to the run. */
 void cli_analysis_warn(struct analysis *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    SHMC_PRINTF_LIKE(2, 3);
 
 /* A new finding of kind in pid's name, zeroed but for shmid -1 and its
  * order; NULL when memory ran out. */

@@ -193,7 +193,7 @@ void cli_json_stringf(struct cli_json *j, const char *fmt, ...)
 
 /* A number, true, false or null. */
 static void put_literal(struct cli_json *j, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    SHMC_PRINTF_LIKE(2, 3);
 static void put_literal(struct cli_json *j, const char *fmt, ...)
 {
     va_list ap;

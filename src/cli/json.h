@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "journal/compiler.h"
+
 #define JSON_MAX_DEPTH 32
 
 struct cli_json {
@@ -51,7 +53,7 @@ void cli_json_key(struct cli_json *j, const char *key);
  * formatted text as a string. */
 void cli_json_string(struct cli_json *j, const char *s);
 void cli_json_stringf(struct cli_json *j, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    SHMC_PRINTF_LIKE(2, 3);
 void cli_json_int(struct cli_json *j, int64_t v);
 void cli_json_uint(struct cli_json *j, uint64_t v);
 void cli_json_bool(struct cli_json *j, int v);
@@ -60,7 +62,7 @@ void cli_json_null(struct cli_json *j);
 /* A key and its value in one call. */
 void cli_json_key_string(struct cli_json *j, const char *key, const char *s);
 void cli_json_key_stringf(struct cli_json *j, const char *key, const char *fmt,
-                          ...) __attribute__((format(printf, 3, 4)));
+                          ...) SHMC_PRINTF_LIKE(3, 4);
 void cli_json_key_int(struct cli_json *j, const char *key, int64_t v);
 void cli_json_key_uint(struct cli_json *j, const char *key, uint64_t v);
 void cli_json_key_bool(struct cli_json *j, const char *key, int v);

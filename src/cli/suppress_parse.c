@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal/compiler.h"
 #include "journal/textbuf.h"
 #include "suppress_rules.h"
 
@@ -30,7 +31,7 @@ struct ctx {
 /* Writes the message into err (cut to errlen, like snprintf); with
  * expected, says what a line should be. Returns -1. */
 static int fail(char *err, size_t errlen, int expected, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    SHMC_PRINTF_LIKE(4, 5);
 
 static int fail(char *err, size_t errlen, int expected, const char *fmt, ...)
 {

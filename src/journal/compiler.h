@@ -18,6 +18,9 @@
 #define SHMC_NORETURN __attribute__((noreturn))
 /* Keeps a function out of line so that its frame is where we expect. */
 #define SHMC_NOINLINE __attribute__((noinline))
+/* Checks a function's printf-style format (argument fmt) against its
+ * arguments from first on (0: a va_list). */
+#define SHMC_PRINTF_LIKE(fmt, first) __attribute__((format(printf, fmt, first)))
 #define SHMC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define SHMC_UNLIKELY(x) __builtin_expect(!!(x), 0)
 

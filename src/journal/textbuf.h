@@ -19,6 +19,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "compiler.h"
+
 struct shmc_textbuf;
 
 /* Takes the len bytes at text (not NUL-terminated); arg as given to
@@ -51,9 +53,9 @@ void shmc_textbuf_put(struct shmc_textbuf *t, const char *s);
  * With a flush function, a text longer than the whole buffer is cut to it
  * (total still counts all of it). */
 void shmc_textbuf_printf(struct shmc_textbuf *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    SHMC_PRINTF_LIKE(2, 3);
 void shmc_textbuf_vprintf(struct shmc_textbuf *t, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+    SHMC_PRINTF_LIKE(2, 0);
 
 /* Hands what is buffered to the flush function (if any, and if anything
  * is buffered) and empties the buffer. */
