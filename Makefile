@@ -299,9 +299,11 @@ TSAN_TESTS = $(B)/tsan/tests/lib/test_limits \
 sanitizer-builds:
 	$(MAKE) --no-print-directory B=$(B)/asan SAN=asan tests
 	$(MAKE) --no-print-directory B=$(B)/tsan SAN=tsan $(TSAN_TESTS)
+# make check builds on every core (CI has two); JOBS=1 builds serially.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 check: deps
-	$(MAKE) --no-print-directory tests
-	$(MAKE) --no-print-directory sanitizer-builds
+	$(MAKE) --no-print-directory -j$(JOBS) tests
+	$(MAKE) --no-print-directory -j$(JOBS) sanitizer-builds
 	tests/run.sh $(B) $(B)/asan $(B)/tsan
 
 # Only the sanitized runs (ci/sanitizers.sh): every test program but the

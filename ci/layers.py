@@ -73,14 +73,17 @@ def include_edges(files):
     return edges, problems
 
 
-def symbols(obj):
-    out = subprocess.run(["nm", "--defined-only", "-g", obj],
-                         capture_output=True, text=True, check=True).stdout
-    defined = {ln.split()[-1] for ln in out.splitlines() if ln.strip()}
-    out = subprocess.run(["nm", "-u", obj], capture_output=True, text=True,
-                         check=True).stdout
-    used = {ln.split()[-1] for ln in out.splitlines() if ln.strip()}
-    return defined, used
+def nm(objs, flags):
+    """{object: set of symbol names} from one nm run over all objects."""
+    out = subprocess.run(["nm", "-A"] + flags + objs, capture_output=True,
+                         text=True, check=True).stdout
+    found = {o: set() for o in objs}
+    for line in out.splitlines():  # "path.o:[address] TYPE name"
+        for o in objs:
+            if line.startswith(o + ":") and line[len(o) + 1:].split():
+                found[o].add(line.split()[-1])
+                break
+    return found
 
 
 def interposed():
@@ -97,18 +100,18 @@ def interposed():
 def call_edges(build):
     owner, uses = {}, {}
     libc = interposed()
-    objs = sorted(glob.glob(os.path.join(build, "src", "*", "*.o")))
+    objs = []
+    for o in sorted(glob.glob(os.path.join(build, "src", "*", "*.o"))):
+        if os.path.isfile(os.path.relpath(o, build)[:-2] + ".c"):
+            objs.append(o)  # else left in the build dir by a removed source
     if not objs:
         sys.exit("layers.py: no objects under %s/src: build first" % build)
+    defined, used = nm(objs, ["--defined-only", "-g"]), nm(objs, ["-u"])
     for o in objs:
-        src = os.path.relpath(o, build)[:-2]
-        if not os.path.isfile(src + ".c"):
-            continue  # left in the build dir by a source since removed
-        mod = module_of(src)
-        defined, used = symbols(o)
-        for s in defined - libc:
+        mod = module_of(os.path.relpath(o, build)[:-2])
+        for s in defined[o] - libc:
             owner[s] = mod
-        uses[mod] = uses.get(mod, set()) | used
+        uses[mod] = uses.get(mod, set()) | used[o]
     edges = set()
     for mod, used in uses.items():
         for s in used:
