@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis.h"
 
@@ -93,6 +94,40 @@ struct cli_process *cli_analysis_process(struct analysis *a, int pid)
     p->pid = pid;
     p->ppid = -1;
     return p;
+}
+
+int cli_analysis_lost(struct analysis *a, const char *path,
+                      const struct shmc_jheader *h)
+{
+    static const char *const why[SHMC_JLOST_MAX] = {
+        [SHMC_JLOST_NOSPACE] = "no space for the journal",
+        [SHMC_JLOST_FSIZE] = "the file size limit (RLIMIT_FSIZE)",
+        [SHMC_JLOST_CAP] = "the journal's size cap",
+        [SHMC_JLOST_FILE] = "the journal file was removed or replaced",
+    };
+    const char *reason = h->lost_reason < SHMC_JLOST_MAX && why[h->lost_reason]
+                             ? why[h->lost_reason]
+                             : "the journal could not grow";
+
+    if (h->lost == 0)
+        return 0;
+    a->lost = 1;
+    cli_analysis_warn(a,
+                      "%s: pid %d lost %llu record(s) (%s%s%s): its "
+                      "attachments could not be checked (no unmatched_attach "
+                      "for it) nor the segments it may have removed (no "
+                      "never_removed lint in this run)",
+                      path, (int)h->pid, (unsigned long long)h->lost, reason,
+                      h->lost_errno ? ": " : "",
+                      h->lost_errno ? strerror(h->lost_errno) : "");
+    return 1;
+}
+
+size_t cli_journal_extent(int fd, size_t size)
+{
+    off_t hole = lseek(fd, 0, SEEK_HOLE);
+
+    return hole >= 0 && (size_t)hole < size ? (size_t)hole : size;
 }
 
 int cli_analysis_reaped(const struct cli_inputs *in, int pid, int *status)

@@ -23,6 +23,7 @@ struct analysis {
     struct shmc_table created; /* shmid -> struct created */
     struct shmc_table removed; /* shmid -> (nothing): IPC_RMID seen */
     int oom;
+    int lost; /* some journal lost records: removals may be missing */
 };
 
 /* A segment some process of the tree created. */
@@ -48,6 +49,7 @@ struct image {
     struct shmc_table atts; /* addr -> struct att */
     int exec_pending;       /* an EXEC not (yet) followed by EXEC_FAIL */
     int exited;
+    int lost; /* its journal lost records: its end cannot be judged */
 };
 
 /* An attachment live in the image. */
@@ -78,6 +80,17 @@ struct cli_process *cli_analysis_process(struct analysis *a, int pid);
 
 /* Whether the CLI reaped pid, with its wait status into *status. */
 int cli_analysis_reaped(const struct cli_inputs *in, int pid, int *status);
+
+/* Whether the journal with header h lost records; if so warns (PATH: how
+ * many, why, what could not be checked) and notes it in a. */
+int cli_analysis_lost(struct analysis *a, const char *path,
+                      const struct shmc_jheader *h);
+
+/* How many bytes of the open journal fd, size bytes long, can be mapped
+ * and read: up to its first hole (a hole of a full tmpfs faults with
+ * SIGBUS when a mapping of it is read; past it the file reads as zeros,
+ * which end a journal anyway), or size. */
+size_t cli_journal_extent(int fd, size_t size);
 
 /* The frames of r, each with the module of the image it is in. */
 void cli_image_stack(const struct image *im, const struct shmc_jrec *r,

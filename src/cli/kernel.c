@@ -97,8 +97,8 @@ static void never_removed(struct analysis *a)
         const struct created *c = v;
         int leaked = 0;
         struct cli_finding *f;
-        if (shmc_table_get(&a->removed, id))
-            continue;
+        if (a->lost || shmc_table_get(&a->removed, id))
+            continue; /* lost records may hold its IPC_RMID */
         for (size_t i = 0; i < a->run->nfindings; i++)
             leaked |= a->run->findings[i].kind == CLI_LEAKED_SEGMENT &&
                       a->run->findings[i].shmid == (int)id;

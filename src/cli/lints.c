@@ -4,6 +4,8 @@
  * library's validator says about its arguments.
  */
 #define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
@@ -116,4 +118,23 @@ void cli_lint_shmctl(struct image *im, const struct shmc_jrec *r)
     if ((int)r->args[1] == IPC_SET && (r->args[2] & 0002))
         lint(im, r, "world_writable", (int)r->args[0],
              "IPC_SET gives any user write access");
+}
+
+void cli_lint_unmap(struct image *im, const struct shmc_jrec *r, uint64_t addr,
+                    int shmid)
+{
+    static const char *const call[] = {"munmap", "munmap", "mremap",
+                                       "mmap(MAP_FIXED)"};
+    unsigned how =
+        r->args[2] >= 1 && r->args[2] <= 3 ? (unsigned)r->args[2] : 0;
+    char text[192];
+    const char *msg;
+
+    snprintf(text, sizeof text,
+             "%s took away the attachment at 0x%" PRIx64
+             " without shmdt: the kernel detached it",
+             call[how], addr);
+    if ((msg = cli_run_strdup(im->a->run, text)) == NULL)
+        im->a->oom = 1;
+    lint(im, r, "detach_without_shmdt", shmid, msg);
 }

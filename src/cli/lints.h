@@ -17,4 +17,9 @@ void cli_lint_shmget(struct image *im, const struct shmc_jrec *r);
 void cli_lint_shmat(struct image *im, const struct shmc_jrec *r);
 void cli_lint_shmctl(struct image *im, const struct shmc_jrec *r);
 
+/* An UNMAP record that ended the attachment at addr (of shmid): the
+ * kernel detached it without shmdt. */
+void cli_lint_unmap(struct image *im, const struct shmc_jrec *r, uint64_t addr,
+                    int shmid);
+
 #endif

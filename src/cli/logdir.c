@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "findings.h"
 #include "journal/reader.h"
 #include "logdir.h"
 
@@ -79,6 +80,76 @@ int cli_log_dir_make(const char *given, char *out, size_t len, char *err,
         return -1;
     }
     return 0;
+}
+
+static int messages_entry(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name), k = strlen(SHMC_MESSAGES_SUFFIX);
+
+    return n > k && strcmp(d->d_name + n - k, SHMC_MESSAGES_SUFFIX) == 0;
+}
+
+/* Adds "tracer: line" to run's warnings unless it is there already. */
+static int add_message(struct cli_run *run, const char *line)
+{
+    char *text, **w;
+
+    if (asprintf(&text, "tracer: %s", line) < 0)
+        return -1;
+    for (size_t i = 0; i < run->nwarnings; i++)
+        if (strcmp(run->warnings[i], text) == 0) {
+            free(text);
+            return 0;
+        }
+    w = realloc(run->warnings, (run->nwarnings + 2) * sizeof *w);
+    if (w == NULL) {
+        free(text);
+        return -1;
+    }
+    w[run->nwarnings++] = text;
+    w[run->nwarnings] = NULL;
+    run->warnings = w;
+    return 0;
+}
+
+/* Each line of one messages file, at most its first 64 KiB. */
+static int read_messages(const char *path, struct cli_run *run)
+{
+    char *line = NULL;
+    size_t cap = 0, total = 0;
+    ssize_t n;
+    int rc = 0;
+    FILE *f = fopen(path, "re");
+
+    if (f == NULL)
+        return 0;
+    while (rc == 0 && total < 65536 && (n = getline(&line, &cap, f)) > 0) {
+        total += (size_t)n;
+        if (line[n - 1] == '\n')
+            line[n - 1] = '\0';
+        if (line[0] != '\0')
+            rc = add_message(run, line);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+int cli_log_dir_messages(const char *dir, struct cli_run *run)
+{
+    char path[PATH_MAX + 64];
+    struct dirent **names;
+    int n = scandir(dir, &names, messages_entry, versionsort), rc = 0;
+
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+        if (rc == 0)
+            rc = read_messages(path, run);
+        free(names[i]);
+    }
+    if (n >= 0)
+        free(names);
+    return rc;
 }
 
 void cli_log_dir_remove(const char *dir)

@@ -21,6 +21,13 @@ int cli_find_tracer(const char *given, char *out);
 int cli_log_dir_make(const char *given, char *out, size_t len, char *err,
                      size_t errlen);
 
+struct cli_run;
+
+/* The tracer's own messages (SHMC_MESSAGES_SUFFIX files in dir: settings
+ * it refused, journals it could not create), each distinct line added to
+ * run's warnings as "tracer: LINE". 0, or -1 when memory ran out. */
+int cli_log_dir_messages(const char *dir, struct cli_run *run);
+
 /* Removes dir and the files in it. */
 void cli_log_dir_remove(const char *dir);
 

@@ -130,7 +130,7 @@ static int analyse(const struct cli_opts *o, const struct tree *t,
     int rc = cli_analyze(&in, run);
 
     free(kernel);
-    if (rc != 0)
+    if (rc != 0 || cli_log_dir_messages(t->log_dir, run) != 0)
         return -1;
     run->command = o->argv; /* empty (argv[argc]) with --replay */
     symbolize(o, run);

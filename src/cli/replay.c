@@ -138,6 +138,29 @@ static void on_shmdt(struct image *im, const struct shmc_jrec *r)
     cli_image_stack(im, r, &f->stack);
 }
 
+/* A munmap, mremap or mmap(MAP_FIXED) that took pages of an attachment
+ * away: with none of it left it ended there, detached by the kernel
+ * without shmdt (a lint); moved whole by mremap, it goes on at its new
+ * address; with a part left, it is still attached. */
+static void on_unmap(struct image *im, const struct shmc_jrec *r)
+{
+    uint64_t addr = (uint64_t)r->args[0];
+    struct att *t = shmc_table_get(&im->atts, addr), *n, copy;
+
+    if (t == NULL || r->args[3] == SHMC_JLEFT_PART)
+        return;
+    copy = *t;
+    shmc_table_del(&im->atts, addr);
+    if (r->args[3] != SHMC_JLEFT_MOVED) {
+        cli_lint_unmap(im, r, addr, copy.shmid);
+        return;
+    }
+    n = cli_analysis_need(im->a,
+                          shmc_table_put(&im->atts, (uint64_t)r->result, NULL));
+    if (n != NULL)
+        *n = copy;
+}
+
 static void on_shmctl(struct image *im, const struct shmc_jrec *r)
 {
     if (r->err) {
@@ -184,7 +207,7 @@ static replay_fn *const replay[SHMC_J_TYPE_MAX] = {
     [SHMC_J_INHERIT] = on_shmat,  [SHMC_J_SHMDT] = on_shmdt,
     [SHMC_J_SHMCTL] = on_shmctl,  [SHMC_J_FTOK] = on_ftok,
     [SHMC_J_EXEC] = on_exec,      [SHMC_J_EXEC_FAIL] = on_exec,
-    [SHMC_J_EXIT] = on_exit_call,
+    [SHMC_J_EXIT] = on_exit_call, [SHMC_J_UNMAP] = on_unmap,
 };
 
 /* Every attachment still live ends here: unmatched. */
@@ -194,7 +217,7 @@ static void end_attachments(struct image *im, enum cli_end how)
     uint64_t addr;
     void *v;
 
-    while (shmc_table_next(&im->atts, &pos, &addr, &v)) {
+    while (!im->lost && shmc_table_next(&im->atts, &pos, &addr, &v)) {
         const struct att *t = v;
         struct cli_finding *f =
             cli_analysis_finding(im->a, CLI_UNMATCHED_ATTACH, im->pid);
@@ -239,6 +262,7 @@ static void replay_image(struct analysis *a, const char *path,
         cli_analysis_warn(
             a, "%s: damaged at byte %zu: read up to the last whole record",
             path, rd->off);
+    im.lost = cli_analysis_lost(a, path, &rd->header);
     end_attachments(&im, image_end(&im));
     shmc_table_destroy(&im.atts);
     free(im.mods);
@@ -263,6 +287,7 @@ void cli_replay_journal(struct analysis *a, const char *path)
         close(fd);
         return;
     }
+    sb.st_size = (off_t)cli_journal_extent(fd, (size_t)sb.st_size);
     data = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (data == MAP_FAILED) {

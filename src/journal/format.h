@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #define SHMC_JMAGIC "SHMCJRNL"
-#define SHMC_JVERSION 1u
+#define SHMC_JVERSION 2u /* 2: SHMC_J_UNMAP */
 #define SHMC_JCOMMIT 0xC0DEu
 #define SHMC_JMAX_FRAMES 32u
 #define SHMC_JMAX_RECORD 4096u /* no record is longer */
@@ -47,7 +47,23 @@ struct shmc_jheader {
                                child keeps its parent's)               */
     uint64_t start_real_ns; /* reserved for the wall-clock start; the
                                tracer writes 0 today                   */
-    uint8_t reserved[16];
+    uint64_t lost;          /* records dropped (atomic add in place) */
+    uint32_t lost_reason;   /* SHMC_JLOST_*: why the first was dropped */
+    int32_t lost_errno;     /* its errno (0 for SHMC_JLOST_CAP)        */
+};
+
+/* Why a journal stopped taking records (lost_reason; 0: none lost). Once
+ * one record is dropped every later one is (the journal is frozen), so
+ * the first reason is the reason. */
+enum shmc_jlost {
+    SHMC_JLOST_NONE = 0,
+    SHMC_JLOST_NOSPACE = 1, /* no space for the file (ENOSPC, EDQUOT)     */
+    SHMC_JLOST_FSIZE = 2,   /* RLIMIT_FSIZE (EFBIG)                       */
+    SHMC_JLOST_CAP = 3,     /* the journal's size cap was reached         */
+    SHMC_JLOST_FILE = 4,    /* the file could not be reopened: removed,
+                               replaced, its directory unreadable        */
+    SHMC_JLOST_OTHER = 5,   /* growth failed otherwise (mmap: ENOMEM)     */
+    SHMC_JLOST_MAX
 };
 
 #define SHMC_JF_STACKS 1u /* stacks were captured                     */
@@ -74,7 +90,25 @@ enum shmc_jtype {
     SHMC_J_EXEC_FAIL, /* the exec returned; err=errno                 */
     SHMC_J_SPAWN,     /* posix_spawn; res=child pid or -1             */
     SHMC_J_EXIT,      /* a[0]=status, a[1]=how (SHMC_JEXIT_*)         */
+    SHMC_J_UNMAP,     /* a munmap, mremap or mmap(MAP_FIXED) that took
+                         pages of a live attachment away, one per
+                         attachment: a: its address, shmid, how
+                         (SHMC_JUNMAP_*), what is left (SHMC_JLEFT_*);
+                         res=its new address when moved, else 0        */
     SHMC_J_TYPE_MAX
+};
+
+enum shmc_junmap {
+    SHMC_JUNMAP_MUNMAP = 1,
+    SHMC_JUNMAP_MREMAP = 2,
+    SHMC_JUNMAP_MMAP_FIXED = 3
+};
+/* What an UNMAP left of the attachment: some pages where it was (still
+ * attached), nothing (detached), or all of it, moved by mremap. */
+enum shmc_jleft {
+    SHMC_JLEFT_PART = 0,
+    SHMC_JLEFT_NONE = 1,
+    SHMC_JLEFT_MOVED = 2
 };
 
 enum shmc_jexit { SHMC_JEXIT_EXIT = 1, SHMC_JEXIT__EXIT = 2 };

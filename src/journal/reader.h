@@ -21,6 +21,11 @@ int shmc_journal_name(const char *name);
 /* The same for a directory entry: a filter for scandir(3). */
 int shmc_journal_entry(const struct dirent *d);
 
+/* The tracer's own messages under the CLI (SHMCHECK_REPORT=none with a
+ * log directory): <pid>.messages in the log directory, lines appended,
+ * each "shmcheck: pid N: ..."; the CLI shows them as report warnings. */
+#define SHMC_MESSAGES_SUFFIX ".messages"
+
 enum shmc_jstatus {
     SHMC_JOK = 0,     /* record returned                             */
     SHMC_JEND,        /* clean end                                   */

@@ -3,23 +3,23 @@
  * reserved range, filled by lock-free reservations (contract: writer.h,
  * format: format.h).
  *
- * Invariants while open: the file's size equals `mapped`; bytes past the
- * last reservation are zero (they come from ftruncate); `off` only grows.
+ * Invariants while open: the file's size equals `mapped`, and all of it is
+ * allocated (posix_fallocate, before it is mapped: a store into a hole of a
+ * full tmpfs would raise SIGBUS); bytes past the last reservation are
+ * zero; `off` only grows.
  *
  * A reservation that gets no room (growth failed, or the region is full)
  * stays a zero hole, which a reader takes for the end of the journal. So
  * once one is dropped the journal is frozen at `mapped`: a later growth
  * would put records behind the hole where no reader would find them. Every
  * reservation after a dropped one lies beyond `mapped` (off only grows), so
- * it is dropped too and counted in `lost`; the records before the hole stay
- * readable. (When the region is full this may also drop a reservation just
- * below the full one that growth could still have mapped; near 1 GiB.)
+ * it is dropped too and counted in `lost`, in the writer and in the file's
+ * header (with the first drop's reason); the records before the hole stay
+ * readable. (At the cap this may also drop a reservation just below the
+ * one past it that growth could still have mapped.)
  *
- * A record is a hole too while its size is not yet written: if the process
- * dies between the reservation and that store, records other threads
- * committed after it are in the file but behind a zero size. The window is
- * a few instructions, outside growth.
- *
+ * A record is a hole too until its size is written: a process dying in
+ * that window (a few instructions) hides the records committed after it.
  * close and abandon must not run while another thread is in begin.
  *
  * The tracer calls open in a fork child, where only async-signal-safe
@@ -33,12 +33,9 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Images of one pid (exec count) before open gives up with EEXIST. */
-#define SHMC_JMAX_IMAGES 1000u
 /* Where the first record starts: the header, rounded to a record boundary. */
 #define SHMC_JFIRST ((sizeof(struct shmc_jheader) + 7u) & ~(size_t)7u)
 
@@ -48,10 +45,12 @@
 _Static_assert(sizeof(_Atomic uint16_t) == sizeof(uint16_t), "layout");
 _Static_assert(_Alignof(_Atomic uint16_t) == _Alignof(uint16_t), "align");
 _Static_assert(ATOMIC_SHORT_LOCK_FREE == 2, "commit must be lock-free");
+_Static_assert(sizeof(_Atomic uint64_t) == 8 && ATOMIC_LLONG_LOCK_FREE == 2,
+               "the header's lost is added to in place, across processes");
 _Static_assert(SHMC_JREGION % SHMC_JCHUNK == 0, "region is whole chunks");
 _Static_assert(SHMC_JMAX_RECORD < SHMC_JCHUNK, "a record fits a chunk");
 
-/* Writes the decimal digits of v at p; returns the end. */
+/* Writes v's decimal digits at p; returns the end. */
 static char *put_decimal(char *p, unsigned long v)
 {
     char digits[24];
@@ -86,6 +85,32 @@ static int make_path(char *path, const char *dir, int pid, unsigned n)
     return 0;
 }
 
+/* Whether anything, a dangling link too, is at <pid>.<n>.shmj. */
+static int taken(char *path, const char *dir, int pid, unsigned n)
+{
+    struct stat st;
+
+    return make_path(path, dir, pid, n) == 0 &&
+           fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Images have no cap: the search starts after the names taken from 0 on,
+ * found in 2 log n lookups (doubling, then halving), not n. */
+static unsigned first_free(char *path, const char *dir, int pid)
+{
+    unsigned lo = 0, hi = 1;
+
+    if (!taken(path, dir, pid, 0))
+        return 0;
+    for (; hi < UINT_MAX / 2 && taken(path, dir, pid, hi); hi *= 2)
+        lo = hi;
+    while (hi - lo > 1) {
+        unsigned mid = lo + (hi - lo) / 2;
+        *(taken(path, dir, pid, mid) ? &lo : &hi) = mid;
+    }
+    return hi;
+}
+
 /* Creates the first free <pid>.<n>.shmj. O_EXCL never follows a symlink
  * (it fails with EEXIST), so a link planted at a name only skips that n.
  * Returns the fd and sets *image, or -1 with errno and an empty path. */
@@ -94,7 +119,7 @@ static int create_file(struct shmc_jwriter *w, const char *dir, int pid,
 {
     const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 
-    for (unsigned n = 0; n < SHMC_JMAX_IMAGES; n++) {
+    for (unsigned n = first_free(w->path, dir, pid); n < UINT_MAX; n++) {
         if (make_path(w->path, dir, pid, n) != 0)
             break;
         int fd = open(w->path, flags, 0600);
@@ -109,23 +134,8 @@ static int create_file(struct shmc_jwriter *w, const char *dir, int pid,
     return -1;
 }
 
-/* ftruncate to a larger size, refusing (EFBIG) one past RLIMIT_FSIZE
- * before the kernel does: it would also raise SIGXFSZ, whose default
- * action kills the program we trace. */
-static int grow_file(int fd, size_t size)
-{
-    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
-
-    (void)getrlimit(RLIMIT_FSIZE, &rl); /* fails only for a bad argument */
-    if (size > rl.rlim_cur) {
-        errno = EFBIG;
-        return -1;
-    }
-    return ftruncate(fd, (off_t)size);
-}
-
-/* Undoes a partial open: closes fd (if >= 0), removes the file (if it was
- * created), releases the reserved range. Keeps errno; returns -1. */
+/* Undoes a partial open: closes fd and removes the file (if fd >= 0),
+ * releases the reserved range. Keeps errno; returns -1. */
 static int fail_open(struct shmc_jwriter *w, void *base, int fd)
 {
     int saved = errno;
@@ -173,6 +183,7 @@ int shmc_jwriter_open(struct shmc_jwriter *w, const char *dir, int pid,
     atomic_init(&w->off, 0);
     atomic_init(&w->mapped, 0);
     atomic_init(&w->lost, 0);
+    w->cap = shmc_jspace_cap();
     pthread_mutex_init(&w->grow, NULL);
     if (dir == NULL || dir[0] == '\0' || pid <= 0) {
         errno = EINVAL;
@@ -187,14 +198,14 @@ int shmc_jwriter_open(struct shmc_jwriter *w, const char *dir, int pid,
         return fail_open(w, base, -1);
     /* fchmod: a umask like 0277 would leave a file that growth, which
      * reopens it O_RDWR, could not open. */
-    if (fchmod(fd, 0600) != 0 || grow_file(fd, SHMC_JCHUNK) != 0 ||
-        mmap(base, SHMC_JCHUNK, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-             fd, 0) == MAP_FAILED)
+    size_t size = fchmod(fd, 0600) == 0 ? shmc_jspace_first(fd, w->cap) : 0;
+    if (size == 0 || mmap(base, size, PROT_READ | PROT_WRITE,
+                          MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
         return fail_open(w, base, fd);
     close(fd);
     write_header(base, pid, ppid, image, flags, start_ns, start_real_ns);
     atomic_store(&w->off, SHMC_JFIRST);
-    atomic_store(&w->mapped, SHMC_JCHUNK);
+    atomic_store(&w->mapped, size);
     w->base = base;
     return 0;
 }
@@ -212,25 +223,31 @@ static int reopen(const struct shmc_jwriter *w, size_t size)
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
         (size_t)st.st_size != size) {
         close(fd);
+        errno = ESTALE; /* not the file we wrote */
         return -1;
     }
     return fd;
 }
 
-/* Extends the file from `have` to whole chunks covering `end` and maps the
- * new part at base + have. Called with the grow mutex held. */
+/* Extends the file from `have` to cover `end` (shmc_jspace_next) and maps
+ * the new part at base + have. Called with the grow mutex held. */
 static int extend(struct shmc_jwriter *w, size_t have, size_t end)
 {
-    size_t want = (end + SHMC_JCHUNK - 1) / SHMC_JCHUNK * SHMC_JCHUNK;
+    size_t next = shmc_jspace_next(have, end);
+    size_t want = next < w->cap ? next : w->cap; /* end <= cap: begin */
     int fd = reopen(w, have);
     int ok;
 
     if (fd < 0)
-        return -1;
-    ok = grow_file(fd, want) == 0;
+        return SHMC_JLOST_FILE;
+    ok = shmc_jspace_grow(fd, have, want) == 0;
+    int reason = errno == EFBIG                       ? SHMC_JLOST_FSIZE
+                 : errno == ENOSPC || errno == EDQUOT ? SHMC_JLOST_NOSPACE
+                                                      : SHMC_JLOST_OTHER;
     if (ok && mmap(w->base + have, want - have, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_FIXED, fd, (off_t)have) == MAP_FAILED) {
         ok = 0;
+        reason = SHMC_JLOST_OTHER;
         /* A failed MAP_FIXED may have unmapped the range: reserve it again
          * so nothing else lands where close will munmap. */
         mmap(w->base + have, want - have, PROT_NONE,
@@ -239,11 +256,27 @@ static int extend(struct shmc_jwriter *w, size_t have, size_t end)
             /* Then reopen refuses the file and close leaves a zero tail. */
         }
     }
+    int err = errno;
     close(fd);
+    errno = err;
     if (!ok)
-        return -1;
+        return reason;
     atomic_store_explicit(&w->mapped, want, memory_order_release);
     return 0;
+}
+
+/* Counts a dropped record in the writer and in the file's header (mapped
+ * and allocated while open); the first drop also writes why. */
+static void drop(struct shmc_jwriter *w, int reason, int err)
+{
+    struct shmc_jheader *h = (struct shmc_jheader *)(void *)w->base;
+
+    if (atomic_fetch_add_explicit(&w->lost, 1, memory_order_relaxed) == 0) {
+        h->lost_reason = (uint32_t)reason;
+        h->lost_errno = err;
+    }
+    atomic_fetch_add_explicit((_Atomic uint64_t *)(void *)&h->lost, 1,
+                              memory_order_release);
 }
 
 /* Makes [.., end) mapped; 0, or -1 after counting a lost record. Keeps
@@ -257,10 +290,11 @@ static int grow(struct shmc_jwriter *w, size_t end)
     size_t have = atomic_load_explicit(&w->mapped, memory_order_relaxed);
     if (end > have) {
         /* lost != 0: frozen since a hole was left (see the top). */
-        ok = atomic_load_explicit(&w->lost, memory_order_relaxed) == 0 &&
-             extend(w, have, end) == 0;
-        if (!ok)
-            atomic_fetch_add_explicit(&w->lost, 1, memory_order_relaxed);
+        int reason = atomic_load_explicit(&w->lost, memory_order_relaxed)
+                         ? SHMC_JLOST_OTHER /* not written: lost != 0 */
+                         : extend(w, have, end);
+        if (!(ok = reason == 0))
+            drop(w, reason, errno);
     }
     pthread_mutex_unlock(&w->grow);
     errno = saved;
@@ -278,8 +312,8 @@ struct shmc_jrec *shmc_jwriter_begin(struct shmc_jwriter *w, uint32_t size,
     size_t at = atomic_fetch_add_explicit(&w->off, size, memory_order_relaxed);
     size_t end = at + size;
     if (end > atomic_load_explicit(&w->mapped, memory_order_acquire)) {
-        if (end > SHMC_JREGION) {
-            atomic_fetch_add_explicit(&w->lost, 1, memory_order_relaxed);
+        if (end > w->cap) {
+            drop(w, SHMC_JLOST_CAP, 0);
             return NULL;
         }
         if (grow(w, end) != 0)

@@ -6,7 +6,7 @@
  * MAP_SHARED mapping placed inside an address range reserved once
  * (SHMC_JREGION bytes, PROT_NONE), so the base address never moves and
  * writers never take a lock except to grow: growing reopens the file by its
- * path (O_RDWR|O_NOFOLLOW|O_CLOEXEC), extends it by SHMC_JCHUNK, maps the
+ * path (O_RDWR|O_NOFOLLOW|O_CLOEXEC), allocates more (shmc_jspace_next), maps the
  * new chunk MAP_FIXED at the end of the mapped part, and closes the fd. No
  * fd stays open between calls, so a program that closes all its fds does
  * not break the journal, and nothing leaks into exec'd programs.
@@ -27,22 +27,25 @@
 #include <stdint.h>
 
 #include "format.h"
-
-#define SHMC_JREGION ((size_t)1 << 30) /* most a journal can hold   */
-#define SHMC_JCHUNK ((size_t)1 << 20)  /* the file grows by this    */
+#include "space.h" /* SHMC_JREGION, SHMC_JCHUNK, SHMC_JPAGE */
 
 struct shmc_jwriter {
     unsigned char *base;        /* reserved region; NULL when closed      */
     _Atomic size_t off;         /* next free byte                         */
     _Atomic size_t mapped;      /* bytes of the file mapped at base       */
     _Atomic unsigned long lost; /* records dropped (full, or growth failed) */
+    size_t cap;                 /* no record ends past it (SHMC_JREGION) */
     pthread_mutex_t grow;       /* held only while growing                */
     char path[PATH_MAX];
 };
 
-/* Creates the journal file for pid in dir and writes its header.
- * Returns 0, or -1 with errno (the writer is then closed and every
- * begin returns NULL). */
+/* Creates the journal file for pid in dir and writes its header. The
+ * file's space is reserved for real (posix_fallocate) before the mapping
+ * is touched, a chunk at a time, so a full file system or a quota never
+ * makes a store into the mapping fault (SIGBUS): when the first chunk
+ * cannot be had, the largest power of two down to SHMC_JPAGE that can
+ * (space.h). Returns 0, or -1 with errno (the writer is then closed and
+ * every begin returns NULL). */
 int shmc_jwriter_open(struct shmc_jwriter *w, const char *dir, int pid,
                       int ppid, uint32_t flags, uint64_t start_ns,
                       uint64_t start_real_ns);
@@ -51,8 +54,10 @@ int shmc_jwriter_open(struct shmc_jwriter *w, const char *dir, int pid,
  * type and zeroes the rest of the header. Returns NULL when the writer is
  * closed, size is out of range (< SHMC_JREC_HEADER, > SHMC_JMAX_RECORD, not
  * a multiple of 8), type is not a known record type, or the journal is
- * full or could not grow (then `lost` counts it, and the journal stays
- * frozen: a later record behind the hole could never be read). */
+ * full or could not grow (then `lost` counts it, the header's `lost`,
+ * `lost_reason` and `lost_errno` say so in the file at once, and the
+ * journal stays frozen: a later record behind the hole could never be
+ * read). */
 struct shmc_jrec *shmc_jwriter_begin(struct shmc_jwriter *w, uint32_t size,
                                      uint16_t type);
 

@@ -12,6 +12,7 @@
 #include "emit.h"
 #include "finish.h"
 #include "report.h"
+#include "start.h"
 #include "state.h"
 
 int shmc__finish(const char *how, int status, int exit_how)
@@ -20,9 +21,10 @@ int shmc__finish(const char *how, int status, int exit_how)
     int expected = SHMC_READY, errors;
     int64_t args[4] = {status, exit_how, 0, 0};
 
-    /* Not ours to end: a vfork or raw clone child shares or copied our
-     * memory, or this image has already ended (report once). */
-    if (!shmc__own_process() ||
+    /* Not ours to end: a vfork or CLONE_VM child shares our memory, or
+     * this image has already ended (report once). A raw clone child takes
+     * its own journal first. */
+    if (!shmc__adopt_clone() || !shmc__own_process() ||
         !atomic_compare_exchange_strong(&t->phase, &expected, SHMC_DONE))
         return 0;
     shmc__in_tracer = 1;

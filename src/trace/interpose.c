@@ -1,16 +1,29 @@
 /*
- * interpose.c - the System V shared memory calls, ftok and dlopen, as the
+ * interpose.c - the System V shared memory calls, ftok, dlopen and the
+ * calls that unmap (munmap, mremap, mmap with MAP_FIXED), as the
  * program calls them. One shape for all, so that the program sees exactly
  * the result and errno it would see without the tracer: guard, call the
  * real function, save errno, record, restore errno, return its result.
  * Calls before the start, from inside the tracer or after the final
  * report pass straight through (shmc__enter).
+ *
+ * munmap, mremap and mmap with MAP_FIXED can take an attachment's pages
+ * away without shmdt. A call whose range misses the hull of the
+ * attachments (two loads; always, before the first shmat) goes straight
+ * to libc, guard and all, as does an mmap without MAP_FIXED, which
+ * replaces nothing; after a successful other one record.c looks at the
+ * table.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "journal/compiler.h"
 #include "modules.h"
@@ -132,4 +145,186 @@ SHMC_EXPORT void *dlopen(const char *file, int mode)
     }
     errno = saved;
     return h;
+}
+
+/* Under TSan (the tests' build) the sanitizer's own start-up maps memory
+ * through these symbols before its runtime can run instrumented code:
+ * the mmap family's path to the real function is left uninstrumented. */
+#if defined(__SANITIZE_THREAD__)
+#define NO_TSAN __attribute__((no_sanitize("thread")))
+#else
+#define NO_TSAN
+#endif
+
+/* The real mmap family, found on first use. dlsym may allocate, and an
+ * allocator may call mmap: a call made meanwhile goes to the kernel. */
+static void *_Atomic real_map[3];
+static __thread int resolving;
+enum { R_MMAP, R_MUNMAP, R_MREMAP };
+
+NO_TSAN static void *real_of(int which)
+{
+    static const char *const name[3] = {"mmap", "munmap", "mremap"};
+    void *f = atomic_load_explicit(&real_map[which], memory_order_acquire);
+
+    /* resolving: a call made inside dlsym (an allocator that maps through
+     * this symbol; glibc's dlsym maps internally): never in the tests */
+    if (f == NULL && !resolving) { /* LCOV_EXCL_BR_LINE: see above */
+        resolving = 1;
+        f = dlsym(RTLD_NEXT, name[which]);
+        resolving = 0;
+        atomic_store_explicit(&real_map[which], f, memory_order_release);
+    }
+    return f;
+}
+
+NO_TSAN static void *real_mmap(void *addr, size_t len, int prot, int flags,
+                               int fd, off_t off)
+{
+    void *(*f)(void *, size_t, int, int, int, off_t);
+
+    *(void **)&f = real_of(R_MMAP);
+    /* LCOV_EXCL_START: only while resolving (real_of) */
+    if (f == NULL)
+        return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+    /* LCOV_EXCL_STOP */
+    return f(addr, len, prot, flags, fd, off);
+}
+
+NO_TSAN static int real_munmap(void *addr, size_t len)
+{
+    int (*f)(void *, size_t);
+
+    *(void **)&f = real_of(R_MUNMAP);
+    /* LCOV_EXCL_START: only while resolving (real_of) */
+    if (f == NULL)
+        return (int)syscall(SYS_munmap, addr, len);
+    /* LCOV_EXCL_STOP */
+    return f(addr, len);
+}
+
+NO_TSAN static void *real_mremap(void *old, size_t old_len, size_t len,
+                                 int flags, void *to)
+{
+    void *(*f)(void *, size_t, size_t, int, ...);
+
+    *(void **)&f = real_of(R_MREMAP);
+    /* LCOV_EXCL_START: only while resolving (real_of) */
+    if (f == NULL)
+        return (void *)syscall(SYS_mremap, old, old_len, len, flags, to);
+    /* LCOV_EXCL_STOP */
+    return f(old, old_len, len, flags, to);
+}
+
+/* A successful call took [addr, addr + len) away and touches the hull:
+ * the stack from the interposer's frame, then the table. */
+#define UNMAPPED(how, addr, len, to)                                           \
+    do {                                                                       \
+        struct shmc_call c_;                                                   \
+        BEGIN_CALL(c_);                                                        \
+        shmc__on_unmap(&c_, (how), (uintptr_t)(addr), (len), (uintptr_t)(to)); \
+    } while (0)
+
+NO_TSAN SHMC_EXPORT SHMC_NOINLINE int munmap(void *addr, size_t len)
+{
+    int r, saved;
+
+    if (!shmc__maps_touch(addr, len) || !shmc__enter())
+        return real_munmap(addr, len);
+    r = real_munmap(addr, len);
+    saved = errno;
+    if (r == 0)
+        UNMAPPED(SHMC_JUNMAP_MUNMAP, addr, len, 0);
+    shmc__leave();
+    errno = saved;
+    return r;
+}
+
+/* Only MAP_FIXED replaces what was there (MAP_FIXED_NOREPLACE fails). */
+NO_TSAN static inline int replaces(int flags)
+{
+    return (flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE);
+}
+
+NO_TSAN SHMC_EXPORT SHMC_NOINLINE void *mmap(void *addr, size_t len, int prot,
+                                             int flags, int fd, off_t off)
+{
+    void *p;
+    int saved;
+
+    if (!replaces(flags) || !shmc__maps_touch(addr, len) || !shmc__enter())
+        return real_mmap(addr, len, prot, flags, fd, off);
+    p = real_mmap(addr, len, prot, flags, fd, off);
+    saved = errno;
+    if (p != MAP_FAILED)
+        UNMAPPED(SHMC_JUNMAP_MMAP_FIXED, p, len, 0);
+    shmc__leave();
+    errno = saved;
+    return p;
+}
+
+/* The same symbol under its large-file name (off_t is 64 bits here). */
+NO_TSAN SHMC_EXPORT SHMC_NOINLINE void *mmap64(void *addr, size_t len, int prot,
+                                               int flags, int fd, off_t off)
+{
+    void *p;
+    int saved;
+
+    if (!replaces(flags) || !shmc__maps_touch(addr, len) || !shmc__enter())
+        return real_mmap(addr, len, prot, flags, fd, off);
+    p = real_mmap(addr, len, prot, flags, fd, off);
+    saved = errno;
+    if (p != MAP_FAILED)
+        UNMAPPED(SHMC_JUNMAP_MMAP_FIXED, p, len, 0);
+    shmc__leave();
+    errno = saved;
+    return p;
+}
+
+/* What a successful mremap took away: with MREMAP_FIXED, what was at the
+ * new place; when it moved, the old range (unless it was a copy: length
+ * 0, or MREMAP_DONTUNMAP); in place, the tail it shrank off. */
+static void remapped(struct shmc_call *c, char *old, size_t old_len, size_t len,
+                     int flags, char *p)
+{
+    size_t page = (size_t)getpagesize();
+    size_t keep = (len + page - 1) & ~(page - 1);
+
+    if (flags & MREMAP_FIXED)
+        shmc__on_unmap(c, SHMC_JUNMAP_MREMAP, (uintptr_t)p, len, 0);
+    if (p != old && old_len != 0 && !(flags & MREMAP_DONTUNMAP))
+        shmc__on_unmap(c, SHMC_JUNMAP_MREMAP, (uintptr_t)old, old_len,
+                       (uintptr_t)p);
+    else if (p == old && keep < old_len)
+        shmc__on_unmap(c, SHMC_JUNMAP_MREMAP, (uintptr_t)old + keep,
+                       old_len - keep, 0);
+}
+
+NO_TSAN SHMC_EXPORT SHMC_NOINLINE void *mremap(void *old, size_t old_len,
+                                               size_t len, int flags, ...)
+{
+    struct shmc_call c;
+    void *p, *to = NULL;
+    int saved;
+    va_list ap;
+
+    /* The new address, when the flags say there is one. */
+    if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+        va_start(ap, flags);
+        to = va_arg(ap, void *);
+        va_end(ap);
+    }
+    if (!(shmc__maps_touch(old, old_len) ||
+          ((flags & MREMAP_FIXED) && shmc__maps_touch(to, len))) ||
+        !shmc__enter())
+        return real_mremap(old, old_len, len, flags, to);
+    p = real_mremap(old, old_len, len, flags, to);
+    saved = errno;
+    if (p != MAP_FAILED) {
+        BEGIN_CALL(c);
+        remapped(&c, old, old_len, len, flags, p);
+    }
+    shmc__leave();
+    errno = saved;
+    return p;
 }

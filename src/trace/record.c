@@ -3,9 +3,11 @@
  * record, and the per-process tables the exit report reads.
  */
 #define _GNU_SOURCE
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <unistd.h>
 
 #include "emit.h"
 #include "record.h"
@@ -87,12 +89,40 @@ void shmc__on_shmget(struct shmc_call *c, int err, key_t key, size_t size,
     shmc__unlock();
 }
 
+_Atomic uintptr_t shmc__maps_lo, shmc__maps_hi;
+
+/* The hull of every attachment's range ever (lock held): a call outside
+ * it cannot touch one. It never shrinks: a stale part costs a table walk
+ * under the lock, never a missed unmap. */
+static void hull(uint64_t lo, uint64_t hi)
+{
+    if (atomic_load(&shmc__maps_hi) == 0 || lo < atomic_load(&shmc__maps_lo))
+        atomic_store(&shmc__maps_lo, lo);
+    if (hi > atomic_load(&shmc__maps_hi))
+        atomic_store(&shmc__maps_hi, hi);
+}
+
+/* The range the kernel mapped for an attachment at p (lock held): the
+ * segment's size (IPC_STAT; 0: unknown) up to whole pages; the hull of every
+ * attachment grows to hold it. */
+static void mapped(struct shmc_att *a, uintptr_t p, uint64_t size)
+{
+    uint64_t page = (uint64_t)getpagesize();
+
+    a->lo = p;
+    a->hi = size ? p + ((size + page - 1) & ~(page - 1)) : 0;
+    if (a->hi != 0)
+        hull(a->lo, a->hi);
+}
+
 void shmc__on_shmat(struct shmc_call *c, int err, int shmid, const void *addr,
                     int flg, void *p)
 {
     struct shmc_trace *t = &shmc__trace;
     int64_t args[4] = {shmid, (int64_t)(uintptr_t)addr, flg, 0};
     struct shmc_att *a;
+    struct shmid_ds ds;
+    uint64_t size;
 
     c->err = p == (void *)-1 ? err : 0;
     if (p == (void *)-1) {
@@ -100,6 +130,7 @@ void shmc__on_shmat(struct shmc_call *c, int err, int shmid, const void *addr,
         failed(SHMC_J_SHMAT, c, shmc_validate_at(shmid, addr, flg, NULL), args);
         return;
     }
+    size = shmc__kernel_stat(shmid, &ds) == 0 ? ds.shm_segsz : 0;
     shmc__lock();
     struct shmc_seg *s = shmc_table_get(&t->segs, (uint64_t)shmid);
     args[3] = s ? (int64_t)s->size : 0;
@@ -112,6 +143,7 @@ void shmc__on_shmat(struct shmc_call *c, int err, int shmid, const void *addr,
         a->detached = 0;
         a->gen = ++t->gen;
         a->stack = shmc__stack_save(c);
+        mapped(a, (uintptr_t)p, size);
     }
     t->attaches++;
     shmc__unlock();
@@ -210,4 +242,76 @@ void shmc__on_spawn(int search, const char *file, int r, const pid_t *child)
 
     shmc__journal(SHMC_J_SPAWN, &c, r == 0 ? *child : -1, args, file,
                   shmc__string_payload(file));
+}
+
+/* What taking [a, end) away leaves of the attachment (lock held): nothing
+ * (it is detached) or a part. A hole in its middle is not tracked: what
+ * is left is still taken as the range around it. */
+static int take(struct shmc_att *at, uint64_t a, uint64_t end)
+{
+    if (a <= at->lo && end >= at->hi) {
+        at->detached = 1;
+        return SHMC_JLEFT_NONE;
+    }
+    if (a <= at->lo)
+        at->lo = end;
+    else if (end >= at->hi)
+        at->hi = a;
+    return SHMC_JLEFT_PART;
+}
+
+/* mremap moved all of the attachment at key (lock held): it is now the
+ * attachment at to minus its head that was already unmapped. */
+static void move(uint64_t key, uint64_t to)
+{
+    struct shmc_trace *t = &shmc__trace;
+    struct shmc_att copy = *(struct shmc_att *)shmc_table_get(&t->atts, key);
+    uint64_t start = to - (copy.lo - key);
+    struct shmc_att *n;
+
+    shmc_table_del(&t->atts, key);
+    copy.hi = to + (copy.hi - copy.lo);
+    copy.lo = to;
+    n = shmc_table_put(&t->atts, start, NULL);
+    if (n == NULL) /* LCOV_EXCL_BR_LINE: only out of memory */
+        return;    /* LCOV_EXCL_LINE: the attachment is forgotten */
+    *n = copy;
+    hull(copy.lo, copy.hi);
+}
+
+void shmc__on_unmap(struct shmc_call *c, int how, uintptr_t addr, size_t len,
+                    uintptr_t to)
+{
+    struct shmc_trace *t = &shmc__trace;
+    uint64_t page = (uint64_t)getpagesize(), a = addr, key, moved = 0;
+    /* LCOV_EXCL_BR_START: a call past the end fails: never here */
+    uint64_t end = len > UINT64_MAX - page
+                       ? UINT64_MAX
+                       : a + ((len + page - 1) & ~(page - 1));
+    /* LCOV_EXCL_BR_STOP */
+    size_t pos = 0;
+    void *v;
+
+    c->err = 0;
+    /* LCOV_EXCL_START: (the same) */
+    if (end < a)
+        end = UINT64_MAX;
+    /* LCOV_EXCL_STOP */
+    shmc__lock();
+    while (shmc_table_next(&t->atts, &pos, &key, &v)) {
+        struct shmc_att *at = v;
+        int64_t args[4] = {(int64_t)key, at->shmid, how, SHMC_JLEFT_MOVED};
+        int64_t res = 0;
+        if (at->detached || at->hi == 0 || end <= at->lo || a >= at->hi)
+            continue;
+        if (to != 0 && a == at->lo && end >= at->hi) {
+            moved = key;
+            res = (int64_t)(to - (at->lo - key));
+        } else
+            args[3] = take(at, a, end);
+        shmc__journal(SHMC_J_UNMAP, c, res, args, NULL, 0);
+    }
+    if (moved != 0)
+        move(moved, to);
+    shmc__unlock();
 }

@@ -9,6 +9,7 @@
 #ifndef SHMC_TRACE_RECORD_H
 #define SHMC_TRACE_RECORD_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -34,6 +35,28 @@ void shmc__on_shmctl(struct shmc_call *c, int err, int shmid, int cmd,
                      const struct shmid_ds *buf, int r);
 void shmc__on_ftok(struct shmc_call *c, int err, const char *path, int proj,
                    key_t r);
+
+/* The hull of every attachment's range, [lo, hi) (hi 0: none yet). */
+extern _Atomic uintptr_t shmc__maps_lo, shmc__maps_hi;
+
+/* Whether [addr, addr + len) may touch an attachment: two loads, no lock,
+ * for the interposers of munmap, mremap and mmap(MAP_FIXED). */
+static inline int shmc__maps_touch(const void *addr, size_t len)
+{
+    uintptr_t a = (uintptr_t)addr, lo, hi;
+
+    hi = atomic_load_explicit(&shmc__maps_hi, memory_order_relaxed);
+    lo = atomic_load_explicit(&shmc__maps_lo, memory_order_relaxed);
+    return a < hi && (a >= lo || lo - a < len);
+}
+
+/* A successful call (how: SHMC_JUNMAP_*) took [addr, addr + len) away;
+ * for an mremap that moved it, to is where it went (else 0). Journals
+ * one UNMAP per live attachment it touched and updates the table: the
+ * attachment ends when none of it is left where it was, follows a move
+ * of all of it, and keeps what is left otherwise. */
+void shmc__on_unmap(struct shmc_call *c, int how, uintptr_t addr, size_t len,
+                    uintptr_t to);
 
 /* The process calls, journaled only: a fork seen from the parent, an
  * exec that returned (args: its EXEC record's), a posix_spawn (r: its

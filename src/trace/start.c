@@ -1,7 +1,9 @@
 /*
  * start.c - the tracer's start (API: start.h): the settings, the tables,
  * the journal and the module list; and fork, after which the child starts
- * a journal of its own with the attachments it inherited.
+ * a journal of its own with the attachments it inherited. A child made by
+ * a raw clone (no fork handler runs) does the same at its first traced
+ * call or its end: it finds the stamp page wiped (state.h).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -10,10 +12,13 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "journal/compiler.h"
+#include "journal/reader.h"
+#include "journal/textbuf.h"
 #include "emit.h"
 #include "env.h"
 #include "modules.h"
@@ -21,10 +26,53 @@
 #include "start.h"
 #include "state.h"
 
+/* Where the tracer's own messages go: under the CLI (SHMCHECK_REPORT=none
+ * and a log directory) to <log dir>/<pid>.messages, which the CLI shows in
+ * its report, never into the program's stderr; else (standalone), or when
+ * the log directory cannot take them (missing, read-only, full), stderr. */
+static int message_fd(void)
+{
+    const struct shmc_trace *t = &shmc__trace;
+    char path[PATH_MAX + 32];
+    struct shmc_textbuf p;
+    int fd;
+
+    if (t->cfg.report != SHMC_REPORT_NONE || t->cfg.log_dir[0] == '\0')
+        return 2;
+    shmc_textbuf_init(&p, path, sizeof path);
+    shmc_textbuf_printf(&p, "%s/%d" SHMC_MESSAGES_SUFFIX, t->cfg.log_dir,
+                        (int)getpid());
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+              0600);
+    return fd < 0 ? 2 : fd;
+}
+
+/* Says each line of text ("shmcheck: ...") as "shmcheck: pid N: ...", in
+ * one write; never on stdout; failures ignored, errno kept. */
 static void say(const char *text)
 {
-    /* Warnings go to stderr only, never stdout, and ignore failures. */
-    shmc__write_all(2, text, strlen(text));
+    char buf[4096];
+    struct shmc_textbuf o;
+    int saved = errno, fd = message_fd();
+
+    shmc_textbuf_init(&o, buf, sizeof buf);
+    for (const char *l = text, *nl; *l != '\0'; l = nl) {
+        nl = strchrnul(l, '\n');
+        nl += *nl == '\n';
+        if (strncmp(l, "shmcheck: ", 10) == 0) {
+            shmc_textbuf_printf(&o, "shmcheck: pid %d: ", (int)getpid());
+            l += 10;
+        }
+        shmc_textbuf_putn(&o, l, (size_t)(nl - l));
+    }
+    if (fd != 2) {
+        ssize_t n = write(fd, buf, o.len);
+        close(fd);
+        fd = n == (ssize_t)o.len ? -1 : 2; /* a full log directory: stderr */
+    }
+    if (fd == 2)
+        shmc__write_all(2, buf, o.len);
+    errno = saved;
 }
 
 /* The program's command line, for the START record. */
@@ -50,8 +98,16 @@ static void journal_start(pid_t ppid)
     if (shmc_jwriter_open(&t->journal, t->cfg.log_dir, t->pid, ppid,
                           t->cfg.stacks ? SHMC_JF_STACKS : 0, t->start_ns,
                           0) != 0) {
-        say("shmcheck: cannot create a journal in SHMCHECK_LOG_DIR; "
-            "tracing without one\n");
+        const char *name = strerrorname_np(errno);
+        char text[256];
+        struct shmc_textbuf o;
+        shmc_textbuf_init(&o, text, sizeof text);
+        shmc_textbuf_printf(&o, /* LCOV_EXCL_BR_LINE: each errno has a name */
+                            "shmcheck: cannot create a journal in "
+                            "SHMCHECK_LOG_DIR: errno %d (%s); tracing "
+                            "without one\n",
+                            errno, name ? name : "?");
+        say(text);
         t->journal_on = 0;
         return;
     }
@@ -59,15 +115,6 @@ static void journal_start(pid_t ppid)
     memcpy(payload, t->exe, exe_len);
     n = read_cmdline(payload + exe_len, sizeof payload - exe_len);
     shmc__journal_write(SHMC_J_START, NULL, 0, args, payload, exe_len + n);
-}
-
-/* From our prepare handler to our parent or child handler the lock is
- * held: the program's atfork handlers that run then (those registered
- * before ours) pass their calls through; the others are traced. */
-static void atfork_prepare(void)
-{
-    shmc__lock();
-    shmc__in_tracer = 1;
 }
 
 static void atfork_parent(void)
@@ -117,12 +164,15 @@ static void journal_inherited(void)
     }
 }
 
-static void atfork_child(void)
+/* The new process, first of all (after a fork or a raw clone): this
+ * process's locks and ids, its stamp, a journal of its own. */
+static void start_child(void)
 {
     struct shmc_trace *t = &shmc__trace;
     pid_t parent = t->pid;
 
     shmc__state_after_fork();
+    *t->stamp = 1;
     if (t->journal_on)
         shmc_jwriter_abandon(&t->journal);
     inherit_tables();
@@ -133,7 +183,63 @@ static void atfork_child(void)
         shmc__modules_scan();
         journal_inherited();
     }
+}
+
+/* From our prepare handler to our parent or child handler the lock is
+ * held: the program's atfork handlers that run then (those registered
+ * before ours) pass their calls through; the others are traced. A raw
+ * clone child that forks takes its own journal first. */
+static void atfork_prepare(void)
+{
+    shmc__adopt_clone();
+    shmc__lock();
+    shmc__in_tracer = 1;
+}
+
+static void atfork_child(void)
+{
+    start_child();
     shmc__in_tracer = 0;
+}
+
+/* The stamp: a private page that the kernel gives a raw clone child (no
+ * CLONE_VM) as zeros. Without MADV_WIPEONFORK the stamp stays the static
+ * one, never wiped. */
+static void map_stamp(void)
+{
+    size_t len = (size_t)sysconf(_SC_PAGESIZE);
+    int *page = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (page == MAP_FAILED) /* LCOV_EXCL_BR_LINE: only out of memory */
+        return;             /* LCOV_EXCL_LINE: (at start-up) */
+    /* LCOV_EXCL_BR_START: fails only before Linux 4.14 */
+    if (madvise(page, len, MADV_WIPEONFORK) != 0) {
+        munmap(page, len); /* LCOV_EXCL_LINE */
+        return;            /* LCOV_EXCL_LINE */
+    }
+    /* LCOV_EXCL_BR_STOP */
+    *page = 1;
+    shmc__trace.stamp = page;
+}
+
+int shmc__adopt_clone(void)
+{
+    struct shmc_trace *t = &shmc__trace;
+    int saved = errno, was = shmc__in_tracer;
+
+    if (!shmc__cloned() || was ||
+        atomic_load_explicit(&t->phase, memory_order_acquire) != SHMC_READY)
+        return 1;
+    /* Its parent's child, not a vfork child of such a child (which shares
+     * its memory and sees the same zero page): else pass through. */
+    if (getppid() != t->pid)
+        return 0;
+    shmc__in_tracer = 1;
+    start_child();
+    shmc__in_tracer = was;
+    errno = saved;
+    return 1;
 }
 
 static void remember_stderr(void)
@@ -174,6 +280,7 @@ static void init(void)
     shmc_table_init(&t->depot, sizeof(struct shmc_stack));
     remember_stderr();
     find_self();
+    map_stamp();
     if (t->cfg.stacks == SHMC_STACKS_FAST) /* glibc reads /proc: once, now */
         t->main_stack_top = shmc__thread_stack_top();
     if (t->cfg.stacks == SHMC_STACKS_FULL) {
@@ -220,13 +327,15 @@ int shmc__enter(void)
             return 0;
         }
     }
+    if (shmc__cloned() && !shmc__adopt_clone())
+        return 0; /* a vfork child of a raw clone child */
     shmc__in_tracer = 1;
     return 1;
 }
 
 int shmc__enter_own(void)
 {
-    return shmc__own_process() && shmc__enter();
+    return shmc__adopt_clone() && shmc__own_process() && shmc__enter();
 }
 
 SHMC_CONSTRUCTOR static void trace_constructor(void)

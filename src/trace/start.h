@@ -17,4 +17,12 @@ int shmc__enter(void);
  * process's memory until it execs or exits and must touch no state. */
 int shmc__enter_own(void);
 
+/* In a child made by a raw clone without CLONE_VM (state.h
+ * shmc__cloned), before anything else: a journal of its own, as a fork
+ * child's, with the attachments it inherited; 1 then or when there is
+ * nothing to do, 0 when this process must pass its calls through (its
+ * parent is not the process it copied: a vfork child of such a child, or
+ * a child reparented before its first call). */
+int shmc__adopt_clone(void);
+
 #endif

@@ -14,7 +14,12 @@
 #include "journal/compiler.h"
 #include "state.h"
 
-struct shmc_trace shmc__trace = {.scan_lock = PTHREAD_MUTEX_INITIALIZER};
+/* The stamp until start maps its page, and for good where the kernel has
+ * no MADV_WIPEONFORK (before Linux 4.14): never wiped. */
+static int stamp_unwiped = 1;
+
+struct shmc_trace shmc__trace = {.scan_lock = PTHREAD_MUTEX_INITIALIZER,
+                                 .stamp = &stamp_unwiped};
 
 __thread int shmc__in_tracer;
 static __thread int cached_tid;

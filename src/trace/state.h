@@ -60,7 +60,10 @@ struct shmc_att {
     uint64_t stack;    /* depot key of where it was attached            */
     uint32_t gen;      /* tells this attachment from a later one there  */
     uint8_t inherited; /* came through fork                             */
-    uint8_t detached;  /* shmdt succeeded; kept to explain double detach */
+    uint8_t detached;  /* shmdt succeeded, or its pages were unmapped;
+                          kept to explain double detach              */
+    uint64_t lo, hi;   /* [lo, hi): what is still mapped where it was
+                          attached (record.c; hi 0: size unknown)    */
 };
 
 /* A segment this process created, keyed by shmid; its IPC_RMID by this
@@ -148,6 +151,8 @@ struct shmc_trace {
     char env_keep[4096]; /* SHMCHECK_* entries at start, NUL-separated,
                             ending with an empty string: kept across exec */
     uint32_t gen;        /* attachment generations, under lock */
+    int *stamp;          /* nonzero; a MADV_WIPEONFORK page once started, which
+                            reads 0 in a child made by a raw clone (no CLONE_VM) */
 };
 
 extern struct shmc_trace shmc__trace;
@@ -183,6 +188,14 @@ uint64_t shmc__now_ns(void);
 static inline int shmc__own_process(void)
 {
     return getpid() == shmc__trace.pid;
+}
+
+/* 1 in a child made by a raw clone without CLONE_VM that has not taken
+ * a journal of its own yet (start.c): the kernel gave it a zero page for
+ * the stamp. One load and a compare: the interposers' fast path. */
+static inline int shmc__cloned(void)
+{
+    return SHMC_UNLIKELY(*shmc__trace.stamp == 0);
 }
 
 /* In a forked child, first of all: the locks as if no other thread held

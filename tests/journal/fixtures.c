@@ -248,13 +248,16 @@ _Noreturn void child_exit(int code)
     _exit(code);
 }
 
-/* Fills fx->w's first chunk with small records of tid, seq 0.., up to
- * where the next one would need growth; returns how many. */
+/* Fills the part of fx->w's file mapped now (a new file's first
+ * SHMC_JFIRST_SIZE bytes) with small records of tid, seq 0.., up to where
+ * the next one would need growth; returns how many. */
 uint32_t fill_chunk(struct fx *fx, int tid)
 {
     uint32_t n = 0;
 
-    while (atomic_load(&fx->w.off) + size_of(n, 0) <= SHMC_JCHUNK &&
+    size_t mapped = atomic_load(&fx->w.mapped);
+
+    while (atomic_load(&fx->w.off) + size_of(n, 0) <= mapped &&
            put(&fx->w, tid, n, 0, 1) == 0)
         n++;
     return n;

@@ -90,7 +90,9 @@ static void test_reader_bad_headers(void **state)
     assert_int_equal(shmc_jreader_init(&r, exact(fx, m.words, 64), 64),
                      SHMC_JBAD_HEADER);
     h->magic[7] = 'L';
-    for (uint32_t v = 0; v < 4; v += 2) {
+    for (uint32_t v = 0; v <= SHMC_JVERSION + 1; v++) {
+        if (v == SHMC_JVERSION)
+            continue;
         h->version = v;
         assert_int_equal(shmc_jreader_init(&r, exact(fx, m.words, 64), 64),
                          SHMC_JBAD_HEADER);

@@ -128,6 +128,28 @@ static void test_format_error(void **state)
     assert_int_equal(t.total, 2);
 }
 
+/* With a flush function: text that fits stays buffered (no flush), an
+ * empty format and a failed one add nothing and flush nothing. */
+static void test_flushed_fits_or_nothing(void **state)
+{
+    char buf[8];
+    struct sink k = {0};
+    struct shmc_textbuf t;
+
+    (void)state;
+    shmc_textbuf_init_flush(&t, buf, sizeof buf, to_sink, &k);
+    shmc_textbuf_printf(&t, "<%d>", 42);
+    shmc_textbuf_printf(&t, "%s", "");
+    shmc_textbuf_printf(&t, "%ls", L"\x263a");
+    assert_int_equal(k.ncalls, 0);
+    assert_string_equal(buf, "<42>");
+    assert_int_equal(t.total, 4);
+    shmc_textbuf_flush(&t);
+    assert_int_equal(k.ncalls, 1);
+    k.text[k.len] = '\0';
+    assert_string_equal(k.text, "<42>");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_flushed),
         cmocka_unit_test(test_flush_needs_room),
         cmocka_unit_test(test_format_error),
+        cmocka_unit_test(test_flushed_fits_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

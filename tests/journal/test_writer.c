@@ -4,8 +4,8 @@
  * next image number; the file is 0600 whatever the umask, leaves no fd
  * open and follows no symlink; the file size limit and a lack of address
  * space are met without a signal or anything left behind; what open and
- * begin refuse; and 1000 images of one pid. Growth: test_writer_growth.c;
- * threads and processes: test_writer_processes.c.
+ * begin refuse; and more than 1000 images of one pid. Growth:
+ * test_writer_growth.c; threads and processes: test_writer_processes.c.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -185,8 +185,9 @@ static void on_xfsz(int sig)
 
 /* The file size limit (RLIMIT_FSIZE) is respected before the kernel
  * would raise SIGXFSZ (whose default action kills the program we trace):
- * open then leaves no file, fd or errno change behind but EFBIG; a
- * failed growth counts the record lost and keeps errno. */
+ * below a chunk, open makes the file as large as the limit allows (a
+ * power of two); a failed growth counts the record lost, in the header
+ * too (SHMC_JLOST_FSIZE, EFBIG), keeps errno and leaves no fd behind. */
 static void test_file_size_limit(void **state)
 {
     struct fx *fx = *state;
@@ -200,12 +201,13 @@ static void test_file_size_limit(void **state)
     path_of(fx, PID, 0, path);
     open_fds(before);
 
-    small.rlim_cur = SHMC_JCHUNK / 2;
+    small.rlim_cur = SHMC_JFIRST_SIZE / 2;
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
     int rc = shmc_jwriter_open(&fx->w, fx->dir, PID, PPID, 0, 0, 0);
-    int open_errno = errno;
+    size_t half = atomic_load(&fx->w.mapped);
+    shmc_jwriter_close(&fx->w);
     int exists = access(path, F_OK) == 0;
-    small.rlim_cur = SHMC_JCHUNK + SHMC_JCHUNK / 2;
+    small.rlim_cur = SHMC_JFIRST_SIZE + SHMC_JFIRST_SIZE / 2;
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
     int reopened = shmc_jwriter_open(&fx->w, fx->dir, PID, PPID, 0, 0, 0);
     uint32_t fit = fill_chunk(fx, 8);
@@ -217,15 +219,22 @@ static void test_file_size_limit(void **state)
     shmc_jwriter_close(&fx->w);
     open_fds(after);
 
+    load_file(fx, fx->w.path);
+    const struct shmc_jheader *h = (const void *)fx->buf;
+
     assert_int_equal(xfsz_raised, 0);
-    assert_int_equal(rc, -1);
-    assert_int_equal(open_errno, EFBIG);
-    assert_false(exists);
+    assert_int_equal(rc, 0);
+    assert_int_equal(half, SHMC_JFIRST_SIZE / 2);
+    assert_true(exists);
     assert_int_equal(reopened, 0);
+    path_of(fx, PID, 1, path);
     assert_string_equal(fx->w.path, path);
     assert_int_equal(grew, -1);
     assert_int_equal(grow_errno, EDOM);
     assert_int_equal(lost(&fx->w), 1);
+    assert_int_equal(h->lost, 1);
+    assert_int_equal(h->lost_reason, SHMC_JLOST_FSIZE);
+    assert_int_equal(h->lost_errno, EFBIG);
     assert_memory_equal(before, after, MAXFD);
 }
 
@@ -330,7 +339,8 @@ static void test_writer_refusals(void **state)
     assert_int_equal(fx->len, FIRST + SHMC_JMAX_RECORD);
 }
 
-/* 1000 images of one pid exist: open gives up with EEXIST. */
+/* Images have no cap: with 1000 images of one pid, open takes the
+ * 1001st. */
 static void test_open_runs_out_of_images(void **state)
 {
     struct fx *fx = *state;
@@ -341,14 +351,14 @@ static void test_open_runs_out_of_images(void **state)
         assert_int_equal(close(open(path, O_CREAT | O_WRONLY, 0600)), 0);
     }
 
-    int rc = shmc_jwriter_open(&fx->w, fx->dir, PID, PPID, 0, 0, 0);
-    int saved = errno;
-
-    assert_int_equal(rc, -1);
-    assert_int_equal(saved, EEXIST);
-    assert_null(fx->w.base);
+    assert_int_equal(shmc_jwriter_open(&fx->w, fx->dir, PID, PPID, 0, 0, 0), 0);
     path_of(fx, PID, 1000, path);
-    assert_int_equal(access(path, F_OK), -1);
+    assert_string_equal(fx->w.path, path);
+    shmc_jwriter_close(&fx->w);
+    load_file(fx, path);
+    struct shmc_jheader h;
+    memcpy(&h, fx->buf, sizeof h);
+    assert_int_equal(h.image, 1000);
 }
 
 int main(void)

@@ -83,10 +83,10 @@ static void test_growth_failure_freezes(void **state)
     load_file(fx, fx->w.path);
 
     assert_int_equal(first, -1);
-    assert_int_equal(moved_size, SHMC_JCHUNK);
+    assert_int_equal(moved_size, SHMC_JFIRST_SIZE);
     assert_int_equal(again, -1);
     assert_int_equal(lost_before_close, 2);
-    assert_int_equal(fx->len, SHMC_JCHUNK);
+    assert_int_equal(fx->len, SHMC_JFIRST_SIZE);
     assert_int_equal(read_seq(fx->buf, fx->len, 5, 0, 0, &st, &skipped), fit);
     assert_int_equal(st, SHMC_JEND);
     assert_int_equal(skipped, 0);
@@ -117,7 +117,7 @@ static void test_replaced_file_left_alone(void **state)
     assert_int_equal(fx->len, 7);
     assert_memory_equal(fx->buf, "foreign", 7);
     load_file(fx, moved);
-    assert_int_equal(fx->len, SHMC_JCHUNK);
+    assert_int_equal(fx->len, SHMC_JFIRST_SIZE);
 }
 
 /* A FIFO put at the journal's path (open O_RDWR would not block on it):
@@ -142,7 +142,7 @@ static void test_fifo_at_path_left_alone(void **state)
     assert_int_equal(lstat(fx->w.path, &st), 0);
     assert_true(S_ISFIFO(st.st_mode));
     load_file(fx, moved);
-    assert_int_equal(fx->len, SHMC_JCHUNK);
+    assert_int_equal(fx->len, SHMC_JFIRST_SIZE);
 }
 
 /* Reservations go on after the journal froze, each one dropped and
@@ -172,7 +172,7 @@ static void test_full_region_drops_records(void **state)
     assert_int_equal(returned, 0);
     assert_true(calls > (SHMC_JREGION - SHMC_JCHUNK) / SHMC_JMAX_RECORD);
     assert_int_equal(dropped, calls);
-    assert_int_equal(fx->len, SHMC_JCHUNK);
+    assert_int_equal(fx->len, SHMC_JFIRST_SIZE);
     assert_int_equal(read_seq(fx->buf, fx->len, 7, 0, 0, &st, &skipped), fit);
     assert_int_equal(st, SHMC_JEND);
 }
@@ -228,9 +228,9 @@ static void unmappable_child(struct fx *fx)
         child_exit(11);
     if (put(&fx->w, 8, fit, 0, 1) != -1 || lost(&fx->w) != 1)
         child_exit(12);
-    if (stat(fx->w.path, &st) != 0 || (size_t)st.st_size != SHMC_JCHUNK)
+    if (stat(fx->w.path, &st) != 0 || (size_t)st.st_size != SHMC_JFIRST_SIZE)
         child_exit(13);
-    void *p = mmap(fx->w.base + SHMC_JCHUNK, 4096, PROT_READ,
+    void *p = mmap(fx->w.base + SHMC_JFIRST_SIZE, 4096, PROT_READ,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (p != MAP_FAILED || errno != EEXIST)
         child_exit(14);
@@ -255,7 +255,7 @@ static void test_growth_mapping_fails(void **state)
     load_file(fx, path);
 
     assert_int_equal(how, 0);
-    assert_int_equal(fx->len, SHMC_JCHUNK);
+    assert_int_equal(fx->len, SHMC_JFIRST_SIZE);
     assert_true(read_seq(fx->buf, fx->len, 8, 0, 0, &st, &skipped) > 0);
     assert_int_equal(st, SHMC_JEND);
 }

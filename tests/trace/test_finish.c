@@ -45,10 +45,10 @@ static void calls_after_the_report_pass_through(void **state)
 
     assert_exit(bare.status, 4);
     assert_exit(traced.status, 4);
-    assert_string_equal(bare.out, "main done\nlate 0 1 1 7 2 0\n");
+    assert_string_equal(bare.out, "main done\nlate 0 1 1 7 2 0 9\n");
     assert_string_equal(traced.out, bare.out);
     assert_string_equal(traced.err, "");
-    assert_int_equal(fx->nj, 1); /* the late child has no journal */
+    assert_int_equal(fx->nj, 1); /* the late children have no journal */
     assert_int_equal(fx->j[0].count[SHMC_J_EXIT], 1);
     assert_int_equal(fx->j[0].count[SHMC_J_SHMGET], 0);
     assert_int_equal(fx->j[0].count[SHMC_J_FTOK], 0);

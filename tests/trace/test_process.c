@@ -162,23 +162,60 @@ static void vfork_child_is_not_the_parent(void **state)
  * but not its pid: exit and _exit keep their status there (the tracer
  * once turned it into SHMCHECK_EXITCODE), and the parent's journal gets
  * no EXIT from it. */
+/* A child made by a raw clone (SYS_clone on the parent's stack, or
+ * clone() with a stack of its own, no CLONE_VM) gets a journal of its
+ * own, as a fork child does: its inherited attachment, its own calls and
+ * its end, with its status kept; the parent's journal is intact. */
 static void raw_clone_child_keeps_its_status(void **state)
 {
     struct fx *fx = *state;
     static struct run r;
+    const char *hows[] = {"exit", "_exit", "stack"};
+    const int status[] = {5, 6, 7};
+    char want[64];
+    int st, child;
 
-    run_traced(fx, &r, (char *[]){SHMC_TRACED_PROG, "rawfork", "exit", NULL},
-               NULL);
-    assert_exit(r.status, 0);
-    assert_string_equal(r.out, "rawfork exit status 5\n");
-    run_traced(fx, &r, (char *[]){SHMC_TRACED_PROG, "rawfork", "_exit", NULL},
-               NULL);
-    assert_exit(r.status, 0);
-    assert_string_equal(r.out, "rawfork _exit status 6\n");
-    read_journals(fx);
-    assert_int_equal(fx->nj, 2);
-    assert_int_equal(fx->j[0].count[SHMC_J_EXIT], 1);
-    assert_int_equal(fx->j[1].count[SHMC_J_EXIT], 1);
+    for (size_t i = 0; i < NELEM(hows); i++) {
+        reset(fx);
+        run_traced(
+            fx, &r,
+            (char *[]){SHMC_TRACED_PROG, "rawfork", (char *)hows[i], NULL},
+            NULL);
+        read_journals(fx);
+        assert_exit(r.status, 0);
+        snprintf(want, sizeof want, "rawfork %s status %%d pid %%d", hows[i]);
+        assert_int_equal(sscanf(r.out, want, &st, &child), 2);
+        assert_int_equal(st, status[i]);
+        assert_int_equal(fx->nj, 2);
+        const struct journal *parent = journal_of(fx, r.pid, 0);
+        const struct journal *kid = journal_of(fx, child, 0);
+        assert_non_null(parent);
+        assert_non_null(kid);
+        /* The parent's records, each once, none overwritten. */
+        assert_int_equal(parent->end, SHMC_JEND);
+        assert_int_equal(parent->skipped, 0);
+        assert_int_equal(parent->count[SHMC_J_START], 1);
+        assert_int_equal(parent->count[SHMC_J_SHMGET], 1);
+        assert_int_equal(rec_of(parent, SHMC_J_SHMGET, 0)->args[1], 4096);
+        assert_int_equal(parent->count[SHMC_J_SHMAT], 1);
+        assert_int_equal(parent->count[SHMC_J_SHMDT], 1);
+        assert_int_equal(rec_of(parent, SHMC_J_SHMDT, 0)->result, 0);
+        assert_int_equal(parent->count[SHMC_J_SHMCTL], 1);
+        assert_int_equal(parent->count[SHMC_J_EXIT], 1);
+        /* The child's own journal: START, what it inherited, its calls. */
+        assert_int_equal(kid->ppid, r.pid);
+        assert_int_equal(kid->end, SHMC_JEND);
+        assert_int_equal(kid->rec[0].type, SHMC_J_START);
+        assert_int_equal(kid->count[SHMC_J_INHERIT], 1);
+        assert_int_equal(rec_of(kid, SHMC_J_INHERIT, 0)->args[0],
+                         rec_of(parent, SHMC_J_SHMAT, 0)->result);
+        assert_int_equal(kid->count[SHMC_J_SHMGET], 1);
+        assert_int_equal(rec_of(kid, SHMC_J_SHMGET, 0)->args[1], 8192);
+        assert_true(rec_of(kid, SHMC_J_SHMGET, 0)->result >= 0);
+        assert_int_equal(kid->count[SHMC_J_SHMCTL], 1);
+        assert_int_equal(kid->count[SHMC_J_EXIT], 1);
+        assert_int_equal(rec_of(kid, SHMC_J_EXIT, 0)->args[0], status[i]);
+    }
 }
 
 /* posix_spawnp finds the program in PATH (no pid pointer given) and the

@@ -59,13 +59,38 @@ static void malformed_setting_warns_once(void **state)
     struct fx *fx = *state;
     static struct run r;
     char *argv[] = {SHMC_TRACED_PROG, "clean", NULL};
+    char want[64];
 
     run_traced(fx, &r, argv, "SHMCHECK_STACK_DEPTH=abc SHMCHECK_BOGUS=1");
 
     assert_exit(r.status, 0);
     assert_int_equal(count_lines(r.err, "SHMCHECK_STACK_DEPTH='abc'"), 1);
     assert_int_equal(count_lines(r.err, "SHMCHECK_BOGUS"), 1);
+    snprintf(want, sizeof want, "shmcheck: pid %d: SHMCHECK_STACK_DEPTH=",
+             (int)r.pid); /* standalone: on stderr, naming the process */
+    assert_int_equal(count_lines(r.err, want), 1);
     assert_non_null(strstr(r.out, "clean "));
+}
+
+/* No report and no log directory: the tracer's messages still reach
+ * stderr, naming the process; no report follows. */
+static void message_without_report_or_log_dir(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {SHMC_TRACED_PROG, "clean", NULL};
+    char want[64];
+
+    run_traced(fx, &r, argv,
+               "SHMCHECK_LOG_DIR= SHMCHECK_REPORT=none SHMCHECK_BOGUS=1");
+    assert_exit(r.status, 0);
+    snprintf(want, sizeof want,
+             "shmcheck: pid %d: unknown setting SHMCHECK_BOGUS", (int)r.pid);
+    assert_int_equal(count_lines(r.err, want), 1);
+    assert_null(strstr(r.err, "SUMMARY"));
+    assert_non_null(strstr(r.out, "clean "));
+    read_journals(fx);
+    assert_int_equal(fx->nj, 0);
 }
 
 static void hide_proc(const void *arg)
@@ -147,6 +172,7 @@ static void errno_at_main_is_zero(void **state)
     struct fx *fx = *state;
     static struct run bare, traced;
     char *argv[] = {SHMC_TRACED_PROG, "errno", NULL};
+    char want[64];
 
     run_bare(fx, &bare, argv);
     run_traced(fx, &traced, argv, "SHMCHECK_LOG_DIR=/nonexistent/shmc-logs");
@@ -155,6 +181,10 @@ static void errno_at_main_is_zero(void **state)
     assert_string_equal(traced.out, bare.out);
     assert_exit(traced.status, 0);
     assert_int_equal(count_lines(traced.err, "cannot create a journal"), 1);
+    snprintf(want, sizeof want, "shmcheck: pid %d: cannot create",
+             (int)traced.pid);
+    assert_int_equal(count_lines(traced.err, want), 1);
+    assert_int_equal(count_lines(traced.err, "errno 2 (ENOENT)"), 1);
 }
 
 int main(void)
@@ -163,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(call_before_the_constructor_starts_the_tracer),
         T(malformed_setting_warns_once),
+        T(message_without_report_or_log_dir),
         T(without_the_proc_file_system),
         T(atfork_handlers_are_traced_when_they_can_be),
         T(errno_at_main_is_zero),

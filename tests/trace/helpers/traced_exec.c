@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -187,24 +188,40 @@ int cmd_vforked(const char *self, const char *how)
     return 0;
 }
 
+/* The raw clone child: its own segment, made and removed, then exit 5,
+ * _exit 6 or (with a stack of its own) exit 7. */
+static int raw_child(void *how)
+{
+    int id = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600);
+
+    shmctl(id, IPC_RMID, NULL);
+    if (strcmp(how, "_exit") == 0)
+        _exit(6);
+    exit(strcmp(how, "stack") == 0 ? 7 : 5);
+}
+
 /* A child made by the clone system call, not fork(): no atfork handler
- * runs, it has the parent's tracer state; it exits with 5 or _exits
- * with 6. */
+ * runs, it has the parent's tracer state. The parent holds an attachment
+ * over the clone (the child inherits it) and detaches it after. how:
+ * "exit", "_exit" (SYS_clone on the parent's stack) or "stack" (clone()
+ * with a new stack, without CLONE_VM). */
 int cmd_rawfork(const char *how)
 {
-    int status = 0;
+    static char stack[256 * 1024] __attribute__((aligned(16)));
+    int status = 0, id = make(4096);
+    void *p = shmat(id, NULL, 0);
     long pid;
 
     fflush(stdout);
-    pid = syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
-    if (pid == 0) {
-        if (strcmp(how, "_exit") == 0)
-            _exit(6);
-        exit(5);
-    }
+    if (strcmp(how, "stack") == 0)
+        pid = clone(raw_child, stack + sizeof stack, SIGCHLD, (void *)how);
+    else if ((pid = syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L)) == 0)
+        raw_child((void *)how);
     waitpid((pid_t)pid, &status, 0);
-    printf("rawfork %s status %d\n", how,
-           WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    shmdt(p);
+    shmctl(id, IPC_RMID, NULL);
+    printf("rawfork %s status %d pid %ld\n", how,
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1, pid);
     return 0;
 }
 
@@ -225,5 +242,51 @@ int cmd_spawn_more(const char *self)
     r = posix_spawn(&pid, "/nonexistent/traced_prog", NULL, NULL, argv,
                     environ);
     printf("spawn-fail %d\n", r);
+    return 0;
+}
+
+/* What the raw clone child of cmd_rawnest does first, before any shm call
+ * of its own: fork, exec, posix_spawn or a raw clone; the process that
+ * makes runs a shm cycle ("clean" for exec and spawn; the raw clone's
+ * child first fails an exec). Its status. */
+static int nest_child(const char *self, const char *how)
+{
+    char *argv[] = {(char *)self, "clean", NULL};
+    int status = -1;
+    pid_t pid = -1;
+
+    if (strcmp(how, "exec") == 0) {
+        execv(self, argv);
+        _exit(3);
+    }
+    if (strcmp(how, "spawn") == 0) {
+        if (posix_spawn(&pid, self, NULL, NULL, argv, environ) != 0)
+            return 3;
+    } else if (strcmp(how, "fork") == 0) {
+        if ((pid = fork()) == 0)
+            _exit(shm_cycle() ? 4 : 0);
+    } else if ((pid = (pid_t)syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L,
+                                     0L)) == 0) {
+        execl("/nonexistent/traced_prog", "traced_prog", (char *)NULL);
+        _exit(errno == ENOENT && shm_cycle() == 0 ? 8 : 4);
+    }
+    fflush(stdout);
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A raw clone child whose first traced call makes a process (how: fork,
+ * exec, spawn or clone); prints its status and pid. */
+int cmd_rawnest(const char *self, const char *how)
+{
+    int status = 0;
+    long pid;
+
+    fflush(stdout);
+    if ((pid = syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L)) == 0)
+        _exit(nest_child(self, how));
+    waitpid((pid_t)pid, &status, 0);
+    printf("rawnest %s status %d pid %ld\n", how,
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1, pid);
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,8 +115,8 @@ int cmd_atforked(void)
 
 /* The write function of a stdio stream that exit() flushes after every
  * exit handler, the tracer's included: shared memory calls, ftok, dlopen,
- * fork and posix_spawn (of a program that does not exist: no child to
- * trace) there, results on fd 1, then _exit(4). */
+ * fork, a raw clone and posix_spawn (of a program that does not exist:
+ * no child to trace) there, results on fd 1, then _exit(4). */
 static ssize_t late_write(void *cookie, const char *buf, size_t len)
 {
     char out[160], *spawn_argv[] = {"missing", NULL};
@@ -133,12 +134,18 @@ static ssize_t late_write(void *cookie, const char *buf, size_t len)
     if (pid == 0)
         _exit(7);
     waitpid(pid, &child, 0);
+    long raw = syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
+    if (raw == 0) /* a raw clone child: its calls and _exit pass too */
+        _exit(shm_cycle() == 0 ? 9 : 10);
+    int clone_st = -1;
+    waitpid((pid_t)raw, &clone_st, 0);
     int err = errno; /* posix_spawn may leave errno set: it returns */
     int spawn = posix_spawn(&spawned, "/nonexistent/missing", NULL, NULL,
                             spawn_argv, environ);
-    n = snprintf(out, sizeof out, "late %d %d %d %d %d %d\n", cycle, key != -1,
-                 lib != NULL, WIFEXITED(child) ? WEXITSTATUS(child) : -1, spawn,
-                 err);
+    n = snprintf(out, sizeof out, "late %d %d %d %d %d %d %d\n", cycle,
+                 key != -1, lib != NULL,
+                 WIFEXITED(child) ? WEXITSTATUS(child) : -1, spawn, err,
+                 WIFEXITED(clone_st) ? WEXITSTATUS(clone_st) : -1);
     if (write(1, out, (size_t)n) != n)
         _exit(2);
     _exit(4);

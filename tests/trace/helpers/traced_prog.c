@@ -123,6 +123,7 @@ NONE(nomem)
 NONE(sighandler)
 NONE(show_errno)
 ARG(rawfork)
+ARG(unmap)
 
 static int m_exec_via(const char *self, const char *arg)
 {
@@ -142,6 +143,11 @@ static int m_exec_env(const char *self, const char *arg)
 static int m_vforked(const char *self, const char *arg)
 {
     return cmd_vforked(self, arg);
+}
+
+static int m_rawnest(const char *self, const char *arg)
+{
+    return cmd_rawnest(self, arg);
 }
 
 struct mode {
@@ -171,6 +177,7 @@ static const struct mode modes[] = {
     {"exec-env", m_exec_env, 1},
     {"vfork", m_vforked, 1},
     {"rawfork", m_rawfork, 1},
+    {"rawnest", m_rawnest, 1},
     {"spawn-more", m_spawn_more, 0},
     {"atfork", m_atforked, 0},
     {"late", m_late, 0},
@@ -189,6 +196,7 @@ static const struct mode modes[] = {
     {"nomem", m_nomem, 0},
     {"sighandler", m_sighandler, 0},
     {"errno", m_show_errno, 0},
+    {"unmap", m_unmap, 1},
 };
 
 int main(int argc, char **argv)

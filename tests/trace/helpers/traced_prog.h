@@ -41,6 +41,7 @@ int cmd_env_dump(void);
 int cmd_vforked(const char *self, const char *how);
 int cmd_rawfork(const char *how);
 int cmd_spawn_more(const char *self);
+int cmd_rawnest(const char *self, const char *how);
 
 /* traced_lifecycle.c: before the tracer starts, and after it ended. */
 int cmd_early_main(const char *how);
@@ -64,5 +65,8 @@ int cmd_others(const char *self);
 int cmd_reap(const char *arg);
 int cmd_nomem(void);
 int cmd_sighandler(void);
+
+/* traced_unmap.c: attachments taken away by munmap, mremap, mmap. */
+int cmd_unmap(const char *how);
 
 #endif
