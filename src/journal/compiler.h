@@ -11,6 +11,9 @@
 #define SHMC_FRAME_ADDRESS() __builtin_frame_address(0)
 /* Visible from outside the shared object (the rest is hidden). */
 #define SHMC_EXPORT __attribute__((visibility("default")))
+/* Makes this function another name of the function target (one body,
+ * two symbols). */
+#define SHMC_ALIAS(target) __attribute__((alias(#target)))
 /* Runs when the object is loaded / unloaded (after main's exit handlers). */
 #define SHMC_CONSTRUCTOR __attribute__((constructor))
 #define SHMC_DESTRUCTOR __attribute__((destructor))

@@ -263,23 +263,10 @@ NO_TSAN SHMC_EXPORT SHMC_NOINLINE void *mmap(void *addr, size_t len, int prot,
     return p;
 }
 
-/* The same symbol under its large-file name (off_t is 64 bits here). */
-NO_TSAN SHMC_EXPORT SHMC_NOINLINE void *mmap64(void *addr, size_t len, int prot,
-                                               int flags, int fd, off_t off)
-{
-    void *p;
-    int saved;
-
-    if (!replaces(flags) || !shmc__maps_touch(addr, len) || !shmc__enter())
-        return real_mmap(addr, len, prot, flags, fd, off);
-    p = real_mmap(addr, len, prot, flags, fd, off);
-    saved = errno;
-    if (p != MAP_FAILED)
-        UNMAPPED(SHMC_JUNMAP_MMAP_FIXED, p, len, 0);
-    shmc__leave();
-    errno = saved;
-    return p;
-}
+/* The same function under its large-file name (off_t is 64 bits here, as
+ * in libc, where mmap64 is an alias of mmap too): one body, two symbols. */
+SHMC_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+                         off_t off) SHMC_ALIAS(mmap);
 
 /* What a successful mremap took away: with MREMAP_FIXED, what was at the
  * new place; when it moved, the old range (unless it was a copy: length
