@@ -26,6 +26,15 @@ struct cli_reaped {
     int status;
 };
 
+/* A process the kernel's process events showed starting in the tree
+ * (procevents.h): known even when it wrote no journal and its own parent
+ * reaped it. */
+struct cli_seen {
+    int pid, ppid;
+    int status;    /* wait status when it ended; -1 not seen ending */
+    char comm[16]; /* its name at its last exec (or fork), NUL-ended */
+};
+
 struct cli_inputs {
     const char *log_dir;           /* the journals                     */
     const struct cli_kseg *kernel; /* segments left after the tree     */
@@ -34,6 +43,10 @@ struct cli_inputs {
     size_t nreaped;
     int top_pid;     /* the program the CLI started      */
     long start_time; /* CLOCK_REALTIME seconds at start  */
+    const struct cli_seen *seen; /* every process the events showed  */
+    size_t nseen;
+    int tree_known; /* 1: seen lists the whole tree (events worked)   */
+    int isolated;   /* --isolate: every segment left is the tree's    */
 };
 
 #endif

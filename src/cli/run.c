@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "journal/compiler.h" /* SHMC_COVERAGE_FLUSH */
+#include "broker.h"
 #include "run.h"
 
 extern char **environ;
@@ -82,9 +83,10 @@ static void free_env(char **env)
 }
 
 /* The environment for the tree: first the tracer preloaded after any
- * LD_PRELOAD the user has, its journals in the log dir and the verdict
- * left to the CLI, then the rest of ours. NULL when memory runs out. */
-static char **tree_env(const struct cli_spawn *sp)
+ * LD_PRELOAD the user has, its journals in the log dir through our broker
+ * and the verdict left to the CLI, then the rest of ours. NULL when
+ * memory runs out. */
+static char **tree_env(const struct cli_spawn *sp, char *broker)
 {
     const char *old = getenv("LD_PRELOAD");
     char **env = calloc(3, sizeof *env);
@@ -101,13 +103,16 @@ static char **tree_env(const struct cli_spawn *sp)
         push(&env, &n,
              sp->quiet_tracer ? "SHMCHECK_REPORT=none"
                               : "SHMCHECK_REPORT=stderr") != 0 ||
-        push(&env, &n, "SHMCHECK_EXITCODE=0") != 0)
+        push(&env, &n, "SHMCHECK_EXITCODE=0") != 0 ||
+        push(&env, &n, broker) != 0)
         goto fail;
     for (size_t i = 0; environ[i]; i++)
         if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
             strncmp(environ[i], "SHMCHECK_LOG_DIR=", 17) &&
             strncmp(environ[i], "SHMCHECK_REPORT=", 16) &&
             strncmp(environ[i], "SHMCHECK_EXITCODE=", 18) &&
+            strncmp(environ[i], SHMC_BROKER_ENV "=",
+                    sizeof SHMC_BROKER_ENV) &&
             push(&env, &n, environ[i]) != 0)
             goto fail;
     return env;
@@ -214,17 +219,22 @@ static size_t reap_all(struct cli_reaped **list)
 int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
                    size_t *nreaped, int *top_pid, char *err, size_t errlen)
 {
-    char **env = tree_env(sp);
+    struct cli_broker broker;
+    char **env;
     sigset_t oldmask;
     int p[2], code;
     pid_t child;
 
-    if (env == NULL) {
+    if (cli_broker_start(&broker, sp->log_dir, err, errlen) != 0)
+        return -1;
+    if ((env = tree_env(sp, broker.env)) == NULL) {
         snprintf(err, errlen, "out of memory");
+        cli_broker_stop(&broker);
         return -1;
     }
     if (pipe2(p, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
+        cli_broker_stop(&broker);
         free_env(env);
         return -1;
     }
@@ -241,6 +251,7 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
         close(p[0]);
         close(p[1]);
+        cli_broker_stop(&broker);
         free_env(env);
         return -1;
     } /* LCOV_EXCL_STOP */
@@ -256,6 +267,7 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
     close(p[0]);
     *nreaped = reap_all(reaped);
     forward_signals(0);
+    cli_broker_stop(&broker);
     free_env(env);
     *top_pid = child;
     return code;

@@ -27,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include "writer.h"
+#include "jfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,88 +51,24 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && ATOMIC_LLONG_LOCK_FREE == 2,
 _Static_assert(SHMC_JREGION % SHMC_JCHUNK == 0, "region is whole chunks");
 _Static_assert(SHMC_JMAX_RECORD < SHMC_JCHUNK, "a record fits a chunk");
 
-/* Writes v's decimal digits at p; returns the end. */
-static char *put_decimal(char *p, unsigned long v)
-{
-    char digits[24];
-    size_t n = 0;
-
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0)
-        *p++ = digits[--n];
-    return p;
-}
-
-/* path = "<dir>/<pid>.<n>.shmj"; -1 with ENAMETOOLONG if it exceeds
- * PATH_MAX (10 digits each for pid and n, slash, dot, suffix, NUL). */
-static int make_path(char *path, const char *dir, int pid, unsigned n)
-{
-    size_t len = strlen(dir);
-    char *p = path + len;
-
-    if (len > PATH_MAX - (2 * 10 + 2 + sizeof SHMC_JSUFFIX)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(path, dir, len);
-    *p++ = '/';
-    p = put_decimal(p, (unsigned long)pid);
-    *p++ = '.';
-    p = put_decimal(p, n);
-    memcpy(p, SHMC_JSUFFIX, sizeof SHMC_JSUFFIX);
-    return 0;
-}
-
-/* Whether anything, a dangling link too, is at <pid>.<n>.shmj. */
-static int taken(char *path, const char *dir, int pid, unsigned n)
-{
-    struct stat st;
-
-    return make_path(path, dir, pid, n) == 0 &&
-           fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
-/* Images have no cap: the search starts after the names taken from 0 on,
- * found in 2 log n lookups (doubling, then halving), not n. */
-static unsigned first_free(char *path, const char *dir, int pid)
-{
-    unsigned lo = 0, hi = 1;
-
-    if (!taken(path, dir, pid, 0))
-        return 0;
-    for (; hi < UINT_MAX / 2 && taken(path, dir, pid, hi); hi *= 2)
-        lo = hi;
-    while (hi - lo > 1) {
-        unsigned mid = lo + (hi - lo) / 2;
-        *(taken(path, dir, pid, mid) ? &lo : &hi) = mid;
-    }
-    return hi;
-}
-
-/* Creates the first free <pid>.<n>.shmj. O_EXCL never follows a symlink
- * (it fails with EEXIST), so a link planted at a name only skips that n.
- * Returns the fd and sets *image, or -1 with errno and an empty path. */
+/* Creates this process's file: through the broker when there is one
+ * (whatever this process's credentials), else, or when it cannot be
+ * reached, by path. Returns the fd and sets *image, or -1 with errno and
+ * an empty path. */
 static int create_file(struct shmc_jwriter *w, const char *dir, int pid,
-                       uint32_t *image)
+                       uint32_t *image, int *brokered)
 {
-    const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-
-    for (unsigned n = first_free(w->path, dir, pid); n < UINT_MAX; n++) {
-        if (make_path(w->path, dir, pid, n) != 0)
-            break;
-        int fd = open(w->path, flags, 0600);
-        if (fd >= 0) {
-            *image = n;
+    *brokered = 0;
+    if (w->broker != NULL) {
+        int fd = shmc_broker_open(w->broker, SHMC_BROKER_CREATE, pid, image);
+        if (fd >= 0 && shmc_jfile_path(w->path, dir, pid, *image) == 0) {
+            *brokered = 1;
             return fd;
         }
-        if (errno != EEXIST)
-            break;
+        if (fd >= 0)
+            close(fd);
     }
-    w->path[0] = '\0';
-    return -1;
+    return shmc_jfile_create(w->path, AT_FDCWD, dir, pid, image);
 }
 
 /* Undoes a partial open: closes fd and removes the file (if fd >= 0),
@@ -176,9 +113,20 @@ int shmc_jwriter_open(struct shmc_jwriter *w, const char *dir, int pid,
                       int ppid, uint32_t flags, uint64_t start_ns,
                       uint64_t start_real_ns)
 {
+    return shmc_jwriter_open_via(w, NULL, dir, pid, ppid, flags, start_ns,
+                                 start_real_ns);
+}
+
+int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
+                          const char *dir, int pid, int ppid, uint32_t flags,
+                          uint64_t start_ns, uint64_t start_real_ns)
+{
     uint32_t image = 0;
+    int brokered;
 
     w->base = NULL;
+    w->broker = b;
+    w->pid = pid;
     w->path[0] = '\0';
     atomic_init(&w->off, 0);
     atomic_init(&w->mapped, 0);
@@ -193,30 +141,41 @@ int shmc_jwriter_open(struct shmc_jwriter *w, const char *dir, int pid,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED)
         return -1;
-    int fd = create_file(w, dir, pid, &image);
+    int fd = create_file(w, dir, pid, &image, &brokered);
     if (fd < 0)
         return fail_open(w, base, -1);
     /* fchmod: a umask like 0277 would leave a file that growth, which
-     * reopens it O_RDWR, could not open. */
-    size_t size = fchmod(fd, 0600) == 0 ? shmc_jspace_first(fd, w->cap) : 0;
+     * reopens it O_RDWR, could not open. (The broker made its files 0600;
+     * they are not this process's to chmod.) */
+    size_t size = brokered || fchmod(fd, 0600) == 0
+                      ? shmc_jspace_first(fd, w->cap)
+                      : 0;
     if (size == 0 || mmap(base, size, PROT_READ | PROT_WRITE,
                           MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
         return fail_open(w, base, fd);
     close(fd);
     write_header(base, pid, ppid, image, flags, start_ns, start_real_ns);
+    w->image = image;
     atomic_store(&w->off, SHMC_JFIRST);
     atomic_store(&w->mapped, size);
     w->base = base;
     return 0;
 }
 
-/* Reopens the journal by path, checking it is still a regular file of
- * `size` bytes (ours, as far as we can tell: the path may have been
+/* Reopens the journal (through the broker when there is one, else or
+ * when it cannot be reached by path), checking it is still a regular file
+ * of `size` bytes (ours, as far as we can tell: the path may have been
  * replaced). Returns the fd or -1. */
 static int reopen(const struct shmc_jwriter *w, size_t size)
 {
     struct stat st;
-    int fd = open(w->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    uint32_t image = w->image;
+    int fd = w->broker != NULL ? shmc_broker_open(w->broker, SHMC_BROKER_REOPEN,
+                                                  w->pid, &image)
+                               : -1;
+
+    if (fd < 0)
+        fd = open(w->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 
     if (fd < 0)
         return -1;

@@ -11,6 +11,10 @@
  * fd stays open between calls, so a program that closes all its fds does
  * not break the journal, and nothing leaks into exec'd programs.
  *
+ * Under the CLI (shmc_jwriter_open_via), the broker (broker.h) creates and
+ * reopens the file instead, so the process's credentials (it may have
+ * dropped root since) never decide whether its journal can be written.
+ *
  * Thread-safe: space is reserved with an atomic add. Not async-signal-safe
  * while growing.
  */
@@ -26,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "broker.h"
 #include "format.h"
 #include "space.h" /* SHMC_JREGION, SHMC_JCHUNK, SHMC_JPAGE */
 
@@ -36,6 +41,9 @@ struct shmc_jwriter {
     _Atomic unsigned long lost; /* records dropped (full, or growth failed) */
     size_t cap;                 /* no record ends past it (SHMC_JREGION) */
     pthread_mutex_t grow;       /* held only while growing                */
+    const struct shmc_broker *broker; /* opens the file, or NULL (path) */
+    int pid;                          /* whose journal                   */
+    uint32_t image;                   /* the n of <pid>.<n>.shmj         */
     char path[PATH_MAX];
 };
 
@@ -49,6 +57,13 @@ struct shmc_jwriter {
 int shmc_jwriter_open(struct shmc_jwriter *w, const char *dir, int pid,
                       int ppid, uint32_t flags, uint64_t start_ns,
                       uint64_t start_real_ns);
+
+/* As shmc_jwriter_open, but the file is created and reopened through the
+ * broker b (broker.h), which must outlive the writer; by path only when
+ * it cannot be reached. */
+int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
+                          const char *dir, int pid, int ppid, uint32_t flags,
+                          uint64_t start_ns, uint64_t start_real_ns);
 
 /* Reserves a record of `size` bytes (shmc_jrec_size), writes its size and
  * type and zeroes the rest of the header. Returns NULL when the writer is

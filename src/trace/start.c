@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "journal/compiler.h"
+#include "journal/broker.h"
 #include "journal/reader.h"
 #include "journal/textbuf.h"
 #include "emit.h"
@@ -39,6 +40,10 @@ static int message_fd(void)
 
     if (t->cfg.report != SHMC_REPORT_NONE || t->cfg.log_dir[0] == '\0')
         return 2;
+    if (t->broker_on &&
+        (fd = shmc_broker_open(&t->broker, SHMC_BROKER_MESSAGES, getpid(),
+                               NULL)) >= 0)
+        return fd;
     shmc_textbuf_init(&p, path, sizeof path);
     shmc_textbuf_printf(&p, "%s/%d" SHMC_MESSAGES_SUFFIX, t->cfg.log_dir,
                         (int)getpid());
@@ -95,9 +100,10 @@ static void journal_start(pid_t ppid)
     size_t exe_len = strlen(t->exe) + 1, n;
     int64_t args[4] = {ppid, 0, 0, 0};
 
-    if (shmc_jwriter_open(&t->journal, t->cfg.log_dir, t->pid, ppid,
-                          t->cfg.stacks ? SHMC_JF_STACKS : 0, t->start_ns,
-                          0) != 0) {
+    if (shmc_jwriter_open_via(&t->journal, t->broker_on ? &t->broker : NULL,
+                              t->cfg.log_dir, t->pid, ppid,
+                              t->cfg.stacks ? SHMC_JF_STACKS : 0, t->start_ns,
+                              0) != 0) {
         const char *name = strerrorname_np(errno);
         char text[256];
         struct shmc_textbuf o;
@@ -263,6 +269,24 @@ static void find_self(void)
     shmc__trace.exe[n > 0 ? n : 0] = '\0';
 }
 
+/* Under the CLI: its journal broker (broker.h), unless this image is a
+ * secure (setuid) execution, which takes no path from its environment
+ * and no descriptor from its caller either. */
+static void find_broker(char **env, int secure)
+{
+    const size_t n = sizeof SHMC_BROKER_ENV - 1;
+
+    for (size_t i = 0; env[i] != NULL && !secure; i++)
+        if (strncmp(env[i], SHMC_BROKER_ENV "=", n + 1) == 0) {
+            shmc__trace.broker_on =
+                shmc_broker_parse(env[i] + n + 1, &shmc__trace.broker) == 0;
+            if (!shmc__trace.broker_on)
+                say("shmcheck: " SHMC_BROKER_ENV " is malformed: journals "
+                    "are created by path\n");
+            return;
+        }
+}
+
 static void init(void)
 {
     struct shmc_trace *t = &shmc__trace;
@@ -273,6 +297,7 @@ static void init(void)
                                 warnings, sizeof warnings) > 0)
         say(warnings);
     shmc__keep_settings(env);
+    find_broker(env, getauxval(AT_SECURE) != 0);
     t->pid = getpid();
     t->start_ns = shmc__now_ns();
     shmc_table_init(&t->atts, sizeof(struct shmc_att));

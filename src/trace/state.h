@@ -132,6 +132,8 @@ struct shmc_trace {
     uint64_t start_ns;
     int journal_on;
     struct shmc_jwriter journal;
+    int broker_on; /* under the CLI: journals through its broker */
+    struct shmc_broker broker;
     struct shmc_table atts;  /* addr -> struct shmc_att          */
     struct shmc_table segs;  /* shmid -> struct shmc_seg         */
     struct shmc_table depot; /* stack hash -> struct shmc_stack */

@@ -1,0 +1,249 @@
+/*
+ * broker.c - the CLI's journal broker (API: broker.h; protocol and trust:
+ * journal/broker.h). One thread, one request at a time: each is a few
+ * system calls, and a peer that connects and sends nothing is dropped
+ * after a short wait, so it can only delay the others by that much.
+ */
+#define _GNU_SOURCE
+#include "broker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "journal/jfile.h"
+#include "journal/reader.h" /* SHMC_MESSAGES_SUFFIX */
+
+#define REQUEST_WAIT_MS 1000 /* from connect to the request            */
+#define MAX_DEPTH 65536      /* parent links walked from a peer to us   */
+
+/* The parent of pid, from /proc/<pid>/stat (after the last ')', since
+ * the command name may hold anything); 0 when it cannot be read. */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], buf[1024];
+    int ppid = 0;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    const char *p = strrchr(buf, ')');
+    if (p == NULL || sscanf(p + 1, " %*c %d", &ppid) != 1)
+        return 0;
+    return (pid_t)ppid;
+}
+
+int cli_broker_in_tree(pid_t pid, pid_t root)
+{
+    for (int depth = 0; pid > 1 && depth < MAX_DEPTH; depth++) {
+        pid = parent_of(pid);
+        if (pid == root)
+            return 1;
+    }
+    return 0;
+}
+
+/* Constant time: how long a wrong secret takes says nothing of it. */
+static int same_secret(const uint8_t *a, const uint8_t *b)
+{
+    uint8_t diff = 0;
+
+    for (size_t i = 0; i < SHMC_BROKER_SECRET; i++)
+        diff |= (uint8_t)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+/* Whether q may be served to the peer on conn; errno-style reason. */
+static int judge(const struct cli_broker *b, int conn,
+                 const struct shmc_broker_req *q, ssize_t n)
+{
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+
+    if (n != (ssize_t)sizeof *q || memcmp(q->magic, SHMC_BROKER_MAGIC, 8) != 0 ||
+        q->op <= 0 || q->op >= SHMC_BROKER_OP_MAX || q->reserved != 0)
+        return EPROTO;
+    if (!same_secret(q->secret, b->addr.secret))
+        return EPERM;
+    if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
+        cr.pid <= 0 || cr.pid != q->pid || !cli_broker_in_tree(cr.pid, b->root))
+        return EPERM;
+    return 0;
+}
+
+/* Opens what q asks for; the fd, or -1 with errno. */
+static int open_for(const struct cli_broker *b, const struct shmc_broker_req *q,
+                    uint32_t *image)
+{
+    char name[64];
+    struct stat st;
+    int fd;
+
+    switch (q->op) {
+    case SHMC_BROKER_CREATE:
+        return shmc_jfile_create_at(b->dir_fd, q->pid, image);
+    case SHMC_BROKER_REOPEN:
+        if (shmc_jfile_path(name, NULL, q->pid, q->image) != 0)
+            return -1; /* LCOV_EXCL_LINE: a pid and a u32 always fit */
+        fd = openat(b->dir_fd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        break;
+    default:
+        snprintf(name, sizeof name, "%d" SHMC_MESSAGES_SUFFIX, (int)q->pid);
+        fd = openat(b->dir_fd, name,
+                    O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                    0600);
+        break;
+    }
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
+static void reply(int conn, int err, uint32_t image, int fd)
+{
+    struct shmc_broker_reply r = {err, image};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } c;
+    struct iovec iov = {&r, sizeof r};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+
+    memset(&c, 0, sizeof c);
+    if (fd >= 0) {
+        m.msg_control = c.buf;
+        m.msg_controllen = sizeof c.buf;
+        struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+        h->cmsg_level = SOL_SOCKET;
+        h->cmsg_type = SCM_RIGHTS;
+        h->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(h), &fd, sizeof fd);
+    }
+    /* A peer gone meanwhile is no concern of ours. */
+    (void)sendmsg(conn, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void serve(struct cli_broker *b, int conn)
+{
+    struct shmc_broker_req q;
+    struct pollfd p = {conn, POLLIN, 0};
+    uint32_t image = 0;
+    ssize_t n = -1;
+    int fd = -1, err;
+
+    if (poll(&p, 1, REQUEST_WAIT_MS) == 1)
+        n = recv(conn, &q, sizeof q, MSG_DONTWAIT);
+    err = judge(b, conn, &q, n);
+    if (err == 0 && (fd = open_for(b, &q, &image)) < 0)
+        err = errno;
+    atomic_fetch_add(err == EPERM || err == EPROTO ? &b->refused : &b->served,
+                     1);
+    reply(conn, err, image, fd);
+    if (fd >= 0)
+        close(fd);
+}
+
+static void *loop(void *arg)
+{
+    struct cli_broker *b = arg;
+    struct pollfd p[2] = {{b->listen_fd, POLLIN, 0}, {b->stop[0], POLLIN, 0}};
+
+    for (;;) {
+        if (poll(p, 2, -1) < 0)
+            continue; /* EINTR */
+        if (p[1].revents != 0)
+            return NULL;
+        int conn = accept4(b->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (conn < 0)
+            continue;
+        serve(b, conn);
+        close(conn);
+    }
+}
+
+/* A fresh abstract name and secret: 128 random bits each. */
+static int make_address(struct shmc_broker *a)
+{
+    uint8_t r[16];
+    char *p;
+
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r ||
+        getrandom(a->secret, sizeof a->secret, 0) != (ssize_t)sizeof a->secret)
+        return -1;
+    p = a->name + snprintf(a->name, sizeof a->name, "shmcheck-");
+    for (size_t i = 0; i < sizeof r; i++)
+        p += snprintf(p, 3, "%02x", r[i]);
+    return 0;
+}
+
+static int listen_on(struct cli_broker *b)
+{
+    struct sockaddr_un addr;
+    unsigned len = shmc_broker_address(&b->addr, &addr);
+
+    b->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    return b->listen_fd >= 0 &&
+                   bind(b->listen_fd, (struct sockaddr *)&addr, len) == 0 &&
+                   listen(b->listen_fd, SOMAXCONN) == 0
+               ? 0
+               : -1;
+}
+
+int cli_broker_start(struct cli_broker *b, const char *log_dir, char *err,
+                     size_t errlen)
+{
+    char text[SHMC_BROKER_TEXT];
+    const char *what = "log directory";
+
+    memset(b, 0, sizeof *b);
+    b->listen_fd = b->stop[0] = b->stop[1] = -1;
+    b->root = getpid();
+    b->dir_fd = open(log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (b->dir_fd >= 0 && (what = "random", make_address(&b->addr)) == 0 &&
+        (what = "socket", listen_on(b)) == 0 &&
+        (what = "pipe", pipe2(b->stop, O_CLOEXEC)) == 0 &&
+        (what = "thread", errno = pthread_create(&b->thread, NULL, loop, b)) ==
+            0) {
+        shmc_broker_format(&b->addr, text);
+        snprintf(b->env, sizeof b->env, "%s=%s", SHMC_BROKER_ENV, text);
+        return 0;
+    }
+    snprintf(err, errlen, "journal broker: %s: %s", what, strerror(errno));
+    if (b->stop[0] >= 0) {
+        close(b->stop[0]);
+        close(b->stop[1]);
+    }
+    b->stop[0] = b->stop[1] = -1;
+    cli_broker_stop(b);
+    return -1;
+}
+
+void cli_broker_stop(struct cli_broker *b)
+{
+    if (b->stop[1] >= 0) {
+        char c = 0;
+        if (write(b->stop[1], &c, 1) == 1)
+            pthread_join(b->thread, NULL);
+        close(b->stop[0]);
+        close(b->stop[1]);
+    }
+    if (b->listen_fd >= 0)
+        close(b->listen_fd);
+    if (b->dir_fd >= 0)
+        close(b->dir_fd);
+    b->stop[0] = b->stop[1] = b->listen_fd = b->dir_fd = -1;
+}

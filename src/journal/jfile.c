@@ -1,0 +1,120 @@
+/*
+ * jfile.c - journal file names, <pid>.<n>.shmj, and their creation with
+ * the first free n (API: jfile.h).
+ */
+#define _GNU_SOURCE
+#include "jfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format.h"
+
+/* Writes v's decimal digits at p; returns the end. */
+static char *put_decimal(char *p, unsigned long v)
+{
+    char digits[24];
+    size_t n = 0;
+
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = digits[--n];
+    return p;
+}
+
+/* path = "<dir>/<pid>.<n>.shmj", or "<pid>.<n>.shmj" when dir is NULL;
+ * -1 with ENAMETOOLONG if it exceeds PATH_MAX (10 digits each for pid and
+ * n, slash, dot, suffix, NUL). */
+int shmc_jfile_path(char *path, const char *dir, int pid, unsigned n)
+{
+    size_t len = dir != NULL ? strlen(dir) : 0;
+    char *p = path + len;
+
+    if (len > PATH_MAX - (2 * 10 + 2 + sizeof SHMC_JSUFFIX)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(path, dir != NULL ? dir : "", len);
+    if (dir != NULL)
+        *p++ = '/';
+    p = put_decimal(p, (unsigned long)pid);
+    *p++ = '.';
+    p = put_decimal(p, n);
+    memcpy(p, SHMC_JSUFFIX, sizeof SHMC_JSUFFIX);
+    return 0;
+}
+
+/* Whether anything, a dangling link too, is at <pid>.<n>.shmj. */
+static int taken(char *path, int dirfd, const char *dir, int pid, unsigned n)
+{
+    struct stat st;
+
+    return shmc_jfile_path(path, dir, pid, n) == 0 &&
+           fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Images have no cap: the search starts after the names taken from 0 on,
+ * found in 2 log n lookups (doubling, then halving), not n. */
+static unsigned first_free(char *path, int dirfd, const char *dir, int pid)
+{
+    unsigned lo = 0, hi = 1;
+
+    if (!taken(path, dirfd, dir, pid, 0))
+        return 0;
+    for (; hi < UINT_MAX / 2 && taken(path, dirfd, dir, pid, hi); hi *= 2)
+        lo = hi;
+    while (hi - lo > 1) {
+        unsigned mid = lo + (hi - lo) / 2;
+        *(taken(path, dirfd, dir, pid, mid) ? &lo : &hi) = mid;
+    }
+    return hi;
+}
+
+/* Creates the first free <pid>.<n>.shmj in dir (NULL: relative to dirfd).
+ * O_EXCL never follows a symlink (it fails with EEXIST), so a link
+ * planted at a name only skips that n. The fd, *image and path set, or -1
+ * with errno and an empty path. */
+int shmc_jfile_create(char *path, int dirfd, const char *dir, int pid,
+                     uint32_t *image)
+{
+    const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+
+    for (unsigned n = first_free(path, dirfd, dir, pid); n < UINT_MAX; n++) {
+        if (shmc_jfile_path(path, dir, pid, n) != 0)
+            break;
+        int fd = openat(dirfd, path, flags, 0600);
+        if (fd >= 0) {
+            *image = n;
+            return fd;
+        }
+        if (errno != EEXIST)
+            break;
+    }
+    path[0] = '\0';
+    return -1;
+}
+
+int shmc_jfile_create_at(int dirfd, int pid, uint32_t *image)
+{
+    char name[PATH_MAX];
+    int fd = shmc_jfile_create(name, dirfd, NULL, pid, image);
+
+    /* As the tracer's own open does: a umask like 0277 would leave a file
+     * that growth, which reopens it O_RDWR, could not open. */
+    if (fd >= 0 && fchmod(fd, 0600) != 0) {
+        int err = errno;
+        close(fd);
+        unlinkat(dirfd, name, 0);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+

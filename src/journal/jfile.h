@@ -1,0 +1,28 @@
+/*
+ * jfile.h - a journal's file: its name <pid>.<n>.shmj (n: the image, the
+ * first free one from 0 on) and its creation, by the tracer (by path) and
+ * by the CLI's broker (relative to its descriptor of the log directory).
+ * Async-signal-safe: the tracer creates journals in fork children.
+ */
+#ifndef SHMC_JOURNAL_JFILE_H
+#define SHMC_JOURNAL_JFILE_H
+
+#include <stdint.h>
+
+/* path = "<dir>/<pid>.<n>.shmj", or "<pid>.<n>.shmj" when dir is NULL;
+ * path has PATH_MAX bytes. 0, or -1 with ENAMETOOLONG. */
+int shmc_jfile_path(char *path, const char *dir, int pid, unsigned n);
+
+/* Creates the first free <pid>.<n>.shmj in dir (NULL: relative to dirfd;
+ * else dirfd is AT_FDCWD or dir's), O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|
+ * O_CLOEXEC, mode 0600 less the umask; its name into path. The fd with
+ * *image = n, or -1 with errno and path empty. */
+int shmc_jfile_create(char *path, int dirfd, const char *dir, int pid,
+                      uint32_t *image);
+
+/* As shmc_jfile_create relative to dirfd, then fchmod 0600 (a umask like
+ * 0277 would leave a file that growth, which reopens it O_RDWR, could not
+ * open). The fd, or -1 with errno (no file left). */
+int shmc_jfile_create_at(int dirfd, int pid, uint32_t *image);
+
+#endif
