@@ -156,7 +156,11 @@ $(B)/tests/cli/test_%: $(B)/tests/cli/test_%.o $(B)/tests/cli/fixtures.o \
 # Programs with known findings for the CLI's Python tests; one static
 # build for the kernel-only finding.
 CLI_HELPERS := $(B)/tests/cli/helpers/leaky_prog \
-	$(B)/tests/cli/helpers/leaky_prog-static
+	$(B)/tests/cli/helpers/leaky_prog-static \
+	$(B)/tests/cli/helpers/privdrop
+$(B)/tests/cli/helpers/privdrop: tests/cli/helpers/privdrop.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O0 -g -fno-omit-frame-pointer $< -o $@
 $(B)/tests/cli/helpers/leaky_prog: tests/cli/helpers/leaky_prog.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O0 -g -fno-omit-frame-pointer $< -o $@
@@ -295,6 +299,7 @@ deps:
 TSAN_TESTS = $(B)/tsan/tests/lib/test_limits \
 	$(patsubst %.c,$(B)/tsan/%,$(wildcard tests/journal/test_writer*.c \
 	    tests/journal/test_reader.c)) \
+	$(B)/tsan/tests/cli/test_broker \
 	$(B)/tsan/libshmcheck-trace.so $(B)/tsan/tests/trace/helpers/traced_prog
 sanitizer-builds:
 	$(MAKE) --no-print-directory B=$(B)/asan SAN=asan tests

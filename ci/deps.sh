@@ -6,7 +6,8 @@
 #   build  compiler and make (make)
 #   demo   build + llvm-14 (llvm-symbolizer-14: source lines in reports)
 #   test   build + cmocka, pkg-config, unshare, and the real programs the
-#          tracer is tested on: ipcmk (util-linux), afl-showmap (afl++);
+#          tracer is tested on: ipcmk, runuser, su, setpriv (util-linux),
+#          sudo (a server dropping root), afl-showmap (afl++);
 #          llvm-14 (llvm-symbolizer-14) for source lines; python3 runs
 #          the CLI's report comparisons; clang-14 with libFuzzer
 #          (libclang-rt-14-dev) for the ClusterFuzzLite build test
@@ -20,8 +21,8 @@ build_pkgs="gcc make libc6-dev"
 case "$group" in
 build) pkgs="$build_pkgs" ;;
 demo) pkgs="$build_pkgs llvm-14" ;;
-test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3 clang-14 libclang-rt-14-dev" ;;
-coverage) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3 clang-14 libclang-rt-14-dev lcov" ;;
+test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3 clang-14 libclang-rt-14-dev sudo" ;;
+coverage) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3 clang-14 libclang-rt-14-dev sudo lcov" ;;
 bench) pkgs="$build_pkgs strace valgrind" ;;
 fuzz) pkgs="$build_pkgs clang-14 libclang-rt-14-dev afl++ llvm-14" ;;
 *)

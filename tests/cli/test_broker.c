@@ -1,0 +1,286 @@
+/*
+ * test_broker.c - the journal broker (src/cli/broker.c, client
+ * src/journal/broker.c): a descendant that knows the secret gets its own
+ * files, created and reopened in the log directory, whatever its
+ * credentials; a wrong secret, another pid's file, a malformed request and
+ * a process outside the tree get nothing. The address text round-trips
+ * and malformed texts are refused.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "fixtures.h"
+#include "journal/writer.h"
+
+/* How many files in dir end with suffix; the last one's path in path. */
+static int find_files(const char *dir, const char *suffix, char *path,
+                      size_t len)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name), k = strlen(suffix);
+        if (l > k && strcmp(e->d_name + l - k, suffix) == 0) {
+            n++;
+            if (path != NULL)
+                snprintf(path, len, "%s/%s", dir, e->d_name);
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static int count_files(const char *dir, const char *suffix)
+{
+    return find_files(dir, suffix, NULL, 0);
+}
+
+struct fx {
+    char dir[64];
+    struct cli_broker b;
+};
+
+static int setup(void **state)
+{
+    struct fx *fx = calloc(1, sizeof *fx);
+    char err[256];
+
+    assert_non_null(fx);
+    mk_dir(fx->dir, sizeof fx->dir);
+    assert_int_equal(cli_broker_start(&fx->b, fx->dir, err, sizeof err), 0);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+
+    cli_broker_stop(&fx->b);
+    rm_dir(fx->dir);
+    free(fx);
+    return 0;
+}
+
+/* Runs fn in a child (a descendant of the broker); its exit status. */
+static int in_child(int (*fn)(struct fx *), struct fx *fx)
+{
+    int status;
+    pid_t pid = fork();
+
+    if (pid == 0)
+        _exit(fn(fx));
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* As nobody when we are root: credentials do not matter. */
+static int create_reopen_messages(struct fx *fx)
+{
+    const struct shmc_broker *a = &fx->b.addr;
+    uint32_t image = 99, again;
+    struct stat s1, s2;
+    int fd, fd2, m;
+
+    if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+        return 10;
+    if ((fd = shmc_broker_open(a, SHMC_BROKER_CREATE, getpid(), &image)) < 0)
+        return 11;
+    if (image != 0 || write(fd, "x", 1) != 1 || fstat(fd, &s1) != 0)
+        return 12;
+    /* A second CREATE takes the next image. */
+    if ((fd2 = shmc_broker_open(a, SHMC_BROKER_CREATE, getpid(), &again)) < 0 ||
+        again != 1)
+        return 13;
+    close(fd2);
+    image = 0;
+    if ((fd2 = shmc_broker_open(a, SHMC_BROKER_REOPEN, getpid(), &image)) < 0 ||
+        fstat(fd2, &s2) != 0 || s1.st_ino != s2.st_ino)
+        return 14;
+    if ((m = shmc_broker_open(a, SHMC_BROKER_MESSAGES, getpid(), NULL)) < 0 ||
+        write(m, "hello\n", 6) != 6)
+        return 15;
+    image = 7; /* no such image */
+    if (shmc_broker_open(a, SHMC_BROKER_REOPEN, getpid(), &image) >= 0 ||
+        errno != ENOENT)
+        return 16;
+    return 0;
+}
+
+static void test_descendant_gets_its_files(void **state)
+{
+    struct fx *fx = *state;
+    char path[128];
+    struct stat st;
+
+    assert_int_equal(in_child(create_reopen_messages, fx), 0);
+    /* The files are the broker's, mode 0600, in its directory. */
+    assert_int_equal(find_files(fx->dir, ".shmj", path, sizeof path), 2);
+    assert_int_equal(count_files(fx->dir, ".messages"), 1);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(st.st_uid, getuid());
+}
+
+static int refused(struct fx *fx)
+{
+    struct shmc_broker wrong = fx->b.addr;
+    uint32_t image = 0;
+
+    wrong.secret[3] ^= 1;
+    if (shmc_broker_open(&wrong, SHMC_BROKER_CREATE, getpid(), &image) >= 0 ||
+        errno != EPERM)
+        return 20;
+    /* Another process's journal. */
+    if (shmc_broker_open(&fx->b.addr, SHMC_BROKER_CREATE, getppid(), &image) >=
+            0 ||
+        errno != EPERM)
+        return 21;
+    /* No such operation. */
+    if (shmc_broker_open(&fx->b.addr, 77, getpid(), &image) >= 0 ||
+        errno != EPROTO)
+        return 22;
+    return 0;
+}
+
+static void test_refusals(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(in_child(refused, fx), 0);
+    assert_int_equal(count_files(fx->dir, ".shmj"), 0);
+    assert_true(atomic_load(&fx->b.refused) >= 3);
+}
+
+/* A grandchild whose parent has exited is reparented to init or to a
+ * subreaper above us: no longer of the tree. It writes what it got into
+ * the pipe fx->result. */
+static int result_pipe[2];
+
+static int orphan(struct fx *fx)
+{
+    int gone[2];
+    pid_t parent = getpid(), pid;
+    char c;
+
+    if (pipe(gone) != 0)
+        return 31;
+    if ((pid = fork()) == 0) {
+        uint32_t image = 0;
+        close(gone[1]);
+        if (read(gone[0], &c, 1) != 0) /* EOF: our parent is exiting */
+            _exit(32);
+        while (getppid() == parent) /* until the kernel reparents us */
+            sched_yield();
+        int fd = shmc_broker_open(&fx->b.addr, SHMC_BROKER_CREATE, getpid(),
+                                  &image);
+        c = fd < 0 && errno == EPERM ? 'r' : 's';
+        _exit(write(result_pipe[1], &c, 1) == 1 ? 0 : 33);
+    }
+    _exit(pid > 0 ? 0 : 34); /* closes gone[1]: the orphan goes on */
+}
+
+static void test_outside_the_tree(void **state)
+{
+    struct fx *fx = *state;
+    char c = 0;
+
+    assert_int_equal(pipe(result_pipe), 0);
+    assert_int_equal(in_child(orphan, fx), 0);
+    close(result_pipe[1]);
+    assert_int_equal(read(result_pipe[0], &c, 1), 1);
+    close(result_pipe[0]);
+    assert_int_equal(c, 'r');
+    assert_int_equal(count_files(fx->dir, ".shmj"), 0);
+}
+
+static void test_in_tree(void **state)
+{
+    (void)state;
+    assert_true(cli_broker_in_tree(getpid(), getppid()));
+    assert_false(cli_broker_in_tree(getppid(), getpid()));
+    assert_false(cli_broker_in_tree(1, getpid()));
+    assert_false(cli_broker_in_tree(-1, getpid()));
+}
+
+static void test_address_text(void **state)
+{
+    struct fx *fx = *state;
+    struct shmc_broker b;
+    char text[SHMC_BROKER_TEXT], bad[SHMC_BROKER_TEXT + 8];
+    const char *eq = strchr(fx->b.env, '=');
+
+    assert_non_null(eq);
+    assert_int_equal(shmc_broker_parse(eq + 1, &b), 0);
+    assert_memory_equal(&b, &fx->b.addr, sizeof b);
+    shmc_broker_format(&b, text);
+    assert_string_equal(text, eq + 1);
+    const char *bads[] = {"", ":", "name", "name:", "na/me:" "00", "n:0g",
+                          "n:00112233445566778899aabbccddeeff00",
+                          "n:00112233445566778899aabbccddeeF",
+                          "n:00112233445566778899aabbccddeef"};
+    for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++)
+        assert_int_equal(shmc_broker_parse(bads[i], &b), -1);
+    assert_int_equal(shmc_broker_parse("n:00112233445566778899AABBCCDDEEFF",
+                                       &b),
+                     0);
+    assert_int_equal(b.secret[15], 0xff);
+    memset(bad, 'a', sizeof bad - 1);
+    bad[sizeof bad - 1] = '\0';
+    assert_int_equal(shmc_broker_parse(bad, &b), -1); /* name too long */
+}
+
+static void test_no_broker(void **state)
+{
+    struct fx *fx = *state;
+    struct shmc_broker gone = fx->b.addr;
+    struct cli_broker b;
+    char err[256];
+    uint32_t image = 0;
+
+    gone.name[0] ^= 1; /* nobody listens there */
+    assert_int_equal(shmc_broker_open(&gone, SHMC_BROKER_CREATE, getpid(),
+                                      &image),
+                     -1);
+    assert_int_equal(errno, ECONNREFUSED);
+    assert_int_equal(cli_broker_start(&b, "/nonexistent/dir", err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "log directory"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_descendant_gets_its_files, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outside_the_tree, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_address_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_broker, setup, teardown),
+        cmocka_unit_test(test_in_tree),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
