@@ -2,12 +2,12 @@
  * broker.h - journals whatever the process's credentials: the protocol
  * between the tracer and the CLI's journal broker (src/cli/broker.c).
  *
- * Under the CLI, a process does not create or reopen its journal files
- * itself: a process that changed its credentials (setuid, runuser, su,
- * setpriv, sudo -u) could not create a file in the CLI's private log
- * directory (0700), nor reopen its own journal there to grow it. Instead
- * it asks the CLI, which opens the file relative to its descriptor of the
- * log directory and passes the open descriptor back (SCM_RIGHTS).
+ * Under the CLI, a process that changed its credentials (setuid, runuser,
+ * su, setpriv, sudo -u) cannot create a file in the CLI's private log
+ * directory (0700), nor reopen its own journal there to grow it. When
+ * its own open fails so (EACCES, EPERM), it asks the CLI, which opens the
+ * file relative to its descriptor of the log directory and passes the
+ * open descriptor back (SCM_RIGHTS).
  *
  * Transport: an AF_UNIX SOCK_SEQPACKET socket in the abstract namespace;
  * one connection per request: one request, one reply, perhaps with one

@@ -51,24 +51,27 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && ATOMIC_LLONG_LOCK_FREE == 2,
 _Static_assert(SHMC_JREGION % SHMC_JCHUNK == 0, "region is whole chunks");
 _Static_assert(SHMC_JMAX_RECORD < SHMC_JCHUNK, "a record fits a chunk");
 
-/* Creates this process's file: through the broker when there is one
- * (whatever this process's credentials), else, or when it cannot be
- * reached, by path. Returns the fd and sets *image, or -1 with errno and
+/* Creates this process's file by path, else (this process may have
+ * dropped the credentials the log directory asks for) through the broker
+ * when there is one. Returns the fd and sets *image, or -1 with errno and
  * an empty path. */
 static int create_file(struct shmc_jwriter *w, const char *dir, int pid,
                        uint32_t *image, int *brokered)
 {
+    int fd = shmc_jfile_create(w->path, AT_FDCWD, dir, pid, image);
+
     *brokered = 0;
-    if (w->broker != NULL) {
-        int fd = shmc_broker_open(w->broker, SHMC_BROKER_CREATE, pid, image);
-        if (fd >= 0 && shmc_jfile_path(w->path, dir, pid, *image) == 0) {
-            *brokered = 1;
-            return fd;
-        }
-        if (fd >= 0)
-            close(fd);
+    if (fd >= 0 || w->broker == NULL)
+        return fd;
+    int err = errno;
+    fd = shmc_broker_open(w->broker, SHMC_BROKER_CREATE, pid, image);
+    if (fd < 0) {
+        errno = err; /* why this process could not: the first cause */
+        return -1;
     }
-    return shmc_jfile_create(w->path, AT_FDCWD, dir, pid, image);
+    *brokered = 1;
+    shmc_jfile_path(w->path, dir, pid, *image); /* fits: dir was tried */
+    return fd;
 }
 
 /* Undoes a partial open: closes fd and removes the file (if fd >= 0),
@@ -162,20 +165,18 @@ int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
     return 0;
 }
 
-/* Reopens the journal (through the broker when there is one, else or
- * when it cannot be reached by path), checking it is still a regular file
- * of `size` bytes (ours, as far as we can tell: the path may have been
- * replaced). Returns the fd or -1. */
+/* Reopens the journal by path (else, as create_file, through the
+ * broker), checking it is still a regular file of `size` bytes (ours, as
+ * far as we can tell: the path may have been replaced). Returns the fd or
+ * -1. */
 static int reopen(const struct shmc_jwriter *w, size_t size)
 {
     struct stat st;
     uint32_t image = w->image;
-    int fd = w->broker != NULL ? shmc_broker_open(w->broker, SHMC_BROKER_REOPEN,
-                                                  w->pid, &image)
-                               : -1;
+    int fd = open(w->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 
-    if (fd < 0)
-        fd = open(w->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && w->broker != NULL && (errno == EACCES || errno == EPERM))
+        fd = shmc_broker_open(w->broker, SHMC_BROKER_REOPEN, w->pid, &image);
 
     if (fd < 0)
         return -1;

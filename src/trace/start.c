@@ -40,15 +40,13 @@ static int message_fd(void)
 
     if (t->cfg.report != SHMC_REPORT_NONE || t->cfg.log_dir[0] == '\0')
         return 2;
-    if (t->broker_on &&
-        (fd = shmc_broker_open(&t->broker, SHMC_BROKER_MESSAGES, getpid(),
-                               NULL)) >= 0)
-        return fd;
     shmc_textbuf_init(&p, path, sizeof path);
     shmc_textbuf_printf(&p, "%s/%d" SHMC_MESSAGES_SUFFIX, t->cfg.log_dir,
                         (int)getpid());
     fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
               0600);
+    if (fd < 0 && t->broker_on) /* credentials dropped: ask the CLI */
+        fd = shmc_broker_open(&t->broker, SHMC_BROKER_MESSAGES, getpid(), NULL);
     return fd < 0 ? 2 : fd;
 }
 
