@@ -71,8 +71,9 @@ static int judge(const struct cli_broker *b, int conn,
     struct ucred cr;
     socklen_t len = sizeof cr;
 
-    if (n != (ssize_t)sizeof *q || memcmp(q->magic, SHMC_BROKER_MAGIC, 8) != 0 ||
-        q->op <= 0 || q->op >= SHMC_BROKER_OP_MAX || q->reserved != 0)
+    if (n != (ssize_t)sizeof *q ||
+        memcmp(q->magic, SHMC_BROKER_MAGIC, 8) != 0 || q->op <= 0 ||
+        q->op >= SHMC_BROKER_OP_MAX || q->reserved != 0)
         return EPROTO;
     if (!same_secret(q->secret, b->addr.secret))
         return EPERM;

@@ -14,10 +14,10 @@
 #include "journal/broker.h"
 
 struct cli_broker {
-    struct shmc_broker addr;  /* name and secret                       */
-    int listen_fd, dir_fd;    /* the socket; the log directory         */
-    int stop[2];              /* a pipe: written to stop the thread    */
-    pid_t root;               /* us: every asker descends from us      */
+    struct shmc_broker addr; /* name and secret                       */
+    int listen_fd, dir_fd;   /* the socket; the log directory         */
+    int stop[2];             /* a pipe: written to stop the thread    */
+    pid_t root;              /* us: every asker descends from us      */
     pthread_t thread;
     _Atomic unsigned long served, refused; /* requests                 */
     char env[sizeof SHMC_BROKER_ENV + SHMC_BROKER_TEXT]; /* NAME=value */

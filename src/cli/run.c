@@ -111,8 +111,7 @@ static char **tree_env(const struct cli_spawn *sp, char *broker)
             strncmp(environ[i], "SHMCHECK_LOG_DIR=", 17) &&
             strncmp(environ[i], "SHMCHECK_REPORT=", 16) &&
             strncmp(environ[i], "SHMCHECK_EXITCODE=", 18) &&
-            strncmp(environ[i], SHMC_BROKER_ENV "=",
-                    sizeof SHMC_BROKER_ENV) &&
+            strncmp(environ[i], SHMC_BROKER_ENV "=", sizeof SHMC_BROKER_ENV) &&
             push(&env, &n, environ[i]) != 0)
             goto fail;
     return env;

@@ -48,7 +48,8 @@ int shmc_broker_parse(const char *value, struct shmc_broker *b)
         return -1;
     const char *h = value + n + 1;
     for (size_t i = 0; i < SHMC_BROKER_SECRET; i++) {
-        int hi = hex_value(h[2 * i]), lo = hi < 0 ? -1 : hex_value(h[2 * i + 1]);
+        int hi = hex_value(h[2 * i]),
+            lo = hi < 0 ? -1 : hex_value(h[2 * i + 1]);
         if (lo < 0)
             return -1;
         b->secret[i] = (uint8_t)(hi << 4 | lo);

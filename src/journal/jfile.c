@@ -82,7 +82,7 @@ static unsigned first_free(char *path, int dirfd, const char *dir, int pid)
  * planted at a name only skips that n. The fd, *image and path set, or -1
  * with errno and an empty path. */
 int shmc_jfile_create(char *path, int dirfd, const char *dir, int pid,
-                     uint32_t *image)
+                      uint32_t *image)
 {
     const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 
@@ -117,4 +117,3 @@ int shmc_jfile_create_at(int dirfd, int pid, uint32_t *image)
     }
     return fd;
 }
-

@@ -150,9 +150,8 @@ int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
     /* fchmod: a umask like 0277 would leave a file that growth, which
      * reopens it O_RDWR, could not open. (The broker made its files 0600;
      * they are not this process's to chmod.) */
-    size_t size = brokered || fchmod(fd, 0600) == 0
-                      ? shmc_jspace_first(fd, w->cap)
-                      : 0;
+    size_t size =
+        brokered || fchmod(fd, 0600) == 0 ? shmc_jspace_first(fd, w->cap) : 0;
     if (size == 0 || mmap(base, size, PROT_READ | PROT_WRITE,
                           MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
         return fail_open(w, base, fd);

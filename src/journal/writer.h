@@ -6,8 +6,8 @@
  * MAP_SHARED mapping placed inside an address range reserved once
  * (SHMC_JREGION bytes, PROT_NONE), so the base address never moves and
  * writers never take a lock except to grow: growing reopens the file by its
- * path (O_RDWR|O_NOFOLLOW|O_CLOEXEC), allocates more (shmc_jspace_next), maps the
- * new chunk MAP_FIXED at the end of the mapped part, and closes the fd. No
+ * path (O_RDWR|O_NOFOLLOW|O_CLOEXEC), allocates more (shmc_jspace_next), maps
+ * the new chunk MAP_FIXED at the end of the mapped part, and closes the fd. No
  * fd stays open between calls, so a program that closes all its fds does
  * not break the journal, and nothing leaks into exec'd programs.
  *

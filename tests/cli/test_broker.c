@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -28,6 +29,7 @@
 
 #include "broker.h"
 #include "fixtures.h"
+#include "journal/reader.h"
 #include "journal/writer.h"
 
 /* How many files in dir end with suffix; the last one's path in path. */
@@ -194,8 +196,8 @@ static int orphan(struct fx *fx)
             _exit(32);
         while (getppid() == parent) /* until the kernel reparents us */
             sched_yield();
-        int fd = shmc_broker_open(&fx->b.addr, SHMC_BROKER_CREATE, getpid(),
-                                  &image);
+        int fd =
+            shmc_broker_open(&fx->b.addr, SHMC_BROKER_CREATE, getpid(), &image);
         c = fd < 0 && errno == EPERM ? 'r' : 's';
         _exit(write(result_pipe[1], &c, 1) == 1 ? 0 : 33);
     }
@@ -213,6 +215,80 @@ static void test_outside_the_tree(void **state)
     assert_int_equal(read(result_pipe[0], &c, 1), 1);
     close(result_pipe[0]);
     assert_int_equal(c, 'r');
+    assert_int_equal(count_files(fx->dir, ".shmj"), 0);
+}
+
+/* A writer in a process that dropped root, in a directory it cannot
+ * write: the broker creates the journal and reopens it at each growth;
+ * 20,000 records later nothing is lost. Exit status: what failed. */
+#define RECORDS 20000
+static int write_as_nobody(struct fx *fx)
+{
+    struct shmc_jwriter w;
+
+    if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+        return 40;
+    if (shmc_jwriter_open_via(&w, &fx->b.addr, fx->dir, getpid(), 1, 0, 0, 0) !=
+        0)
+        return 41;
+    for (int i = 0; i < RECORDS; i++) {
+        struct shmc_jrec *r =
+            shmc_jwriter_begin(&w, SHMC_JREC_HEADER, SHMC_J_SHMDT);
+        if (r == NULL)
+            return 42;
+        shmc_jwriter_commit(r);
+    }
+    shmc_jwriter_close(&w);
+    return w.lost == 0 ? 0 : 43;
+}
+
+static void test_writer_through_broker(void **state)
+{
+    struct fx *fx = *state;
+    struct shmc_jreader r;
+    const struct shmc_jrec *rec;
+    char path[128];
+    struct stat st;
+    int n = 0;
+
+    assert_int_equal(in_child(write_as_nobody, fx), 0);
+    assert_int_equal(find_files(fx->dir, ".shmj", path, sizeof path), 1);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_true(st.st_size > 16 * 16384); /* it grew several times */
+    void *data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    assert_true(data != MAP_FAILED);
+    assert_int_equal(shmc_jreader_init(&r, data, (size_t)st.st_size), SHMC_JOK);
+    assert_int_equal(r.header.lost, 0);
+    while (shmc_jreader_next(&r, &rec) == SHMC_JOK)
+        n++;
+    assert_int_equal(n, RECORDS);
+    munmap(data, (size_t)st.st_size);
+    close(fd);
+}
+
+/* No broker to ask: the writer fails with the reason its own open had. */
+static int write_without_broker(struct fx *fx)
+{
+    struct shmc_jwriter w;
+    struct shmc_broker gone = fx->b.addr;
+
+    gone.name[0] ^= 1;
+    if (getuid() != 0)
+        return 0; /* the directory is ours: nothing to refuse */
+    if (setgid(65534) != 0 || setuid(65534) != 0)
+        return 50;
+    if (shmc_jwriter_open_via(&w, &gone, fx->dir, getpid(), 1, 0, 0, 0) == 0)
+        return 51;
+    return errno == EACCES ? 0 : 52;
+}
+
+static void test_writer_without_broker(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(in_child(write_without_broker, fx), 0);
     assert_int_equal(count_files(fx->dir, ".shmj"), 0);
 }
 
@@ -237,15 +313,20 @@ static void test_address_text(void **state)
     assert_memory_equal(&b, &fx->b.addr, sizeof b);
     shmc_broker_format(&b, text);
     assert_string_equal(text, eq + 1);
-    const char *bads[] = {"", ":", "name", "name:", "na/me:" "00", "n:0g",
+    const char *bads[] = {"",
+                          ":",
+                          "name",
+                          "name:",
+                          "na/me:"
+                          "00",
+                          "n:0g",
                           "n:00112233445566778899aabbccddeeff00",
                           "n:00112233445566778899aabbccddeeF",
                           "n:00112233445566778899aabbccddeef"};
     for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++)
         assert_int_equal(shmc_broker_parse(bads[i], &b), -1);
-    assert_int_equal(shmc_broker_parse("n:00112233445566778899AABBCCDDEEFF",
-                                       &b),
-                     0);
+    assert_int_equal(
+        shmc_broker_parse("n:00112233445566778899AABBCCDDEEFF", &b), 0);
     assert_int_equal(b.secret[15], 0xff);
     memset(bad, 'a', sizeof bad - 1);
     bad[sizeof bad - 1] = '\0';
@@ -261,9 +342,8 @@ static void test_no_broker(void **state)
     uint32_t image = 0;
 
     gone.name[0] ^= 1; /* nobody listens there */
-    assert_int_equal(shmc_broker_open(&gone, SHMC_BROKER_CREATE, getpid(),
-                                      &image),
-                     -1);
+    assert_int_equal(
+        shmc_broker_open(&gone, SHMC_BROKER_CREATE, getpid(), &image), -1);
     assert_int_equal(errno, ECONNREFUSED);
     assert_int_equal(cli_broker_start(&b, "/nonexistent/dir", err, sizeof err),
                      -1);
@@ -276,10 +356,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_descendant_gets_its_files, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_outside_the_tree, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_outside_the_tree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_address_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_broker, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_through_broker, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_writer_without_broker, setup,
+                                        teardown),
         cmocka_unit_test(test_in_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,8 +92,7 @@ static int workers(int id, void *p)
 
 static int drop_self(void)
 {
-    return setgroups(0, NULL) == 0 && setgid(NOBODY) == 0 &&
-                   setuid(NOBODY) == 0
+    return setgroups(0, NULL) == 0 && setgid(NOBODY) == 0 && setuid(NOBODY) == 0
                ? 0
                : -1;
 }
