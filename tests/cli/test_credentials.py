@@ -27,8 +27,8 @@ import sys
 import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from support import (BUILD, SHMCHECK, CliTest, main,  # noqa: E402
-                     need_root_tools, segments, shmcheck_json)
+from support import (BUILD, SHMCHECK, TRACER, CliTest,  # noqa: E402
+                     main, need_root_tools, segments, shmcheck_json)
 
 PRIVDROP = os.path.join(BUILD, "tests/cli/helpers/privdrop")
 NOBODY = 65534
@@ -163,6 +163,36 @@ class Broker(CliTest):
             out, err = tree.communicate(timeout=60)
         self.assertEqual(tree.returncode, 0, err)
         subprocess.run(["rm", "-rf", tmp], check=True)
+
+
+class Standalone(CliTest):
+    """The tracer without the CLI: no broker to ask."""
+
+    def standalone(self, broker):
+        tmp = tempfile.mkdtemp(prefix="shmc-standalone-")
+        os.chmod(tmp, 0o700)
+        env = dict(os.environ, LD_PRELOAD=TRACER, SHMCHECK_LOG_DIR=tmp,
+                   SHMCHECK__BROKER=broker, SHMCHECK_EXITCODE="0")
+        proc = subprocess.run(["unshare", "--ipc", PRIVDROP, "self"],
+                              capture_output=True, text=True, env=env,
+                              timeout=60)
+        subprocess.run(["rm", "-rf", tmp], check=True)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return proc
+
+    def test_malformed_broker_setting(self):
+        need_root_tools()
+        proc = self.standalone("no-secret-here")
+        self.assertIn("SHMCHECK__BROKER is malformed: journals are created "
+                      "by path", proc.stderr)
+
+    def test_no_broker_after_setuid(self):
+        """The journal made as root cannot grow once the process is nobody:
+        the loss is counted, the worker children say why they have none."""
+        need_root_tools()
+        proc = self.standalone("gone:" + "0" * 32)
+        self.assertIn("cannot create a journal in SHMCHECK_LOG_DIR: errno %d "
+                      "(EACCES)" % errno.EACCES, proc.stderr)
 
 
 if __name__ == "__main__":
