@@ -194,7 +194,13 @@ int oom_setup(void **state)
     fx.reaped[0] = (struct cli_reaped){10, 0};
     fx.reaped[1] = (struct cli_reaped){31, 9};
     fx.reaped[2] = (struct cli_reaped){11, 0};
-    fx.in = (struct cli_inputs){fx.dir, fx.kernel, 2, fx.reaped, 3, 10, 50};
+    fx.in = (struct cli_inputs){.log_dir = fx.dir,
+                                .kernel = fx.kernel,
+                                .nkernel = 2,
+                                .reaped = fx.reaped,
+                                .nreaped = 3,
+                                .top_pid = 10,
+                                .start_time = 50};
     *state = &fx;
     return 0;
 }
