@@ -87,7 +87,8 @@ static void test_unmap_lint(void **state)
     jf_add(&j, REC(.type = SHMC_J_UNMAP,
                    .a = {0x10000, 5, SHMC_JUNMAP_MUNMAP, SHMC_JLEFT_NONE}));
     jf_save(&j, fx->dir, "900.0.shmj");
-    struct cli_inputs in = {.log_dir = fx->dir};
+    struct cli_inputs in = {0};
+    in.log_dir = fx->dir;
 
     for (n = 0; n < MAX_STEPS; n++) {
         struct cli_run run = {0};

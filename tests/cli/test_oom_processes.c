@@ -52,7 +52,8 @@ static void test_map_fails(void **state)
     pid_t child = fork();
     if (child == 0) { /* reports through the pipe, never through cmocka */
         grow_stack();
-        struct cli_inputs in = {fx->dir, NULL, 0, NULL, 0, 0, 0};
+        struct cli_inputs in = {0};
+        in.log_dir = fx->dir;
         struct cli_run run = {0};
         struct rlimit lim, old;
         char statm[64] = "";
