@@ -161,7 +161,8 @@ static void test_symbolizer(void **state)
 
 /* --- the process tree ----------------------------------------------------- */
 
-/* Out of memory before the fork is -1; while reaping, a child goes
+/* Out of memory before the fork is -1 (the journal broker's thread, which
+ * glibc allocates, fails with EAGAIN); while reaping, a child goes
  * unrecorded, and the tree is still waited for; nothing leaks. */
 static void test_spawn(void **state)
 {
@@ -170,6 +171,18 @@ static void test_spawn(void **state)
     long n, before = 0, during = 0;
     (void)state;
     need_faults();
+    /* glibc keeps a joined thread's stack, and the TLS it allocated, for
+     * the next thread: one run first, so that the journal broker's thread
+     * reuses them rather than look like a leak. */
+    {
+        struct cli_reaped *reaped = NULL;
+        size_t nreaped = 0;
+        char err[128] = "";
+        int top = 0;
+        assert_int_equal(
+            cli_spawn_tree(&sp, &reaped, &nreaped, &top, err, sizeof err), 0);
+        free(reaped);
+    }
 
     for (n = 0; n < MAX_STEPS; n++) {
         struct cli_reaped *reaped = NULL;
@@ -182,7 +195,9 @@ static void test_spawn(void **state)
             cli_spawn_tree(&sp, &reaped, &nreaped, &top, err, sizeof err);
         int failed = disarm();
         if (code == -1) {
-            assert_string_equal(err, "out of memory");
+            if (strcmp(err, "out of memory") != 0)
+                assert_string_equal(err, "journal broker: thread: Resource "
+                                         "temporarily unavailable");
             before++;
         } else {
             assert_int_equal(code, 0);
