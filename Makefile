@@ -299,7 +299,7 @@ deps:
 TSAN_TESTS = $(B)/tsan/tests/lib/test_limits \
 	$(patsubst %.c,$(B)/tsan/%,$(wildcard tests/journal/test_writer*.c \
 	    tests/journal/test_reader.c)) \
-	$(B)/tsan/tests/cli/test_broker \
+	$(B)/tsan/tests/cli/test_broker $(B)/tsan/tests/cli/test_procevents \
 	$(B)/tsan/libshmcheck-trace.so $(B)/tsan/tests/trace/helpers/traced_prog
 sanitizer-builds:
 	$(MAKE) --no-print-directory B=$(B)/asan SAN=asan tests

@@ -16,14 +16,26 @@
 #include "journal/format.h"
 #include "journal/table.h"
 
+/* A process a journal names (untraced.h): the journal's own, from its
+ * header, or a child its FORK or SPAWN records started. */
+struct kin {
+    int pid, ppid;
+    int journal;       /* 1: a journal's header; 0: a FORK/SPAWN child */
+    uint64_t start_ns; /* the journal's tracer start (journal 1)       */
+    const char *name;  /* the path a SPAWN started, or NULL            */
+};
+
 struct analysis {
     const struct cli_inputs *in;
     struct cli_run *run;
     size_t cap_procs, cap_findings, cap_warnings;
+    struct kin *kins; /* in replay order */
+    size_t nkins, cap_kins;
     struct shmc_table created; /* shmid -> struct created */
     struct shmc_table removed; /* shmid -> (nothing): IPC_RMID seen */
     int oom;
-    int lost; /* some journal lost records: removals may be missing */
+    int lost;         /* some journal lost records: removals may be missing */
+    size_t strangers; /* segments made during the run by unknown pids   */
 };
 
 /* A segment some process of the tree created. */
@@ -48,6 +60,7 @@ struct image {
     size_t nmods, cap_mods;
     struct shmc_table atts; /* addr -> struct att */
     int exec_pending;       /* an EXEC not (yet) followed by EXEC_FAIL */
+    const struct shmc_jrec *exec_rec; /* that EXEC */
     int exited;
     int lost; /* its journal lost records: its end cannot be judged */
 };

@@ -1,8 +1,9 @@
 /*
  * analyze.c - the whole analysis: every journal of the log directory
  * replayed (replay.c), the processes' ends from what the CLI reaped, the
- * segments judged against the kernel's view (kernel.c), and the findings
- * put in report order (what the kinds mean: docs/leak-semantics.md).
+ * processes no journal is of (untraced.c), the segments judged against
+ * the kernel's view (kernel.c), and the findings put in report order
+ * (what the kinds mean: docs/leak-semantics.md).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -17,6 +18,7 @@
 #include "journal/reader.h"
 #include "kernel.h"
 #include "replay.h"
+#include "untraced.h"
 
 /* Every process the CLI reaped is in the run, with its end. */
 static void exits(struct analysis *a)
@@ -101,13 +103,16 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
     shmc_table_init(&a.removed, 1);
     replay_all(&a);
     exits(&a);
+    cli_untraced_known(&a);
     cli_judge_segments(&a);
     while (shmc_table_next(&a.created, &pos, &id, &v))
         free(((struct created *)v)->stack);
     shmc_table_destroy(&a.created);
     shmc_table_destroy(&a.removed);
+    free(a.kins);
     if (run->nprocs) /* qsort's array may not be NULL, even when empty */
         qsort(run->procs, run->nprocs, sizeof *run->procs, by_pid);
+    cli_untraced_report(&a);
     if (run->nfindings)
         qsort(run->findings, run->nfindings, sizeof *run->findings,
               finding_order);

@@ -40,9 +40,16 @@ struct cli_process {
     int pid, ppid; /* "pid", "ppid"                           */
     char **argv;   /* "argv" (NULL-terminated)                */
     int argc;
-    enum cli_end end; /* CLI_END_EXIT: "exit": {"status": value} */
-    int value;        /* status or signal number                 */
-    int traced;       /* a journal was seen for it               */
+    enum cli_end end;      /* CLI_END_EXIT: "exit": {"status": value} */
+    int value;             /* status or signal number                 */
+    int traced;            /* "traced": a journal of it was read      */
+    const char *reason;    /* "reason" when untraced: why no journal  */
+    const char *name;      /* "comm" when untraced: what it ran, known
+                              without a journal (the path a posix_spawn
+                              started, the kernel's comm), or NULL    */
+    const char *exec_path; /* its last journal ends in an exec of this
+                              path and no journal followed: untraced
+                              from there (a warning), or NULL         */
 };
 
 /* The kinds a finding has: the reported kinds of the shared table

@@ -53,9 +53,64 @@ static int in_tree(const struct analysis *a, int pid)
     return 0;
 }
 
+/* Whether k, which no journal says its creator created, is the tree's:
+ * in the tree's own IPC namespace (--isolate) every segment is; else its
+ * creator pid must be a process of the tree (untraced ones included,
+ * untraced.h), or one that made it in a journal's name (sharing the
+ * memory of that journal's process: a CLONE_VM child), and it must be
+ * younger than the run. Such a creator becomes a process of the tree. */
+static int tree_made(struct analysis *a, const struct cli_kseg *k,
+                     const struct created *c)
+{
+    const struct cli_inputs *in = a->in;
+    struct cli_process *p;
+
+    if (!in->isolated &&
+        (k->ctime < in->start_time ||
+         (!in_tree(a, k->cpid) &&
+          (c == NULL || shmc_table_get(&a->removed, (uint64_t)k->shmid)))))
+        return 0;
+    if (k->cpid <= 0 || in_tree(a, k->cpid))
+        return 1;
+    if ((p = cli_analysis_process(a, k->cpid)) != NULL && c != NULL) {
+        char why[256];
+        snprintf(why, sizeof why,
+                 "no journal: the journal of pid %d has the creation of "
+                 "shmid %d, which the kernel says pid %d made: it shares "
+                 "the memory of pid %d (CLONE_VM), or the journal's pids "
+                 "are of another PID namespace",
+                 c->pid, k->shmid, k->cpid, c->pid);
+        if ((p->reason = cli_run_strdup(a->run, why)) == NULL)
+            a->oom = 1;
+    }
+    return 1;
+}
+
+/* A segment made during the run by a pid the CLI cannot place: if it
+ * was a process of the tree (one its own parent reaped, no journal
+ * naming it), this is a leak; with the whole tree known (process events)
+ * it is not, and with --isolate it could not be. */
+static void stranger(struct analysis *a, const struct cli_kseg *k)
+{
+    const struct cli_inputs *in = a->in;
+
+    if (in->isolated || in->tree_known || in->start_time <= 0 ||
+        k->ctime < in->start_time)
+        return;
+    a->strangers++;
+    cli_analysis_warn(a,
+                      "shmid %d (key 0x%08x, %llu bytes) was created during "
+                      "the run by pid %d, which is not known to be of the "
+                      "tree: if it was (an untraced process its own parent "
+                      "reaped), it leaked this segment",
+                      k->shmid, (unsigned)k->key, (unsigned long long)k->size,
+                      k->cpid);
+}
+
 /* Segments the kernel still holds, not marked for removal, that the tree
  * created: by its journals, or, for one no journal has (a static binary,
- * a raw system call), by the kernel's creator pid and creation time. */
+ * a raw system call), by the kernel's creator pid and creation time
+ * (tree_made). */
 static void leaked_segments(struct analysis *a)
 {
     const struct cli_inputs *in = a->in;
@@ -68,8 +123,10 @@ static void leaked_segments(struct analysis *a)
         if (k->mode & SHM_DEST)
             continue;
         if (c == NULL || c->pid != k->cpid) {
-            if (!in_tree(a, k->cpid) || k->ctime < in->start_time)
+            if (!tree_made(a, k, c)) {
+                stranger(a, k);
                 continue;
+            }
             c = NULL;
         }
         f = cli_analysis_finding(a, CLI_LEAKED_SEGMENT, k->cpid);

@@ -20,6 +20,7 @@
 #include "kernel.h"
 #include "logdir.h"
 #include "options.h"
+#include "procevents.h"
 #include "report.h"
 #include "run.h"
 #include "suppress.h"
@@ -33,7 +34,9 @@ struct tree {
     struct cli_reaped *reaped;
     size_t nreaped;
     int top_pid;
-    long start; /* seconds; 0 with --replay */
+    long start;                   /* seconds; 0 with --replay */
+    struct cli_procevents events; /* every process of the tree (root) */
+    int events_on;                /* events were read during the run  */
 };
 
 static int fail(const char *what, const char *err)
@@ -57,7 +60,7 @@ static int open_replay(const struct cli_opts *o, struct tree *t)
 static int run_tree(const struct cli_opts *o, struct tree *t)
 {
     char tracer[PATH_MAX], err[1024];
-    int code;
+    int code, root = geteuid() == 0; /* before a user namespace says 0 */
 
     if (cli_find_tracer(o->trace_lib, tracer) != 0)
         return fail("cannot find libshmcheck-trace.so (use --trace-lib or "
@@ -70,9 +73,17 @@ static int run_tree(const struct cli_opts *o, struct tree *t)
         return fail("", err);
     t->keep_log_dir = o->log_dir != NULL;
     t->start = (long)time(NULL);
+    /* As root: the kernel's process events tell every process of the
+     * tree, static ones reaped by their own parents too. Without them
+     * (not root), the report says what it could not know. */
+    t->events_on =
+        root && !o->no_events &&
+        cli_procevents_start(&t->events, getpid(), err, sizeof err) == 0;
     struct cli_spawn sp = {o->argv, tracer, t->log_dir, 1};
     code = cli_spawn_tree(&sp, &t->reaped, &t->nreaped, &t->top_pid, err,
                           sizeof err);
+    if (t->events_on)
+        cli_procevents_stop(&t->events);
     if (code == 0)
         return 0;
     fail("", err);
@@ -126,7 +137,12 @@ static int analyse(const struct cli_opts *o, const struct tree *t,
                             .reaped = t->reaped,
                             .nreaped = t->nreaped,
                             .top_pid = t->top_pid,
-                            .start_time = t->start};
+                            .start_time = t->start,
+                            .isolated = o->isolate && !o->replay};
+    if (t->events_on) {
+        in.seen = cli_procevents_list(&t->events, &in.nseen);
+        in.tree_known = !cli_procevents_lost(&t->events);
+    }
     int rc = cli_analyze(&in, run);
 
     free(kernel);
@@ -216,5 +232,7 @@ int main(int argc, char **argv)
     cli_run_free(&run);
     cli_supp_free(supp);
     free(t.reaped);
+    if (t.events_on)
+        cli_procevents_free(&t.events);
     return code;
 }

@@ -45,6 +45,9 @@ enum action {
     X('i', "isolate", NULL, FLAG(isolate),                                     \
       "run the tree in a private IPC namespace: the "                          \
       "host is never touched")                                                 \
+    X('P', "no-process-events", NULL, FLAG(no_events),                         \
+      "as root, do not read the kernel's process events (which "               \
+      "tell every process of the tree, untraced ones too)")                    \
     X('c', "cleanup", NULL, FLAG(cleanup),                                     \
       "after reporting, remove the leaked segments the "                       \
       "tree created, and nothing else")                                        \

@@ -19,6 +19,7 @@
 #include "journal/reader.h"
 #include "lints.h"
 #include "replay.h"
+#include "untraced.h"
 
 static void on_start(struct image *im, const struct shmc_jrec *r)
 {
@@ -30,7 +31,6 @@ static void on_start(struct image *im, const struct shmc_jrec *r)
     if (p == NULL)
         return;
     p->ppid = (int)r->args[0];
-    p->traced = 1;
     pl += strnlen(pl, (size_t)(end - pl)) + 1; /* skip the exe path */
     for (const char *s = pl; s < end; s += strnlen(s, (size_t)(end - s)) + 1)
         n++;
@@ -182,6 +182,26 @@ static void on_ftok(struct image *im, const struct shmc_jrec *r)
 static void on_exec(struct image *im, const struct shmc_jrec *r)
 {
     im->exec_pending = r->type == SHMC_J_EXEC; /* or EXEC_FAIL: it returned */
+    if (im->exec_pending)
+        im->exec_rec = r;
+}
+
+/* A child a fork or posix_spawn started: a process of the tree, whether
+ * or not it writes a journal of its own (a static program it spawned
+ * does not). */
+static void on_child(struct image *im, const struct shmc_jrec *r)
+{
+    char path[SHMC_JMAX_RECORD + 1];
+    size_t n =
+        r->type == SHMC_J_SPAWN ? strnlen(shmc_jrec_payload(r), r->payload) : 0;
+
+    if (r->result <= 0 || r->result > INT32_MAX)
+        return; /* failed, or not a pid */
+    memcpy(path, shmc_jrec_payload(r), n);
+    path[n] = '\0';
+    cli_untraced_note(im->a, &(struct kin){.pid = (int)r->result,
+                                           .ppid = im->pid,
+                                           .name = n ? path : NULL});
 }
 
 /* The status exit() or _exit() was called with, for processes the CLI
@@ -199,8 +219,9 @@ static void on_exit_call(struct image *im, const struct shmc_jrec *r)
 
 typedef void replay_fn(struct image *im, const struct shmc_jrec *r);
 
-/* What each type of record does; FORK and SPAWN do nothing here (the
- * child has its own journal, the CLI reaps it). */
+/* What each type of record does. FORK and SPAWN name a child of the
+ * tree: it has a journal of its own only if it loaded the tracer, and the
+ * CLI reaps it only if it outlived its parent (untraced.h). */
 static replay_fn *const replay[SHMC_J_TYPE_MAX] = {
     [SHMC_J_START] = on_start,    [SHMC_J_MODULE] = on_module,
     [SHMC_J_SHMGET] = on_shmget,  [SHMC_J_SHMAT] = on_shmat,
@@ -208,6 +229,7 @@ static replay_fn *const replay[SHMC_J_TYPE_MAX] = {
     [SHMC_J_SHMCTL] = on_shmctl,  [SHMC_J_FTOK] = on_ftok,
     [SHMC_J_EXEC] = on_exec,      [SHMC_J_EXEC_FAIL] = on_exec,
     [SHMC_J_EXIT] = on_exit_call, [SHMC_J_UNMAP] = on_unmap,
+    [SHMC_J_FORK] = on_child,     [SHMC_J_SPAWN] = on_child,
 };
 
 /* Every attachment still live ends here: unmatched. */
@@ -245,6 +267,42 @@ static enum cli_end image_end(const struct image *im)
     return CLI_END_EXIT;
 }
 
+/* The process has a journal: it is traced, its parent is the header's
+ * (a START record says it again), and it was not left untraced by the
+ * exec that ended its image before, if any. */
+static void image_begin(struct image *im, const struct shmc_jheader *h)
+{
+    struct cli_process *p = cli_analysis_process(im->a, im->pid);
+
+    cli_untraced_note(im->a, &(struct kin){.pid = (int)h->pid,
+                                           .ppid = (int)h->ppid,
+                                           .journal = 1,
+                                           .start_ns = h->start_ns});
+    if (p == NULL)
+        return;
+    p->traced = 1;
+    p->ppid = (int)h->ppid;
+    p->exec_path = NULL;
+}
+
+/* An image ended by an exec: the next image of its pid, if one is
+ * traced, has the next journal (replayed later, image_begin). */
+static void image_exec(struct image *im)
+{
+    struct cli_process *p = cli_analysis_process(im->a, im->pid);
+    const struct shmc_jrec *r = im->exec_rec;
+    char path[SHMC_JMAX_RECORD + 1];
+    size_t n;
+
+    if (p == NULL || !im->exec_pending || r == NULL)
+        return;
+    n = strnlen(shmc_jrec_payload(r), r->payload);
+    memcpy(path, shmc_jrec_payload(r), n);
+    path[n] = '\0';
+    if ((p->exec_path = cli_run_strdup(im->a->run, n ? path : "?")) == NULL)
+        im->a->oom = 1;
+}
+
 /* The records of the journal held in data, then the image's end. */
 static void replay_image(struct analysis *a, const char *path,
                          struct shmc_jreader *rd)
@@ -254,7 +312,7 @@ static void replay_image(struct analysis *a, const char *path,
     enum shmc_jstatus st;
 
     shmc_table_init(&im.atts, sizeof(struct att));
-    cli_analysis_process(a, im.pid);
+    image_begin(&im, &rd->header);
     while ((st = shmc_jreader_next(rd, &r)) == SHMC_JOK)
         if (replay[r->type] != NULL)
             replay[r->type](&im, r);
@@ -264,6 +322,7 @@ static void replay_image(struct analysis *a, const char *path,
             path, rd->off);
     im.lost = cli_analysis_lost(a, path, &rd->header);
     end_attachments(&im, image_end(&im));
+    image_exec(&im);
     shmc_table_destroy(&im.atts);
     free(im.mods);
 }

@@ -173,6 +173,11 @@ static void put_process(struct cli_json *j, const struct cli_process *p)
     put_strings(j, p->argv);
     cli_json_key(j, "exit");
     put_exit(j, p->end, p->value);
+    cli_json_key_bool(j, "traced", p->traced);
+    if (!p->traced && p->reason != NULL)
+        cli_json_key_string(j, "reason", p->reason);
+    if (!p->traced && p->name != NULL)
+        cli_json_key_string(j, "comm", p->name);
     cli_json_end(j);
 }
 

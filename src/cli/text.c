@@ -24,8 +24,12 @@ static void command(const struct cli_run *run, int pid, FILE *out)
 {
     for (size_t i = 0; i < run->nprocs; i++) {
         const struct cli_process *p = &run->procs[i];
-        if (p->pid != pid || p->argv == NULL)
+        if (p->pid != pid)
             continue;
+        if (p->argv == NULL && !p->traced && p->name != NULL)
+            fprintf(out, " (%s)", p->name);
+        if (p->argv == NULL)
+            return;
         fputs(" (", out);
         for (int k = 0; k < p->argc && k < 8; k++)
             fprintf(out, "%s%s", k ? " " : "", p->argv[k]);
@@ -104,6 +108,24 @@ static void headline(const struct cli_run *run, const struct cli_finding *f,
     }
 }
 
+/* After the warnings that name them (the analysis gave each a reason):
+ * what an untraced process means. */
+static void untraced_hint(const struct cli_run *run, FILE *out)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < run->nprocs; i++)
+        n += (!run->procs[i].traced && run->procs[i].reason != NULL) ||
+             run->procs[i].exec_path != NULL;
+    if (n > 0)
+        fprintf(out,
+                P "hint: %zu process(es) ran untraced: of those only the "
+                  "segments left are judged, from the kernel's view (seen "
+                  "by the kernel, no stack); their attaches, detaches and "
+                  "failed calls are not checked\n",
+                n);
+}
+
 int cli_report_text(const struct cli_run *run, const struct cli_text_opts *o,
                     FILE *out)
 {
@@ -113,6 +135,7 @@ int cli_report_text(const struct cli_run *run, const struct cli_text_opts *o,
 
     for (size_t i = 0; run->warnings && run->warnings[i]; i++)
         fprintf(out, P "warning: %s\n", run->warnings[i]);
+    untraced_hint(run, out);
     for (size_t i = 0; i < run->nfindings; i++) {
         const struct cli_finding *f = &run->findings[i];
         const char *on, *off, *lv;

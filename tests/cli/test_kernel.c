@@ -26,12 +26,17 @@
 #include "journal/format.h"
 #include "shmcheck.h"
 
+static void kernel_view_processes(struct analysis_fx *fx);
+
 /* Leaked: what the tree created and the kernel still has unmarked (even
  * if older than the run: the journal says the tree made it), and what
  * only the kernel knows of when a process of the tree created it during
- * the run. Not leaked: marked segments, an older or an outsider's
- * segment, an id the tree created that an outsider's segment reuses.
- * never_removed: created, not removed by the tree, not leaked. */
+ * the run; an id a journal created that the kernel says an unknown pid
+ * made during the run is the tree's too (a CLONE_VM child shares its
+ * parent's journal), and that pid becomes an untraced process. Not
+ * leaked: marked segments, an older or an outsider's segment (one made
+ * during the run is warned about). never_removed: created, not removed
+ * by the tree, not leaked. */
 static void test_kernel_view(void **state)
 {
     struct analysis_fx *fx = *state;
@@ -76,18 +81,37 @@ static void test_kernel_view(void **state)
                   "leak pid=600 shmid=32 key=0x77 size=100 by=tracer n=0\n"
                   "leak pid=600 shmid=40 key=0 size=10 by=kernel n=0\n"
                   "leak pid=601 shmid=42 key=0 size=30 by=kernel n=0\n"
+                  "leak pid=999 shmid=36 key=0 size=8192 by=kernel n=0\n"
                   "lint pid=600 never_removed shmid=33\n"
-                  "lint pid=600 never_removed shmid=34\n"
-                  "lint pid=600 never_removed shmid=36\n");
+                  "lint pid=600 never_removed shmid=34\n");
     const struct cli_finding *f = fx->run.findings;
     assert_int_equal(f[0].creator_pid, 600);
     assert_string_equal(f[0].stack.f[0].module, "/bin/k");
     assert_int_equal(f[0].stack.f[0].offset, 0x1100);
-    assert_int_equal(f[5].stack.n, 1);
-    assert_non_null(strstr(f[4].message, "IPC_RMID"));
-    assert_int_equal(fx->run.summary.leaked_segments, 4);
-    assert_int_equal(fx->run.summary.leaked_bytes, 4096 + 100 + 10 + 30);
-    assert_int_equal(fx->run.summary.lints, 3);
+    assert_int_equal(f[6].stack.n, 1);
+    assert_non_null(strstr(f[5].message, "IPC_RMID"));
+    assert_int_equal(fx->run.summary.leaked_segments, 5);
+    assert_int_equal(fx->run.summary.leaked_bytes, 4096 + 100 + 10 + 30 + 8192);
+    assert_int_equal(fx->run.summary.lints, 2);
+    kernel_view_processes(fx);
+}
+
+/* The processes and warnings of test_kernel_view (untraced.h). */
+static void kernel_view_processes(struct analysis_fx *fx)
+{
+    const struct cli_process *p = find_process(&fx->run, 999);
+    assert_non_null(p);
+    assert_false(p->traced);
+    assert_non_null(strstr(p->reason, "CLONE_VM"));
+    assert_int_equal(fx->run.nwarnings, 4);
+    assert_string_equal(fx->run.warnings[0],
+                        "shmid 43 (key 0x00000000, 40 bytes) was created "
+                        "during the run by pid 12345, which is not known to "
+                        "be of the tree: if it was (an untraced process its "
+                        "own parent reaped), it leaked this segment");
+    assert_non_null(strstr(fx->run.warnings[1], "pid 601 was not traced"));
+    assert_non_null(strstr(fx->run.warnings[2], "pid 999 was not traced"));
+    assert_non_null(strstr(fx->run.warnings[3], "--isolate"));
 }
 
 static void test_kernel_segments(void **state)

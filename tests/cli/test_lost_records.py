@@ -19,7 +19,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from support import (HELPERS, SHMCHECK, CliTest, Tmp, main,  # noqa: E402
-                     need_root_tools, quiet_gcov)
+                     need_root_tools, process_events, quiet_gcov)
 
 LOSSY = os.path.join(HELPERS, "lossy.py")
 CALLS = "20000"  # about 1.7 MiB of records: past a 1 MiB journal
@@ -148,7 +148,7 @@ class LostRecords(CliTest):
             self.lost_warning(tmp, r, s, p, "no space for the journal: "
                               "No space left on device")
 
-    def no_journal(self, wrap, tmp):
+    def no_journal(self, wrap, tmp, why):
         p, r, s = self.traced(tmp, [CALLS], wrap=wrap)
         self.same_as_bare(p, self.bare([CALLS]), 3)
         # The log directory cannot take the tracer's message file either:
@@ -156,23 +156,41 @@ class LostRecords(CliTest):
         self.assertRegex(p.stderr, r"shmcheck: pid \d+: cannot create a "
                          r"journal in SHMCHECK_LOG_DIR: errno \d+ \(E[A-Z]+\); "
                          r"tracing without one\n")
-        # The tracer's own messages ("tracer: ...") may be there; no
-        # journal, so nothing was lost from one.
+        # No journal, so nothing was lost from one: the process is
+        # untraced, and the report says so (issue 11), with the log
+        # directory's state as the likely reason; the tracer's own
+        # messages ("tracer: ...") may be there too.
         self.assertEqual(r["findings"], [])
-        self.assertEqual([w for w in r["warnings"]
-                          if not w.startswith("tracer: ")], [])
-        self.assertEqual(r["processes"][0]["exit"], {"status": 3})
+        proc = r["processes"][0]
+        self.assertEqual(proc["exit"], {"status": 3})
+        self.assertEqual((proc["traced"], proc["reason"]), (False, why))
+        name = " (%s)" % proc["comm"] if "comm" in proc else ""  # events
+        untraced = "pid %d%s was not traced: %s" % (proc["pid"], name, why)
+        warned = [w for w in r["warnings"] if not w.startswith("tracer: ")]
+        # With the kernel's process events the tree is known: no advice.
+        self.assertEqual(len(warned), 1 if process_events() else 2, warned)
+        self.assertEqual(warned[0], untraced)
+        if not process_events():
+            self.assertIn("run with --isolate", warned[1])
+        notes = s["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        self.assertIn({"level": "warning", "message": {"text": untraced}},
+                      notes)
+        self.assertIn("==shmcheck== warning: %s\n" % untraced, p.stderr)
 
     def test_tmpfs_without_a_byte(self):
         with Tmp() as tmp:
             fill = os.path.join(tmp, "l", "fill")
             wrap = self.mounted(tmp, "size=64k", "dd if=/dev/zero of=%s "
                                 "bs=4k count=64 2>/dev/null;" % fill)
-            self.no_journal(wrap, tmp)
+            self.no_journal(wrap, tmp, "no journal: the log directory is "
+                            "full, the tracer most likely could not create "
+                            "one")
 
     def test_read_only_log_dir(self):
         with Tmp() as tmp:
-            self.no_journal(self.mounted(tmp, "ro,size=64k"), tmp)
+            self.no_journal(self.mounted(tmp, "ro,size=64k"), tmp,
+                            "no journal: the log directory is read-only, "
+                            "the tracer could not create one")
 
 
 if __name__ == "__main__":

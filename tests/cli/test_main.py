@@ -20,7 +20,8 @@ from support import (HELPERS, PROG, SHMCHECK, CliTest, Tmp, main,  # noqa: E402
                      quiet_gcov, report, run)
 
 OPTIONS = ("-j, --json=FILE", "-s, --sarif=FILE", "-S, --suppressions=FILE",
-           "-g, --gen-suppressions", "-i, --isolate", "-c, --cleanup",
+           "-g, --gen-suppressions", "-i, --isolate",
+           "-P, --no-process-events", "-c, --cleanup",
            "-e, --error-exitcode=N", "-E, --errors=KINDS",
            "-l, --log-dir=DIR", "-r, --replay=DIR", "-t, --trace-lib=PATH",
            "-y, --symbolizer=PATH", "-n, --no-symbolize", "-q, --quiet",

@@ -106,7 +106,7 @@ static void test_endings(void **state)
     assert_int_equal(fx->run.nprocs, 5);
     assert_int_equal(find_process(&fx->run, 401)->end, CLI_END_EXIT);
     assert_int_equal(find_process(&fx->run, 401)->value, 7);
-    assert_int_equal(find_process(&fx->run, 401)->ppid, -1);
+    assert_int_equal(find_process(&fx->run, 401)->ppid, 400); /* header */
     assert_int_equal(find_process(&fx->run, 402)->end, CLI_END_UNKNOWN);
     assert_int_equal(find_process(&fx->run, 403)->end, CLI_END_EXIT);
     assert_int_equal(find_process(&fx->run, 403)->value, 4);
