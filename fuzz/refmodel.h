@@ -26,8 +26,9 @@
  * Keys are key values, IPC_PRIVATE (0) making a new segment every time.
  *
  * Kernel facts the model relies on (Linux, shm_rmid_forced = 0, a
- * privileged caller, sizes far below SHMMAX, no other process in the IPC
- * namespace):
+ * privileged caller unless it dropped root (model_drop_root), segments
+ * made with mode 0666, sizes far below SHMMAX, no other process in the
+ * IPC namespace):
  *   - IPC_RMID marks a segment (SHM_DEST) and makes its key private; it is
  *     destroyed when nattch reaches 0 (at once when it is 0 already).
  *   - shmat by id still works on a marked segment; a destroyed id is EINVAL
@@ -35,7 +36,12 @@
  *   - shmdt(addr) detaches the attachment that starts at addr in the
  *     calling process, whichever record it came from, else EINVAL.
  *   - fork duplicates every live attachment (nattch + 1 each); exit and
- *     exec detach them all, like shmdt.
+ *     exec detach them all, like shmdt. A raw clone without CLONE_VM is a
+ *     fork to the kernel (the driver calls model_fork for it).
+ *   - a process that dropped root (setuid to an unprivileged user, kept
+ *     through fork and exec) may still get, attach and stat every segment
+ *     (mode 0666), but IPC_RMID of a segment another user made is EPERM
+ *     (ipcctl_obtain_check: neither creator, owner nor CAP_SYS_ADMIN).
  * Findings follow docs/leak-semantics.md: an unmatched attach per live
  * attachment at exit or exec, an invalid detach per shmdt the kernel
  * refused (library calls refused before the kernel are not findings), a
@@ -44,7 +50,7 @@
  *
  * The model's code is in refmodel/: state.c (the world, findings, names),
  * raw.c (model_raw_*), library.c (model_lib_*), process.c (fork, exit,
- * exec, finish).
+ * exec, dropping root, finish).
  */
 #ifndef SHMC_FUZZ_REFMODEL_H
 #define SHMC_FUZZ_REFMODEL_H
@@ -71,12 +77,13 @@ enum model_handle {
 };
 
 struct model_seg {
-    int exists;      /* 0: destroyed; its id names nothing now   */
-    int marked;      /* IPC_RMID done (SHM_DEST): key is private */
-    int32_t key;     /* key it was made with; 0: IPC_PRIVATE     */
-    size_t size;     /* shm_segsz                                */
-    unsigned nattch; /* live attachments in all processes        */
-    int creator;     /* serial of the process that made it       */
+    int exists;       /* 0: destroyed; its id names nothing now   */
+    int marked;       /* IPC_RMID done (SHM_DEST): key is private */
+    int32_t key;      /* key it was made with; 0: IPC_PRIVATE     */
+    size_t size;      /* shm_segsz                                */
+    unsigned nattch;  /* live attachments in all processes        */
+    int creator;      /* serial of the process that made it       */
+    int unprivileged; /* made by a process that dropped root      */
 };
 
 struct model_att {
@@ -90,7 +97,8 @@ struct model_att {
 struct model_proc {
     int alive;
     int serial;
-    int natt; /* records in att[] */
+    int unprivileged; /* dropped root (model_drop_root)         */
+    int natt;         /* records in att[] */
     struct model_att att[MODEL_ATTS];
 };
 
@@ -176,7 +184,8 @@ struct model_res model_raw_dt(struct model *m, int p, uint64_t addr);
 struct model_res model_raw_stat(struct model *m, int p, int seg);
 
 /* shmctl(id of seg, IPC_RMID): marks it (destroys it if nobody is
- * attached); EINVAL when destroyed. */
+ * attached); EINVAL when destroyed; EPERM when p dropped root and seg was
+ * made by a privileged process. */
 struct model_res model_raw_rmid(struct model *m, int p, int seg);
 
 /* --- library calls: err is the enum shmc_err returned --- */
@@ -235,6 +244,13 @@ int model_exit(struct model *m, int p);
  * stay, not live, with their handles wiped (NONE): a raw shmdt of an old
  * address is still possible. 0, or -1 when p is not alive. */
 int model_exec(struct model *m, int p);
+
+/* Process p drops root for good (setgroups, setgid, setuid to an
+ * unprivileged user): its later IPC_RMID of segments it does not own fail
+ * (model_raw_rmid), and the segments it makes are its user's. Kept by its
+ * forks and across exec. 0, or -1 (nothing changed) when p is not alive
+ * or dropped root already. */
+int model_drop_root(struct model *m, int p);
 
 /* The whole tree ends: every live process exits, in slot order, then
  * every segment that still exists unmarked is a leaked segment. */

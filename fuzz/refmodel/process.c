@@ -1,7 +1,8 @@
 /*
  * process.c - the reference model's process events (refmodel.h):
- * fork, exit and exec, and the end of the whole tree, which turns what is
- * left into findings. Pure: it reads and writes only the struct model.
+ * fork, exit, exec, dropping root, and the end of the whole tree, which
+ * turns what is left into findings. Pure: it reads and writes only the
+ * struct model.
  */
 #define _GNU_SOURCE
 
@@ -54,6 +55,7 @@ int model_exit(struct model *m, int p)
     drop_all(m, p, MODEL_END_EXIT);
     m->proc[p].alive = 0;
     m->proc[p].natt = 0;
+    m->proc[p].unprivileged = 0;
     return 0;
 }
 
@@ -65,6 +67,16 @@ int model_exec(struct model *m, int p)
     drop_all(m, p, MODEL_END_EXEC);
     for (int a = 0; a < m->proc[p].natt; a++)
         m->proc[p].att[a].handle = MODEL_H_NONE;
+    return 0;
+}
+
+/* setuid(): the credentials are the process's, copied by fork, kept by
+ * exec (no set-user-ID program here). */
+int model_drop_root(struct model *m, int p)
+{
+    if (!alive(m, p) || m->proc[p].unprivileged)
+        return -1;
+    m->proc[p].unprivileged = 1;
     return 0;
 }
 

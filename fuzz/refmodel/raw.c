@@ -22,8 +22,12 @@ static int by_key(const struct model *m, int32_t key)
 /* A new segment in the next slot; its index. */
 static int make_seg(struct model *m, int p, int32_t key, size_t size)
 {
-    m->seg[m->nseg] = (struct model_seg){
-        .exists = 1, .key = key, .size = size, .creator = m->proc[p].serial};
+    m->seg[m->nseg] =
+        (struct model_seg){.exists = 1,
+                           .key = key,
+                           .size = size,
+                           .creator = m->proc[p].serial,
+                           .unprivileged = m->proc[p].unprivileged};
     return m->nseg++;
 }
 
@@ -107,13 +111,16 @@ struct model_res model_raw_stat(struct model *m, int p, int seg)
 }
 
 /* do_shm_rmid(): mark and make the key private, or destroy at once when
- * nobody is attached. Marking twice is allowed. */
+ * nobody is attached. Marking twice is allowed. ipcctl_obtain_check():
+ * only the creator's user, the owner's or CAP_SYS_ADMIN may. */
 struct model_res model_raw_rmid(struct model *m, int p, int seg)
 {
     if (!alive(m, p) || !known_seg(m, seg))
         return skipped();
     if (!m->seg[seg].exists)
         return fail(SHMC_OK, EINVAL);
+    if (m->proc[p].unprivileged && !m->seg[seg].unprivileged)
+        return fail(SHMC_OK, EPERM);
     m->seg[seg].marked = 1;
     model_destroy_if_done(&m->seg[seg]);
     return ok();

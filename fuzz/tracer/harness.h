@@ -21,6 +21,14 @@
 /* tracer_worker, libshmcheck-trace.so and the journal directory, found
  * and made by setup() (setup.c). */
 extern char worker_path[PATH_MAX], tracer_path[PATH_MAX], journal_dir[PATH_MAX];
+/* "SHMCHECK__BROKER=..." of the journal broker setup() started, or NULL;
+ * whether a worker can drop root (root, and the broker runs): else
+ * W_SETUID is never sent (setup.c). */
+extern const char *broker_env;
+extern int can_drop_root;
+/* SHMC_FUZZ_ORPHAN_CLONES=1 in our environment: no work-around of the
+ * orphaned raw clone bug (protocol.h, W_ADOPT_ENV). */
+extern int orphan_clones;
 
 /* One input's world: the model, and the real processes behind its slots. */
 struct world {
@@ -28,8 +36,12 @@ struct world {
     int cmd[W_SLOTS], reply[W_SLOTS]; /* our ends of each slot's pipes */
     int pid_of_serial[64];
     int shmid_of_seg[MODEL_SEGS];
-    int64_t bogus[W_SLOTS]; /* per slot: an address never attached */
-    char trace[8192];       /* the decoded sequence, for a failure */
+    int64_t bogus[W_SLOTS];   /* per slot: an address never attached  */
+    unsigned cap;             /* SHMC_TEST_JOURNAL_CAP; 0: no cap     */
+    unsigned fill;            /* ftok calls of each image before hello */
+    int status_of_serial[64]; /* wait status, once reaped (reap_all)  */
+    int execs_of_serial[64];  /* execs each process made              */
+    char trace[8192];         /* the decoded sequence, for a failure  */
     size_t tlen;
 };
 
@@ -59,6 +71,10 @@ struct w_reply hello(struct world *w, int slot);
 int start(struct world *w, int *life);
 /* Returns once process pid has ended. */
 void wait_gone(struct world *w, pid_t pid);
+/* Once the tree has ended: reaps every process it had (the subreaper's
+ * zombies, all of them ours by then), each of which must have exited
+ * with status 0, as every worker does; fills w->status_of_serial. */
+void reap_all(struct world *w);
 
 /* ---- one op of the input (ops.c) and the verdict (judge.c) ---- */
 

@@ -1,7 +1,8 @@
 /*
  * ops.c - one op of fuzz_tracer's input, four bytes [OP, P, A, B]: the
  * model predicts it, the process in slot P % 4 makes the call (or forks,
- * exits, execs), and a call's result and errno must be the model's.
+ * exits, execs, clones, drops root), and a call's result and errno must be
+ * the model's.
  */
 #define _GNU_SOURCE
 #include <sys/ipc.h>
@@ -115,8 +116,9 @@ static void op_ctl(struct world *w, int p, int a, int rmid)
     same(w, &r, &got);
 }
 
-/* fork into slot a % 4, which must be free. */
-static void op_fork(struct world *w, int p, int a)
+/* fork, or a raw clone (op W_CLONE: no atfork handler runs; a fork to
+ * the model), into slot a % 4, which must be free. */
+static void op_fork(struct world *w, int p, int a, int op)
 {
     int child = a % W_SLOTS, serial;
     struct w_cmd c;
@@ -124,10 +126,11 @@ static void op_fork(struct world *w, int p, int a)
 
     if (w->m.proc[child].alive || (serial = model_fork(&w->m, p, child)) < 0)
         return;
-    c = (struct w_cmd){W_FORK, 0, 0, child, 0, 0};
+    c = (struct w_cmd){op, 0, 0, child, 0, 0};
     got = ask(w, p, &c);
     h = hello(w, child);
-    note(w, "p%d fork -> p%d (pid %d)\n", p, child, h.pid);
+    note(w, "p%d %s -> p%d (pid %d)\n", p, op == W_FORK ? "fork" : "clone",
+         child, h.pid);
     if (got.ret != h.pid || serial >= 64)
         fail(w, "fork went wrong");
     w->pid_of_serial[serial] = h.pid;
@@ -160,19 +163,36 @@ static void op_exec(struct world *w, int p)
     if (full(w->cmd[p], &c, sizeof c, 1) != (ssize_t)sizeof c)
         fail(w, "a worker stopped listening");
     got = hello(w, p);
+    w->execs_of_serial[w->m.proc[p].serial % 64]++;
     note(w, "p%d exec (pid %d)\n", p, got.pid);
     if (got.ret != 0)
         fail(w, "exec failed");
 }
 
+/* setgroups(0, NULL), setgid and setuid to nobody, for good; not
+ * where workers cannot (can_drop_root): then nothing. */
+static void op_setuid(struct world *w, int p)
+{
+    struct w_cmd c = {0};
+    struct w_reply got;
+
+    if (!can_drop_root || model_drop_root(&w->m, p) != 0)
+        return;
+    c.op = W_SETUID;
+    got = ask(w, p, &c);
+    note(w, "p%d setuid(nobody) -> %lld %d\n", p, (long long)got.ret, got.err);
+    if (got.ret != 0)
+        fail(w, "dropping root failed");
+}
+
 /* One operation from 4 input bytes: [op, process, a, b]. */
 void run_op(struct world *w, const uint8_t *in)
 {
-    int p = in[1] % W_SLOTS, a = in[2], b = in[3];
+    int op = in[0] % 10, p = in[1] % W_SLOTS, a = in[2], b = in[3];
 
     if (!w->m.proc[p].alive)
         return;
-    switch (in[0] % 8) {
+    switch (op) {
     case 0:
         op_get(w, p, a, b);
         return;
@@ -184,16 +204,22 @@ void run_op(struct world *w, const uint8_t *in)
         return;
     case 3: /* IPC_RMID */
     case 4: /* IPC_STAT */
-        op_ctl(w, p, a, in[0] % 8 == 3);
+        op_ctl(w, p, a, op == 3);
         return;
     case 5:
-        op_fork(w, p, a);
+        op_fork(w, p, a, W_FORK);
         return;
     case 6:
         op_exit(w, p);
         return;
-    default:
+    case 7:
         op_exec(w, p);
+        return;
+    case 8:
+        op_fork(w, p, a, W_CLONE);
+        return;
+    default:
+        op_setuid(w, p);
         return;
     }
 }

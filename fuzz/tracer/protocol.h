@@ -18,13 +18,33 @@ enum w_op {
     W_FORK,    /* fork(); the child serves slot   */
     W_EXIT,    /* exit(0)                         */
     W_EXEC,    /* execv(self): traced again       */
+    W_CLONE,   /* raw clone(SIGCHLD): as W_FORK, but no atfork handler runs */
+    W_SETUID,  /* setgroups(0), setgid, setuid: to W_NOBODY for good */
 };
+
+#define W_NOBODY 65534 /* the uid and gid W_SETUID takes */
+
+/* In the workers' environment: how many ftok calls each new image or
+ * child makes before its hello, records that bring its journal near the
+ * cap of a capped run (SHMC_TEST_JOURNAL_CAP); absent: none. */
+#define W_FILL_ENV "SHMC_FUZZ_FILL"
+
+/* In the workers' environment unless the fuzzer runs with
+ * SHMC_FUZZ_ORPHAN_CLONES=1: a raw clone child makes one traced call
+ * (ftok) before its hello, while its parent still lives and before it
+ * can clone. A work-around of a tracer bug: shmc__adopt_clone
+ * (src/trace/start.c) adopts a raw clone child only while getppid() is
+ * the pid its memory was copied from, so a raw clone child whose first
+ * traced call comes after its parent ended (it was reparented), and the
+ * raw clone child of a raw clone child that had made no traced call yet,
+ * are never traced: no journal, no finding. */
+#define W_ADOPT_ENV "SHMC_FUZZ_CLONE_ADOPT"
 
 struct w_cmd {
     int32_t op;
     int32_t key;
     int32_t flags; /* shmget: IPC_CREAT/IPC_EXCL  */
-    int32_t slot;  /* fork: the child's slot      */
+    int32_t slot;  /* fork, clone: the child's slot */
     int64_t size;
     int64_t arg; /* shmid, or address           */
 };

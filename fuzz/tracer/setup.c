@@ -1,23 +1,31 @@
 /*
  * setup.c - fuzz_tracer's start-up: where tracer_worker and
- * libshmcheck-trace.so are, the private IPC namespace, and the journal
+ * libshmcheck-trace.so are, the private IPC namespace, the journal
  * directory the tracer writes to (made once, emptied after every input,
- * removed at exit; those of killed runs swept).
+ * removed at exit; those of killed runs swept), the CLI's journal broker
+ * serving it (for workers that dropped root), and whether workers can
+ * drop root at all.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "harness.h"
 
 char worker_path[PATH_MAX], tracer_path[PATH_MAX], journal_dir[PATH_MAX];
+const char *broker_env;
+int can_drop_root, orphan_clones;
+static struct cli_broker broker;
 
 /* Paths: from SHMC_FUZZ_WORKER / SHMC_TRACE_SO, else where the build puts
  * them (build/fuzz/ENGINE/fuzz_tracer: ../tracer_worker and
@@ -65,6 +73,8 @@ static pid_t journal_dir_pid;
 static void remove_journal_dir(void)
 {
     if (getpid() == journal_dir_pid) {
+        if (broker_env != NULL)
+            cli_broker_stop(&broker);
         empty_dir(journal_dir);
         rmdir(journal_dir);
     }
@@ -91,6 +101,39 @@ static void sweep_stale_dirs(void)
         closedir(d);
 }
 
+/* Whether a child can drop root as W_SETUID does: not without
+ * CAP_SETUID and CAP_SETGID, nor in a user namespace that maps no
+ * W_NOBODY. */
+static int probe_drop_root(void)
+{
+    int status = 0;
+    pid_t pid = fork();
+
+    if (pid == 0)
+        _exit(setgroups(0, NULL) == 0 && setgid(W_NOBODY) == 0 &&
+                      setuid(W_NOBODY) == 0
+                  ? 0
+                  : 1);
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 0;
+}
+
+/* The journal broker, as the CLI runs it (src/cli/run.c), its address in
+ * every worker's environment: a worker that dropped root can create and
+ * reopen its journals in our 0700 directory only through it. Without it,
+ * no worker drops root. */
+static void start_broker(void)
+{
+    char err[256];
+
+    if (cli_broker_start(&broker, journal_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "fuzz_tracer: %s: workers keep root\n", err);
+        can_drop_root = 0;
+        return;
+    }
+    broker_env = broker.env;
+}
+
 void setup(void)
 {
     find("SHMC_FUZZ_WORKER", "../tracer_worker", "tracer_worker", worker_path);
@@ -111,4 +154,11 @@ void setup(void)
     }
     journal_dir_pid = getpid();
     atexit(remove_journal_dir);
+    can_drop_root = probe_drop_root();
+    orphan_clones = getenv("SHMC_FUZZ_ORPHAN_CLONES") != NULL &&
+                    strcmp(getenv("SHMC_FUZZ_ORPHAN_CLONES"), "1") == 0;
+    start_broker();
+    if (getenv("SHMC_FUZZ_TRACE") != NULL)
+        fprintf(stderr, "fuzz_tracer: workers %s drop root\n",
+                can_drop_root ? "can" : "cannot");
 }

@@ -1,7 +1,8 @@
 /*
  * workers.c - fuzz_tracer's traced processes (tracer_worker, protocol.h):
  * the first one started with the tracer preloaded and every slot's pipes,
- * commands and answers, and the wait for one to end.
+ * commands and answers, the wait for one to end, and the reaping of all
+ * of them with their exit statuses.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -9,9 +10,12 @@
 #include <poll.h>
 #include <stdio.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "journal/space.h" /* SHMC_JCAP_ENV */
 
 /* The engines' timers (libFuzzer's SIGALRM) interrupt blocking calls:
  * retry them rather than take EINTR for a dead worker. */
@@ -48,11 +52,42 @@ struct w_reply hello(struct world *w, int slot)
     return r;
 }
 
+/* The workers' environment, as the CLI gives its tree (src/cli/run.c),
+ * with the journal cap and the fill of a capped run. */
+struct env {
+    char pre[PATH_MAX + 16], log[PATH_MAX + 32], cap[64], fill[64];
+    char *v[10];
+};
+
+static void make_env(const struct world *w, struct env *e)
+{
+    int n = 0;
+
+    snprintf(e->pre, sizeof e->pre, "LD_PRELOAD=%s", tracer_path);
+    snprintf(e->log, sizeof e->log, "SHMCHECK_LOG_DIR=%s", journal_dir);
+    e->v[n++] = e->pre;
+    e->v[n++] = e->log;
+    e->v[n++] = "SHMCHECK_REPORT=none";
+    e->v[n++] = "SHMCHECK_EXITCODE=0";
+    e->v[n++] = "SHMCHECK_STACKS=off";
+    if (broker_env != NULL)
+        e->v[n++] = (char *)broker_env;
+    if (!orphan_clones)
+        e->v[n++] = W_ADOPT_ENV "=1";
+    if (w->cap != 0) {
+        snprintf(e->cap, sizeof e->cap, "%s=%u", SHMC_JCAP_ENV, w->cap);
+        snprintf(e->fill, sizeof e->fill, "%s=%u", W_FILL_ENV, w->fill);
+        e->v[n++] = e->cap;
+        e->v[n++] = e->fill;
+    }
+    e->v[n] = NULL;
+}
+
 /* Slot 0's process, with every slot's pipes and the life pipe. */
 int start(struct world *w, int *life)
 {
     int in[W_SLOTS][2], out[W_SLOTS][2], lp[2];
-    char env_pre[PATH_MAX + 16], env_log[PATH_MAX + 32];
+    static struct env env;
     pid_t pid;
 
     if (pipe(lp) != 0)
@@ -60,14 +95,7 @@ int start(struct world *w, int *life)
     for (int s = 0; s < W_SLOTS; s++)
         if (pipe2(in[s], O_CLOEXEC) != 0 || pipe2(out[s], O_CLOEXEC) != 0)
             return -1;
-    snprintf(env_pre, sizeof env_pre, "LD_PRELOAD=%s", tracer_path);
-    snprintf(env_log, sizeof env_log, "SHMCHECK_LOG_DIR=%s", journal_dir);
-    char *envp[] = {env_pre,
-                    env_log,
-                    "SHMCHECK_REPORT=none",
-                    "SHMCHECK_EXITCODE=0",
-                    "SHMCHECK_STACKS=off",
-                    NULL};
+    make_env(w, &env);
     if ((pid = fork()) == 0) {
         /* Out of the way first, so that no dup2 below hits a pipe end
          * still to be moved; dup2 then clears O_CLOEXEC. */
@@ -82,7 +110,7 @@ int start(struct world *w, int *life)
             dup2(high[2 * s], W_FD + 2 * s);
             dup2(high[2 * s + 1], W_FD + 2 * s + 1);
         }
-        execve(worker_path, (char *[]){worker_path, "0", NULL}, envp);
+        execve(worker_path, (char *[]){worker_path, "0", NULL}, env.v);
         _exit(127);
     }
     close(lp[1]);
@@ -117,4 +145,44 @@ void wait_gone(struct world *w, pid_t pid)
     close(fd);
     if (n != 1)
         fail(w, "a worker did not end within 5 s of its exit");
+}
+
+/* Records the status of worker pid; whether pid was one not yet reaped. */
+static int reaped(struct world *w, pid_t pid, int status)
+{
+    for (int s = 0; s < 64; s++)
+        if (w->pid_of_serial[s] == pid && w->status_of_serial[s] == -1) {
+            w->status_of_serial[s] = status;
+            return 1;
+        }
+    return 0;
+}
+
+void reap_all(struct world *w)
+{
+    const struct timespec nap = {0, 200000}; /* 10 s in all at most */
+    int left = 0, status;
+    pid_t pid;
+
+    for (int s = 0; s < 64; s++) {
+        w->status_of_serial[s] = -1;
+        left += w->pid_of_serial[s] != 0;
+    }
+    /* No blocking wait: the sanitizer's llvm-symbolizer is a child too.
+     * ECHILD: every descendant has been reaped. */
+    for (long naps = 0; left > 0 && naps < 50000;) {
+        if ((pid = waitpid(-1, &status, WNOHANG)) < 0 && errno != EINTR)
+            break;
+        if (pid > 0 && reaped(w, pid, status)) {
+            left--;
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                continue;
+            note(w, "pid %d: wait status %#x\n", (int)pid, status);
+            fail(w, "a worker did not exit with status 0");
+        }
+        if (pid == 0 && nanosleep(&nap, NULL) == 0)
+            naps++;
+    }
+    if (left > 0)
+        fail(w, "a worker was never reaped");
 }

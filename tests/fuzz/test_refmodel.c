@@ -2,7 +2,8 @@
  * test_refmodel.c - the reference model's predictions (fuzz/refmodel.h) for
  * hand-written sequences whose real outcome the kernel and the library
  * document: a leak, a double detach, fork inheritance, remove while
- * attached, release-if-last with another process attached, exec.
+ * attached, release-if-last with another process attached, exec,
+ * dropping root.
  *
  * The model is pure: no system call runs here. Addresses are tokens the
  * tests choose (A1, A2, ...), as a driver would pass the real ones.
@@ -314,6 +315,37 @@ static void test_raw_get(void **state)
     assert_true(model_lib_create(&m, 3, KEY, 1).skip); /* 3 is dead */
 }
 
+/* A process that dropped root (kept by fork and exec, not twice) may not
+ * remove a root's segment (EPERM) but may remove its own; root may
+ * remove anyone's. Nothing else changes for it. */
+static void test_drop_root(void **state)
+{
+    struct model m;
+    int child;
+    (void)state;
+
+    world(&m);
+    model_raw_get(&m, 0, 0, 4096, MODEL_CREAT); /* root's: seg 0 */
+    assert_int_equal(model_drop_root(&m, 1), 0);
+    assert_int_equal(model_drop_root(&m, 1), -1);
+    assert_int_equal(model_drop_root(&m, 2), -1); /* dead */
+    assert_int_equal(model_exec(&m, 1), 0);
+    assert_int_equal(model_raw_at(&m, 1, 0).err_no, 0);
+    assert_int_equal(model_raw_stat(&m, 1, 0).nattch, 1);
+    assert_int_equal(model_raw_rmid(&m, 1, 0).err_no, EPERM);
+    assert_false(m.seg[0].marked);
+    model_raw_get(&m, 1, 0, 4096, MODEL_CREAT); /* nobody's: seg 1 */
+    child = model_fork(&m, 1, 2);
+    assert_true(child >= MODEL_PROCS);
+    assert_int_equal(model_raw_rmid(&m, 2, 0).err_no, EPERM);
+    assert_int_equal(model_raw_rmid(&m, 2, 1).err_no, 0);
+    assert_int_equal(model_raw_rmid(&m, 0, 0).err_no, 0);
+    assert_int_equal(model_exit(&m, 2), 0);
+    assert_int_equal(model_fork(&m, 0, 2), child + 1);
+    assert_int_equal(model_raw_get(&m, 2, 0, 4096, MODEL_CREAT).seg, 2);
+    assert_int_equal(model_raw_rmid(&m, 1, 2).err_no, EPERM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_release_stale_handle_segment_destroyed),
         cmocka_unit_test(test_exec_drop),
         cmocka_unit_test(test_raw_get),
+        cmocka_unit_test(test_drop_root),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
