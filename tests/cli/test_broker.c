@@ -29,6 +29,7 @@
 
 #include "broker.h"
 #include "fixtures.h"
+#include "journal/compiler.h"
 #include "journal/reader.h"
 #include "journal/writer.h"
 
@@ -91,8 +92,11 @@ static int in_child(int (*fn)(struct fx *), struct fx *fx)
     int status;
     pid_t pid = fork();
 
-    if (pid == 0)
-        _exit(fn(fx));
+    if (pid == 0) {
+        int code = fn(fx);
+        SHMC_COVERAGE_FLUSH(); /* _exit writes no coverage counters */
+        _exit(code);
+    }
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     return WEXITSTATUS(status);
@@ -199,7 +203,9 @@ static int orphan(struct fx *fx)
         int fd =
             shmc_broker_open(&fx->b.addr, SHMC_BROKER_CREATE, getpid(), &image);
         c = fd < 0 && errno == EPERM ? 'r' : 's';
-        _exit(write(result_pipe[1], &c, 1) == 1 ? 0 : 33);
+        int ok = write(result_pipe[1], &c, 1) == 1;
+        SHMC_COVERAGE_FLUSH();
+        _exit(ok ? 0 : 33);
     }
     _exit(pid > 0 ? 0 : 34); /* closes gone[1]: the orphan goes on */
 }
@@ -292,9 +298,46 @@ static void test_writer_without_broker(void **state)
     assert_int_equal(count_files(fx->dir, ".shmj"), 0);
 }
 
+/* Not a regular file where the journal or the messages would be: a FIFO
+ * (open for reading, so that opening it to write would work) and a
+ * directory: refused, the broker never blocks on them. */
+static int not_files(struct fx *fx)
+{
+    char path[128];
+    uint32_t image = 3;
+
+    snprintf(path, sizeof path, "%s/%d.messages", fx->dir, (int)getpid());
+    if (mkfifo(path, 0600) != 0 || open(path, O_RDONLY | O_NONBLOCK) < 0)
+        return 60;
+    if (shmc_broker_open(&fx->b.addr, SHMC_BROKER_MESSAGES, getpid(), NULL) >=
+            0 ||
+        errno != EINVAL)
+        return 61;
+    snprintf(path, sizeof path, "%s/%d.3.shmj", fx->dir, (int)getpid());
+    if (mkdir(path, 0700) != 0)
+        return 62;
+    if (shmc_broker_open(&fx->b.addr, SHMC_BROKER_REOPEN, getpid(), &image) >=
+            0 ||
+        errno != EISDIR)
+        return 63;
+    return 0;
+}
+
+static void test_not_files(void **state)
+{
+    assert_int_equal(in_child(not_files, *state), 0);
+}
+
 static void test_in_tree(void **state)
 {
+    int status;
+    pid_t gone = fork();
+
     (void)state;
+    if (gone == 0)
+        _exit(0);
+    assert_int_equal(waitpid(gone, &status, 0), gone);
+    assert_false(cli_broker_in_tree(gone, getpid())); /* no /proc entry */
     assert_true(cli_broker_in_tree(getpid(), getppid()));
     assert_false(cli_broker_in_tree(getppid(), getpid()));
     assert_false(cli_broker_in_tree(1, getpid()));
@@ -363,6 +406,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_writer_without_broker, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_not_files, setup, teardown),
         cmocka_unit_test(test_in_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
