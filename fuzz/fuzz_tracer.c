@@ -39,8 +39,8 @@
  * may show fewer findings than the model (tracer/judge.c), never others.
  *
  * SHMC_FUZZ_TRACE=1 prints each input's decoded sequence and verdict;
- * SHMC_FUZZ_ORPHAN_CLONES=1 drops the work-around of a known tracer bug
- * (tracer/protocol.h, W_ADOPT_ENV).
+ * SHMC_FUZZ_ORPHAN_CLONES=0 brings back the work-around of a tracer bug
+ * since fixed (tracer/protocol.h, W_ADOPT_ENV).
  *
  * The pieces, in fuzz/tracer/: setup.c finds the programs and makes the
  * namespace, the journal directory and the journal broker; workers.c

@@ -26,8 +26,8 @@ extern char worker_path[PATH_MAX], tracer_path[PATH_MAX], journal_dir[PATH_MAX];
  * W_SETUID is never sent (setup.c). */
 extern const char *broker_env;
 extern int can_drop_root;
-/* SHMC_FUZZ_ORPHAN_CLONES=1 in our environment: no work-around of the
- * orphaned raw clone bug (protocol.h, W_ADOPT_ENV). */
+/* 1 unless SHMC_FUZZ_ORPHAN_CLONES=0 in our environment: no work-around
+ * of the (fixed) orphaned raw clone bug (protocol.h, W_ADOPT_ENV). */
 extern int orphan_clones;
 
 /* One input's world: the model, and the real processes behind its slots. */

@@ -29,15 +29,16 @@ enum w_op {
  * cap of a capped run (SHMC_TEST_JOURNAL_CAP); absent: none. */
 #define W_FILL_ENV "SHMC_FUZZ_FILL"
 
-/* In the workers' environment unless the fuzzer runs with
- * SHMC_FUZZ_ORPHAN_CLONES=1: a raw clone child makes one traced call
+/* In the workers' environment only when the fuzzer runs with
+ * SHMC_FUZZ_ORPHAN_CLONES=0: a raw clone child makes one traced call
  * (ftok) before its hello, while its parent still lives and before it
- * can clone. A work-around of a tracer bug: shmc__adopt_clone
- * (src/trace/start.c) adopts a raw clone child only while getppid() is
- * the pid its memory was copied from, so a raw clone child whose first
- * traced call comes after its parent ended (it was reparented), and the
- * raw clone child of a raw clone child that had made no traced call yet,
- * are never traced: no journal, no finding. */
+ * can clone. Once the work-around of a tracer bug, now fixed:
+ * shmc__adopt_clone (src/trace/start.c) adopted a raw clone child only
+ * while getppid() was the pid its memory was copied from, so a raw clone
+ * child whose first traced call came after its parent ended, and the raw
+ * clone child of a raw clone child that had made no traced call yet, were
+ * never traced. By default the children do not make that call, and the
+ * oracle checks that they are adopted all the same. */
 #define W_ADOPT_ENV "SHMC_FUZZ_CLONE_ADOPT"
 
 struct w_cmd {

@@ -11,7 +11,10 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <string.h>
+#include <linux/kcmp.h>
+#include <signal.h>
 #include <sys/auxv.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -169,11 +172,11 @@ static void journal_inherited(void)
 }
 
 /* The new process, first of all (after a fork or a raw clone): this
- * process's locks and ids, its stamp, a journal of its own. */
-static void start_child(void)
+ * process's locks and ids, its stamp, a journal of its own whose parent
+ * is `parent`. */
+static void start_child(pid_t parent)
 {
     struct shmc_trace *t = &shmc__trace;
-    pid_t parent = t->pid;
 
     shmc__state_after_fork();
     *t->stamp = 1;
@@ -202,7 +205,7 @@ static void atfork_prepare(void)
 
 static void atfork_child(void)
 {
-    start_child();
+    start_child(shmc__trace.pid);
     shmc__in_tracer = 0;
 }
 
@@ -227,6 +230,14 @@ static void map_stamp(void)
     shmc__trace.stamp = page;
 }
 
+/* Whether this process has an address space of its own, not ppid's:
+ * kcmp(2) tells; where it cannot (no CONFIG_KCMP, or ppid is not ours to
+ * look at), the answer is no, and the process is not adopted. */
+static int own_memory(pid_t ppid)
+{
+    return syscall(SYS_kcmp, getpid(), ppid, KCMP_VM, 0, 0) > 0;
+}
+
 int shmc__adopt_clone(void)
 {
     struct shmc_trace *t = &shmc__trace;
@@ -235,12 +246,18 @@ int shmc__adopt_clone(void)
     if (!shmc__cloned() || was ||
         atomic_load_explicit(&t->phase, memory_order_acquire) != SHMC_READY)
         return 1;
-    /* Its parent's child, not a vfork child of such a child (which shares
-     * its memory and sees the same zero page): else pass through. */
-    if (getppid() != t->pid)
+    pid_t ppid = getppid(), parent = t->pid;
+    /* Not a vfork child of such a child, which shares its memory and sees
+     * the same zero page: that one passes through. */
+    if (ppid != t->pid && !own_memory(ppid))
         return 0;
+    /* The child of a raw clone child that made no traced call yet: its
+     * copy of our state names its grandparent; its parent is ppid. (An
+     * orphan, whose parent t->pid has ended, keeps t->pid.) */
+    if (ppid != t->pid && kill(t->pid, 0) == 0)
+        parent = ppid;
     shmc__in_tracer = 1;
-    start_child();
+    start_child(parent);
     shmc__in_tracer = was;
     errno = saved;
     return 1;
