@@ -356,3 +356,23 @@ int python_check(const char *script, const char *args, const char *text)
     st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+/* How many files in dir end with suffix; the last one's path in path. */
+int find_files(const char *dir, const char *suffix, char *path, size_t len)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name), k = strlen(suffix);
+        if (l > k && strcmp(e->d_name + l - k, suffix) == 0) {
+            n++;
+            if (path != NULL)
+                snprintf(path, len, "%s/%s", dir, e->d_name);
+        }
+    }
+    closedir(d);
+    return n;
+}

@@ -74,6 +74,9 @@ void jf_save(struct jfile *j, const char *dir, const char *name);
  * (files, symlinks, FIFOs and empty directories). */
 void mk_dir(char *dir, size_t len);
 void rm_dir(const char *dir);
+/* How many files in dir end with suffix; the last one's path into path
+ * (len bytes) unless path is NULL. */
+int find_files(const char *dir, const char *suffix, char *path, size_t len);
 /* Writes text to path (a new file, or one emptied) and gives it mode. */
 void put_file(const char *path, const char *text, mode_t mode);
 /* Writes len bytes of data to dir/name. */

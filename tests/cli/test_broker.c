@@ -13,7 +13,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -32,32 +31,6 @@
 #include "journal/compiler.h"
 #include "journal/reader.h"
 #include "journal/writer.h"
-
-/* How many files in dir end with suffix; the last one's path in path. */
-static int find_files(const char *dir, const char *suffix, char *path,
-                      size_t len)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL) {
-        size_t l = strlen(e->d_name), k = strlen(suffix);
-        if (l > k && strcmp(e->d_name + l - k, suffix) == 0) {
-            n++;
-            if (path != NULL)
-                snprintf(path, len, "%s/%s", dir, e->d_name);
-        }
-    }
-    closedir(d);
-    return n;
-}
-
-static int count_files(const char *dir, const char *suffix)
-{
-    return find_files(dir, suffix, NULL, 0);
-}
 
 struct fx {
     char dir[64];
@@ -144,7 +117,7 @@ static void test_descendant_gets_its_files(void **state)
     assert_int_equal(in_child(create_reopen_messages, fx), 0);
     /* The files are the broker's, mode 0600, in its directory. */
     assert_int_equal(find_files(fx->dir, ".shmj", path, sizeof path), 2);
-    assert_int_equal(count_files(fx->dir, ".messages"), 1);
+    assert_int_equal(find_files(fx->dir, ".messages", NULL, 0), 1);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     assert_int_equal(st.st_uid, getuid());
@@ -176,7 +149,7 @@ static void test_refusals(void **state)
     struct fx *fx = *state;
 
     assert_int_equal(in_child(refused, fx), 0);
-    assert_int_equal(count_files(fx->dir, ".shmj"), 0);
+    assert_int_equal(find_files(fx->dir, ".shmj", NULL, 0), 0);
     assert_true(atomic_load(&fx->b.refused) >= 3);
 }
 
@@ -221,7 +194,7 @@ static void test_outside_the_tree(void **state)
     assert_int_equal(read(result_pipe[0], &c, 1), 1);
     close(result_pipe[0]);
     assert_int_equal(c, 'r');
-    assert_int_equal(count_files(fx->dir, ".shmj"), 0);
+    assert_int_equal(find_files(fx->dir, ".shmj", NULL, 0), 0);
 }
 
 /* A writer in a process that dropped root, in a directory it cannot
@@ -295,7 +268,7 @@ static void test_writer_without_broker(void **state)
     struct fx *fx = *state;
 
     assert_int_equal(in_child(write_without_broker, fx), 0);
-    assert_int_equal(count_files(fx->dir, ".shmj"), 0);
+    assert_int_equal(find_files(fx->dir, ".shmj", NULL, 0), 0);
 }
 
 /* Not a regular file where the journal or the messages would be: a FIFO
