@@ -232,7 +232,8 @@ static void map_stamp(void)
 
 /* Whether this process has an address space of its own, not ppid's:
  * kcmp(2) tells; where it cannot (no CONFIG_KCMP, or ppid is not ours to
- * look at), the answer is no, and the process is not adopted. */
+ * look at: another user, or a process that changed its credentials), the
+ * answer is no, and the process is not adopted. */
 static int own_memory(pid_t ppid)
 {
     return syscall(SYS_kcmp, getpid(), ppid, KCMP_VM, 0, 0) > 0;
@@ -247,15 +248,17 @@ int shmc__adopt_clone(void)
         atomic_load_explicit(&t->phase, memory_order_acquire) != SHMC_READY)
         return 1;
     pid_t ppid = getppid(), parent = t->pid;
-    /* Not a vfork child of such a child, which shares its memory and sees
-     * the same zero page: that one passes through. */
-    if (ppid != t->pid && !own_memory(ppid))
-        return 0;
-    /* The child of a raw clone child that made no traced call yet: its
-     * copy of our state names its grandparent; its parent is ppid. (An
-     * orphan, whose parent t->pid has ended, keeps t->pid.) */
-    if (ppid != t->pid && kill(t->pid, 0) == 0)
+    /* Not its parent's child any more: an orphan if that parent has
+     * ended (a vfork child's parent waits for it), else the raw clone
+     * child of a raw clone child that made no traced call yet (its copy
+     * of our state names its grandparent), or a vfork child of such a
+     * child, which shares its memory and sees the same zero page, and
+     * must pass through: kcmp tells them apart. */
+    if (ppid != t->pid && !(kill(t->pid, 0) != 0 && errno == ESRCH)) {
+        if (!own_memory(ppid))
+            return 0;
         parent = ppid;
+    }
     shmc__in_tracer = 1;
     start_child(parent);
     shmc__in_tracer = was;
