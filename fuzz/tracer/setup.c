@@ -155,8 +155,8 @@ void setup(void)
     journal_dir_pid = getpid();
     atexit(remove_journal_dir);
     can_drop_root = probe_drop_root();
-    orphan_clones = getenv("SHMC_FUZZ_ORPHAN_CLONES") != NULL &&
-                    strcmp(getenv("SHMC_FUZZ_ORPHAN_CLONES"), "1") == 0;
+    orphan_clones = getenv("SHMC_FUZZ_ORPHAN_CLONES") == NULL ||
+                    strcmp(getenv("SHMC_FUZZ_ORPHAN_CLONES"), "0") != 0;
     start_broker();
     if (getenv("SHMC_FUZZ_TRACE") != NULL)
         fprintf(stderr, "fuzz_tracer: workers %s drop root\n",

@@ -131,8 +131,7 @@ static void atfork_parent(void)
 }
 
 /* Attachments are inherited; segments were created by the parent, which
- * reports them, so the child starts with none; findings are the
- * parent's. */
+ * reports them, so the child starts with none; findings are the parent's. */
 static void inherit_tables(void)
 {
     struct shmc_trace *t = &shmc__trace;
@@ -171,9 +170,8 @@ static void journal_inherited(void)
     }
 }
 
-/* The new process, first of all (after a fork or a raw clone): this
- * process's locks and ids, its stamp, a journal of its own whose parent
- * is `parent`. */
+/* The new process, first of all (after a fork or a raw clone): its locks
+ * and ids, its stamp, a journal of its own whose parent is `parent`. */
 static void start_child(pid_t parent)
 {
     struct shmc_trace *t = &shmc__trace;
@@ -210,8 +208,7 @@ static void atfork_child(void)
 }
 
 /* The stamp: a private page that the kernel gives a raw clone child (no
- * CLONE_VM) as zeros. Without MADV_WIPEONFORK the stamp stays the static
- * one, never wiped. */
+ * CLONE_VM) as zeros. Without MADV_WIPEONFORK: the static one, never wiped. */
 static void map_stamp(void)
 {
     size_t len = (size_t)sysconf(_SC_PAGESIZE);
@@ -231,12 +228,31 @@ static void map_stamp(void)
 }
 
 /* Whether this process has an address space of its own, not ppid's:
- * kcmp(2) tells; where it cannot (no CONFIG_KCMP, or ppid is not ours to
- * look at: another user, or a process that changed its credentials), the
- * answer is no, and the process is not adopted. */
+ * kcmp(2) tells; where it cannot (no CONFIG_KCMP; ppid not ours to look
+ * at), no: the process is not adopted. */
 static int own_memory(pid_t ppid)
 {
     return syscall(SYS_kcmp, getpid(), ppid, KCMP_VM, 0, 0) > 0;
+}
+
+/* Whether pid has ended: gone, or a zombie (a parent's children are
+ * reparented before it becomes one, so an orphan may see it so). */
+static int ended(pid_t pid)
+{
+    char path[32], buf[256];
+    struct shmc_textbuf p;
+    ssize_t n = -1;
+
+    if (kill(pid, 0) != 0 && errno == ESRCH)
+        return 1;
+    shmc_textbuf_init(&p, path, sizeof path);
+    shmc_textbuf_printf(&p, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && (n = read(fd, buf, sizeof buf - 1)) >= 0)
+        close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    const char *state = strrchr(buf, ')');
+    return state != NULL && (state[2] == 'Z' || state[2] == 'X');
 }
 
 int shmc__adopt_clone(void)
@@ -248,13 +264,11 @@ int shmc__adopt_clone(void)
         atomic_load_explicit(&t->phase, memory_order_acquire) != SHMC_READY)
         return 1;
     pid_t ppid = getppid(), parent = t->pid;
-    /* Not its parent's child any more: an orphan if that parent has
-     * ended (a vfork child's parent waits for it), else the raw clone
-     * child of a raw clone child that made no traced call yet (its copy
-     * of our state names its grandparent), or a vfork child of such a
-     * child, which shares its memory and sees the same zero page, and
-     * must pass through: kcmp tells them apart. */
-    if (ppid != t->pid && !(kill(t->pid, 0) != 0 && errno == ESRCH)) {
+    /* Not its parent's child any more: an orphan if that parent ended (a
+     * vfork child's waits for it); else the raw clone child of a raw clone
+     * child that made no traced call yet, or a vfork child of such a child
+     * (same memory, same zero page: it passes through); kcmp tells. */
+    if (ppid != t->pid && !ended(t->pid)) {
         if (!own_memory(ppid))
             return 0;
         parent = ppid;
@@ -288,8 +302,7 @@ static void find_self(void)
 }
 
 /* Under the CLI: its journal broker (broker.h), unless this image is a
- * secure (setuid) execution, which takes no path from its environment
- * and no descriptor from its caller either. */
+ * secure (setuid) execution, which takes no descriptor from its caller. */
 static void find_broker(char **env, int secure)
 {
     const size_t n = sizeof SHMC_BROKER_ENV - 1;
