@@ -19,32 +19,19 @@
 #include <unistd.h>
 
 #include "journal/jfile.h"
+#include "journal/procstat.h"
 #include "journal/reader.h" /* SHMC_MESSAGES_SUFFIX */
 
 #define REQUEST_WAIT_MS 1000 /* from connect to the request            */
 #define MAX_DEPTH 65536      /* parent links walked from a peer to us   */
 
-/* The parent of pid, from /proc/<pid>/stat (after the last ')', since
- * the command name may hold anything); 0 when it cannot be read. */
+/* The parent of pid; 0 when it cannot be read (gone). */
 static pid_t parent_of(pid_t pid)
 {
-    char path[64], buf[1024];
-    int ppid = 0;
+    char state;
+    int ppid;
 
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    buf[n > 0 ? n : 0] = '\0';
-    const char *p = strrchr(buf, ')');
-    /* LCOV_EXCL_BR_START: the kernel's format; n <= 0 only if it ended
-     * between open and read */
-    if (p == NULL || sscanf(p + 1, " %*c %d", &ppid) != 1)
-        return 0; /* LCOV_EXCL_LINE */
-    /* LCOV_EXCL_BR_STOP */
-    return (pid_t)ppid;
+    return shmc_proc_stat((int)pid, &state, &ppid) == 0 ? (pid_t)ppid : 0;
 }
 
 int cli_broker_in_tree(pid_t pid, pid_t root)

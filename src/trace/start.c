@@ -21,6 +21,7 @@
 
 #include "journal/compiler.h"
 #include "journal/broker.h"
+#include "journal/procstat.h"
 #include "journal/reader.h"
 #include "journal/textbuf.h"
 #include "emit.h"
@@ -239,20 +240,13 @@ static int own_memory(pid_t ppid)
  * reparented before it becomes one, so an orphan may see it so). */
 static int ended(pid_t pid)
 {
-    char path[32], buf[256];
-    struct shmc_textbuf p;
-    ssize_t n = -1;
+    char state = '?';
+    int ppid;
 
     if (kill(pid, 0) != 0 && errno == ESRCH)
         return 1;
-    shmc_textbuf_init(&p, path, sizeof path);
-    shmc_textbuf_printf(&p, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0 && (n = read(fd, buf, sizeof buf - 1)) >= 0)
-        close(fd);
-    buf[n > 0 ? n : 0] = '\0';
-    const char *state = strrchr(buf, ')');
-    return state != NULL && (state[2] == 'Z' || state[2] == 'X');
+    return shmc_proc_stat((int)pid, &state, &ppid) == 0 &&
+           (state == 'Z' || state == 'X');
 }
 
 int shmc__adopt_clone(void)

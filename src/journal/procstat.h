@@ -1,0 +1,14 @@
+/*
+ * procstat.h - a process's state and parent from /proc/<pid>/stat, as the
+ * tracer (is a parent a zombie?) and the CLI's broker (does a peer descend
+ * from us?) both need them. Async-signal-safe: no stdio, no malloc.
+ */
+#ifndef SHMC_JOURNAL_PROCSTAT_H
+#define SHMC_JOURNAL_PROCSTAT_H
+
+/* pid's state letter (R, S, Z, X...) and parent pid, read after the last
+ * ')' of /proc/<pid>/stat (the command name may hold anything). 0, or -1
+ * when the process is gone or the file cannot be read. */
+int shmc_proc_stat(int pid, char *state, int *ppid);
+
+#endif
