@@ -75,15 +75,23 @@ struct cli_finding *cli_analysis_finding(struct analysis *a, enum cli_kind kind,
     return f;
 }
 
-struct cli_process *cli_analysis_process(struct analysis *a, int pid)
+struct cli_process *cli_analysis_find_process(const struct cli_run *run,
+                                              int pid)
 {
-    struct cli_run *run = a->run;
-
     for (size_t i = 0; i < run->nprocs; i++)
         if (run->procs[i].pid == pid)
             return &run->procs[i];
-    struct cli_process *p =
-        cli_analysis_grow(run->procs, &a->cap_procs, run->nprocs, sizeof *p);
+    return NULL;
+}
+
+struct cli_process *cli_analysis_process(struct analysis *a, int pid)
+{
+    struct cli_run *run = a->run;
+    struct cli_process *p = cli_analysis_find_process(run, pid);
+
+    if (p != NULL)
+        return p;
+    p = cli_analysis_grow(run->procs, &a->cap_procs, run->nprocs, sizeof *p);
     if (p == NULL) {
         a->oom = 1;
         return NULL;

@@ -88,6 +88,10 @@ void cli_analysis_warn(struct analysis *a, const char *fmt, ...)
 struct cli_finding *cli_analysis_finding(struct analysis *a, enum cli_kind kind,
                                          int pid);
 
+/* The process pid of the run; NULL when it has none (a linear search). */
+struct cli_process *cli_analysis_find_process(const struct cli_run *run,
+                                              int pid);
+
 /* The process pid of the run, added when new; NULL when memory ran out. */
 struct cli_process *cli_analysis_process(struct analysis *a, int pid);
 

@@ -40,14 +40,6 @@ void cli_untraced_note(struct analysis *a, const struct kin *k)
     a->nkins++;
 }
 
-static const struct cli_process *find(const struct cli_run *run, int pid)
-{
-    for (size_t i = 0; i < run->nprocs; i++)
-        if (run->procs[i].pid == pid)
-            return &run->procs[i];
-    return NULL;
-}
-
 /* The parent of the whole tree as the journals name it (untraced.h);
  * -1 when none does. */
 static int tree_parent(const struct analysis *a)
@@ -64,7 +56,7 @@ static int tree_parent(const struct analysis *a)
                 return k->ppid; /* its first journal: name order */
             continue;
         }
-        parent = find(a->run, k->ppid);
+        parent = cli_analysis_find_process(a->run, k->ppid);
         if ((parent == NULL || !parent->traced) &&
             (root == NULL || k->start_ns < root->start_ns))
             root = k;
