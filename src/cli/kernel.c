@@ -47,10 +47,7 @@ long cli_kernel_segments(const char *path, struct cli_kseg **out)
 
 static int in_tree(const struct analysis *a, int pid)
 {
-    for (size_t i = 0; i < a->run->nprocs; i++)
-        if (a->run->procs[i].pid == pid)
-            return 1;
-    return 0;
+    return cli_analysis_find_process(a->run, pid) != NULL;
 }
 
 /* Whether k, which no journal says its creator created, is the tree's:
