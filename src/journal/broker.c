@@ -98,8 +98,12 @@ static int receive(int s, uint32_t *image)
     m.msg_controllen = sizeof c.buf;
     ssize_t n = recvmsg(s, &m, MSG_CMSG_CLOEXEC);
     struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
-    if (h != NULL && h->cmsg_level == SOL_SOCKET &&
-        h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int)))
+    if (h != NULL &&
+        /* LCOV_EXCL_BR_START: an AF_UNIX socket without SO_PASSCRED or
+         * SO_PASSSEC is given no other control message than SCM_RIGHTS */
+        h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+        /* LCOV_EXCL_BR_STOP */
+        h->cmsg_len == CMSG_LEN(sizeof(int)))
         memcpy(&fd, CMSG_DATA(h), sizeof fd);
     if (n != (ssize_t)sizeof r || r.err != 0 || fd < 0) {
         int err = n < 0 ? errno : n != (ssize_t)sizeof r ? EPROTO : r.err;

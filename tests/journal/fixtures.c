@@ -2,8 +2,9 @@
  * fixtures.c - what the journal's tests share (declared in fixtures.h):
  * a private directory for journals, records that derive from (tid, seq)
  * and the check that one reads back as written, files loaded whole,
- * children that end through _exit; the tables' fixture and value
- * helpers; the settings' option table and warning checks.
+ * children that end through _exit, system calls refused (seccomp); the
+ * tables' fixture and value helpers; the settings' option table and
+ * warning checks.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -13,6 +14,9 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -261,6 +265,33 @@ uint32_t fill_chunk(struct fx *fx, int tid)
            put(&fx->w, tid, n, 0, 1) == 0)
         n++;
     return n;
+}
+
+/* ---- system calls refused ---- */
+
+/* A seccomp filter compares 32-bit words: the argument's low one. No
+ * architecture check: the filter only ever refuses, never allows more. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LOW_WORD 0
+#else
+#define LOW_WORD 4
+#endif
+int refuse_syscall(int nr, int arg, uint32_t value, int err)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                 offsetof(struct seccomp_data, args) + 8 * arg + LOW_WORD),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, value, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)err),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
 /* ---- the tables ---- */

@@ -76,6 +76,14 @@ _Noreturn void child_exit(int code);
  * where the next one would need growth; returns how many. */
 uint32_t fill_chunk(struct fx *fx, int tid);
 
+/* ---- system calls refused ---- */
+
+/* Makes system call nr (SYS_*) fail with err whenever its argument arg
+ * (0..5) is value (compared on its low 32 bits), in this process and its
+ * future children, for good: call it in a child. 0, or -1 where no
+ * seccomp filter can be installed. */
+int refuse_syscall(int nr, int arg, uint32_t value, int err);
+
 /* ---- the tables ---- */
 
 #define PAGE_BASE UINT64_C(0x7f3a5c000000)

@@ -4,7 +4,8 @@
  * a cluster that wraps the end of the array, deleted in every order, are
  * found after each deletion (backward shift); 200,000 random operations
  * agree with a reference model; growth keeps every entry; iteration sees
- * each entry once; and 22,000 mixed keys keep every probe short.
+ * each entry once; and 22,000 mixed keys keep every probe short. A slot
+ * array whose size would overflow size_t is refused, not wrapped.
  *
  * Keys are what the tracer uses: page-aligned addresses and small ints,
  * 0 included.
@@ -349,13 +350,34 @@ static void test_scale_mixed_keys(void **state)
     assert_int_equal(ghosts, 0);
 }
 
+/* No value_size makes slots that big (init caps it at 4096 bytes), but
+ * the guard must hold whatever slot_size says: with 64 of them past
+ * SIZE_MAX bytes, the first put maps nothing and fails. */
+static void test_slot_array_size_overflow(void **state)
+{
+    struct table_fx *fx = *state;
+    size_t slot_size = fx->t.slot_size;
+
+    fx->t.slot_size = SIZE_MAX / 32;
+    assert_null(shmc_table_put(&fx->t, 1, NULL));
+    assert_int_equal(fx->t.cap, 0);
+    assert_int_equal(fx->t.count, 0);
+    assert_null(fx->t.slots);
+    fx->t.slot_size = slot_size;
+    assert_non_null(shmc_table_put(&fx->t, 1, NULL)); /* as usual again */
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, table_setup, table_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_page_aligned_keys),      T(test_del_shifts_back_colliding_keys),
-        T(test_random_ops_match_model), T(test_growth_keeps_entries),
-        T(test_next_visits_each_once),  T(test_scale_mixed_keys),
+        T(test_page_aligned_keys),
+        T(test_del_shifts_back_colliding_keys),
+        T(test_random_ops_match_model),
+        T(test_growth_keeps_entries),
+        T(test_next_visits_each_once),
+        T(test_scale_mixed_keys),
+        T(test_slot_array_size_overflow),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

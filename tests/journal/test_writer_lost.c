@@ -3,10 +3,12 @@
  * (src/journal/writer.c) never hurts its process and says what it lost:
  * the cap (the SHMC_TEST_JOURNAL_CAP hook), a full tmpfs (at open, while
  * growing, and with no byte left), a read-only directory, a journal
- * removed with its directory. Each time the records before the loss read
- * back whole and the header holds the count, the reason and the errno.
- * The tmpfs cases run in a child in a private mount namespace (skipped
- * where none can be made); children report through their exit status.
+ * removed with its directory, a reopened journal that cannot be examined
+ * (fstat refused by a seccomp filter), a disk quota reached while growing
+ * (fallocate refused so). Each time the records before the loss
+ * read back whole and the header holds the count, the reason and the errno. The
+ * tmpfs cases run in a child in a private mount namespace (skipped where none
+ * can be made); children report through their exit status.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -24,12 +26,15 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fixtures.h"
 
 /* Child exit status when no private mount namespace can be had. */
 #define NO_NAMESPACE 77
+/* And when no seccomp filter can be installed. */
+#define NO_FILTER 78
 
 /* Writes small records of tid until one is dropped; how many went in. */
 static uint32_t fill_until_lost(struct shmc_jwriter *w, int tid)
@@ -243,6 +248,69 @@ static void test_read_only_directory(void **state)
     run_child(*state, refused_child, 64, 0, EROFS);
 }
 
+/* Child: after its first chunk, growth meets a seccomp filter (refuse:
+ * installs it, given the descriptor growth will reopen the journal on);
+ * the next record is lost for reason with err, the file not grown. */
+static void refused_growth_child(struct fx *fx, int (*refuse)(int fd),
+                                 uint32_t reason, int err)
+{
+    int next = dup(0);
+
+    if (shmc_jwriter_open(&fx->w, fx->dir, PID, PPID, 0, 0, 0) != 0 ||
+        next < 0 || close(next) != 0)
+        child_exit(2);
+    uint32_t n = fill_chunk(fx, 4);
+    if (refuse(next) != 0)
+        child_exit(NO_FILTER);
+    if (put(&fx->w, 4, n, 0, 1) != -1)
+        child_exit(3);
+    const struct shmc_jheader *h = (const void *)fx->w.base;
+    int ok = h->lost == 1 && h->lost_reason == reason && h->lost_errno == err;
+    child_exit(ok && atomic_load(&fx->w.mapped) == SHMC_JFIRST_SIZE ? 0 : 4);
+}
+
+static void check_refused_growth(struct fx *fx, int (*refuse)(int fd),
+                                 uint32_t reason, int err)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    pid_t child = fork();
+
+    if (child == 0)
+        refused_growth_child(fx, refuse, reason, err);
+    int how = reap(child);
+    if (how == NO_FILTER)
+        skip();
+    assert_int_equal(how, 0);
+    path_of(fx, PID, 0, path);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, SHMC_JFIRST_SIZE); /* not grown */
+}
+
+/* fstat refused (either system call) on the reopened journal: not known
+ * to be the file, it is not used. */
+static int refuse_fstat(int fd)
+{
+    return refuse_syscall(SYS_newfstatat, 0, (uint32_t)fd, EIO) |
+           refuse_syscall(SYS_fstat, 0, (uint32_t)fd, EIO);
+}
+
+static void test_reopened_file_not_examined(void **state)
+{
+    check_refused_growth(*state, refuse_fstat, SHMC_JLOST_FILE, ESTALE);
+}
+
+/* The allocation refused as a full disk quota would: no space. */
+static int refuse_fallocate(int fd)
+{
+    return refuse_syscall(SYS_fallocate, 0, (uint32_t)fd, EDQUOT);
+}
+
+static void test_quota_while_growing(void **state)
+{
+    check_refused_growth(*state, refuse_fallocate, SHMC_JLOST_NOSPACE, EDQUOT);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, journal_setup, journal_teardown)
@@ -250,7 +318,8 @@ int main(void)
         T(test_cap_reached),         T(test_cap_hook_values),
         T(test_directory_removed),   T(test_tmpfs_full_while_growing),
         T(test_tmpfs_full_at_open),  T(test_tmpfs_without_a_byte),
-        T(test_read_only_directory),
+        T(test_read_only_directory), T(test_reopened_file_not_examined),
+        T(test_quota_while_growing),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
