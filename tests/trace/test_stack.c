@@ -133,7 +133,8 @@ static void write_file(const char *path, const void *data, size_t n)
 
 /* A program that loads more modules than the tracer keeps (256): the
  * first 256 with code are journaled, the rest and one without code are
- * not, and the program goes on. */
+ * not, and the program goes on; once the list is full, a module loaded
+ * after another was unloaded is not journaled either. */
 static void more_modules_than_the_tracer_keeps(void **state)
 {
     struct fx *fx = *state;
@@ -169,11 +170,49 @@ static void more_modules_than_the_tracer_keeps(void **state)
     read_journals(fx);
 
     assert_exit(r.status, 0);
-    assert_string_equal(r.out, "modules 1 260\n");
+    assert_string_equal(r.out, "modules 1 260 1 1\n");
     assert_int_equal(fx->j[0].count[SHMC_J_MODULE], 256);
+    for (int n = 0; rec_of(&fx->j[0], SHMC_J_MODULE, n) != NULL; n++) {
+        const char *path = rec_of(&fx->j[0], SHMC_J_MODULE, n)->payload;
+        assert_null(strstr(path, "data.so"));
+        assert_null(strstr(path, "/libm.so"));
+    }
+}
+
+/* A library with two code segments far apart (its own section placed at
+ * 4 MiB): its module's range runs from the first to the end of the
+ * second. */
+static void module_with_two_code_segments(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char path[256], cc[512];
+    const struct rec *m = NULL;
+
+    snprintf(path, sizeof path, "%s/two.c", fx->dir);
+    write_file(path,
+               "int shmc_one(void) { return 1; }\n"
+               "__attribute__((section(\"shmc_far\")))\n"
+               "int shmc_two(void) { return 2; }\n",
+               103);
+    snprintf(cc, sizeof cc,
+             "cc -shared -fPIC -o %1$s/two.so %1$s/two.c "
+             "-Wl,--section-start=shmc_far=0x400000 2>/dev/null",
+             fx->dir);
+    if (system(cc) != 0)
+        skip();
+    snprintf(path, sizeof path, "%s/two.so", fx->dir);
+    run_traced(fx, &r, (char *[]){SHMC_TRACED_PROG, "load", path, NULL}, NULL);
+    read_journals(fx);
+    assert_exit(r.status, 0);
+    assert_string_equal(r.out, "load 1\n");
     for (int n = 0; rec_of(&fx->j[0], SHMC_J_MODULE, n) != NULL; n++)
-        assert_null(
-            strstr(rec_of(&fx->j[0], SHMC_J_MODULE, n)->payload, "data.so"));
+        if (strcmp(rec_of(&fx->j[0], SHMC_J_MODULE, n)->payload, path) == 0)
+            m = rec_of(&fx->j[0], SHMC_J_MODULE, n);
+    assert_non_null(m);
+    assert_true(m->args[1] < m->args[0] + 0x400000);
+    assert_true(m->args[2] > m->args[0] + 0x400000);
+    assert_true(m->args[2] <= m->args[0] + 0x401000);
 }
 
 /* A library loaded at run time is journaled as a module (the CLI needs
@@ -209,6 +248,7 @@ int main(void)
         T(corrupt_frame_chain_ends_the_walk),
         T(more_modules_than_the_tracer_keeps),
         T(dlopen_journals_the_new_module),
+        T(module_with_two_code_segments),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

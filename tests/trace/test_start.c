@@ -187,6 +187,94 @@ static void errno_at_main_is_zero(void **state)
     assert_int_equal(count_lines(traced.err, "errno 2 (ENOENT)"), 1);
 }
 
+/* An exec from .preinit_array, before the tracer started: the first
+ * image made no call to trace and leaves no journal; the new image is
+ * traced from its start, its environment passed as the program gave it. */
+static void exec_before_the_tracer_started(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+
+    run_traced(fx, &r, (char *[]){SHMC_TRACED_PROG, "early-exec", NULL}, NULL);
+    read_journals(fx);
+    assert_exit(r.status, 0);
+    assert_non_null(strstr(r.out, "clean "));
+    assert_int_equal(fx->nj, 1);
+    assert_int_equal(fx->j[0].pid, r.pid);
+    assert_int_equal(fx->j[0].count[SHMC_J_EXEC], 0);
+    assert_int_equal(fx->j[0].count[SHMC_J_SHMGET], 1);
+}
+
+/* A raw clone child made by an atfork handler that runs while the tracer
+ * holds its lock (registered before the tracer's): the child's calls and
+ * its _exit pass through, with no journal and no deadlock; the same
+ * results as bare. */
+static void clone_made_under_the_tracer_lock(void **state)
+{
+    struct fx *fx = *state;
+    static struct run bare, traced;
+    char *argv[] = {SHMC_TRACED_PROG, "early-atclone", NULL};
+
+    run_bare(fx, &bare, argv);
+    run_traced(fx, &traced, argv, NULL);
+    read_journals(fx);
+    assert_exit(bare.status, 0);
+    assert_string_equal(bare.out, "early 1 1234 1\natfork 0 -2 1\n");
+    assert_exit(traced.status, 0);
+    assert_string_equal(traced.out, bare.out);
+    assert_int_equal(fx->nj, 2); /* this process and its fork child */
+}
+
+/* Names of n unknown settings (n <= 26, each name 10 to 64 characters)
+ * whose lengths add up to total, then one more, as "NAME=1 ..." into
+ * out; 0 if there are none such. */
+static int unknown_names(char *out, size_t len, int n, int total)
+{
+    size_t used = 0;
+
+    if (n > 26 || total < 10 * n || total > 64 * n)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        int name = total / (n - i); /* spread evenly */
+        total -= name;
+        used += (size_t)snprintf(
+            out + used, len - used, "SHMCHECK_%c%.*s=1 ", 'A' + i, name - 10,
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+            "xxxxxxxxxxxxxxxxxxxxxxx");
+    }
+    snprintf(out + used, len - used, "SHMCHECK_ZZZZZZZZZZ=1"); /* cut */
+    return 1;
+}
+
+/* Warnings longer than the tracer's buffer for them (2047 bytes) are cut
+ * where it ends: when that is within "shmcheck: " of a line, the piece
+ * left is written as it is, without the pid. */
+static void warnings_cut_at_the_end_of_their_buffer(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char *argv[] = {SHMC_TRACED_PROG, "clean", NULL};
+    char pid[32], extra[1024];
+    int base, n;
+
+    /* The length of a warning line but for the name, and the pid. */
+    run_traced(fx, &r, argv, "SHMCHECK_AAAAAAAAAA=1");
+    snprintf(pid, sizeof pid, "pid %d: ", (int)r.pid);
+    base = (int)(strchr(r.err, '\n') + 1 - r.err) - (int)strlen(pid) - 19;
+    for (n = 1; n <= 26; n++) /* n lines, then "shmch" */
+        if (unknown_names(extra, sizeof extra, n, 2042 - n * base))
+            break;
+    if (n > 26)
+        skip();
+    run_traced(fx, &r, argv, extra);
+    snprintf(pid, sizeof pid, "pid %d: ", (int)r.pid);
+    assert_exit(r.status, 0);
+    assert_int_equal(count_lines(r.err, "unknown setting SHMCHECK_"), n);
+    assert_int_equal(count_lines(r.err, ": pid "), n);
+    assert_int_equal(strlen(r.err), 2047 + (size_t)n * strlen(pid));
+    assert_string_equal(strrchr(r.err, '\n'), "\nshmch");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
@@ -197,6 +285,9 @@ int main(void)
         T(without_the_proc_file_system),
         T(atfork_handlers_are_traced_when_they_can_be),
         T(errno_at_main_is_zero),
+        T(exec_before_the_tracer_started),
+        T(clone_made_under_the_tracer_lock),
+        T(warnings_cut_at_the_end_of_their_buffer),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

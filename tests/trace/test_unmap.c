@@ -111,6 +111,12 @@ static const struct unmap_case cases[] = {
      1,
      {SHMC_JUNMAP_MUNMAP},
      {SHMC_JLEFT_PART}},
+    {"ontobelow", /* mremap's new place reaches into it from below */
+     "shmat 1 0\nmremap 1 1234\nnattch 1 1234\nshmdt 0 1234\n",
+     0,
+     1,
+     {SHMC_JUNMAP_MREMAP},
+     {SHMC_JLEFT_PART}},
     {"headmove",
      "mremap 1 0\nmunmap(moved) 0 1234\nnattch 1 1234\nshmdt 0 1234\n",
      0,

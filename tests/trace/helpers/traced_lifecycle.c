@@ -42,17 +42,38 @@ static void early_child(void)
     early_child_rc = shm_cycle();
 }
 
+/* A raw clone child made while the tracer holds its lock: its shm cycle
+ * and its _exit pass through. */
+static void early_clone(void)
+{
+    int status = -1;
+    pid_t pid = (pid_t)syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
+
+    if (pid == 0)
+        _exit(shm_cycle() == 0 ? 0 : 1);
+    waitpid(pid, &status, 0);
+    early_prepare_rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* Runs from .preinit_array, before any shared object's constructor (the
  * tracer's and libc's included: environ is still NULL): the first call
  * starts the tracer from inside its interposer. early-atfork registers
- * atfork handlers before the tracer registers its own. */
+ * atfork handlers before the tracer registers its own (early-atclone: a
+ * prepare handler that makes a raw clone child); early-exec execs this
+ * program ("clean") first of all. */
 static void early(int argc, char **argv, char **envp)
 {
-    (void)envp;
     if (argc < 2 || strncmp(argv[1], "early", 5) != 0)
         return;
+    if (strcmp(argv[1], "early-exec") == 0) { /* before any other call */
+        char *clean[] = {argv[0], "clean", NULL};
+        execve(argv[0], clean, envp);
+        _exit(2);
+    }
     if (strcmp(argv[1], "early-atfork") == 0)
         pthread_atfork(early_prepare, early_parent, early_child);
+    if (strcmp(argv[1], "early-atclone") == 0)
+        pthread_atfork(early_clone, NULL, NULL);
     errno = 1234;
     early_id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
     early_errno = errno;
@@ -64,15 +85,15 @@ __attribute__((section(".preinit_array"),
                used)) static init_fn *const early_hook = early;
 
 /* early: the segment made before main is left attached and is not
- * removed. early-atfork: forks, then cleans up; prints what the atfork
- * handlers saw. */
+ * removed. early-atfork, early-atclone: forks, then cleans up; prints
+ * what the atfork handlers saw. */
 int cmd_early_main(const char *how)
 {
     int status = -1;
 
     printf("early %d %d %d\n", early_id >= 0, early_errno,
            early_addr != (void *)-1);
-    if (strcmp(how, "early-atfork") != 0)
+    if (strcmp(how, "early-atfork") != 0 && strcmp(how, "early-atclone") != 0)
         return 0;
     fflush(stdout);
     pid_t pid = fork();
@@ -180,19 +201,32 @@ int cmd_dlopened(void)
 }
 
 /* Loads DIR/data.so (no code at all), then DIR/lib0.so, lib1.so, ...
- * until one is missing: more modules than the tracer keeps. */
+ * until one is missing: more modules than the tracer keeps; then unloads
+ * lib0.so and loads libm. */
 int cmd_modules(const char *dir)
 {
     char path[PATH_MAX];
-    int data, n = 0;
+    int data, n = 0, closed, more;
+    void *first = NULL, *h;
 
     snprintf(path, sizeof path, "%s/data.so", dir);
     data = dlopen(path, RTLD_NOW) != NULL;
     for (;; n++) {
         snprintf(path, sizeof path, "%s/lib%d.so", dir, n);
-        if (dlopen(path, RTLD_NOW | RTLD_LOCAL) == NULL)
+        if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
             break;
+        first = first ? first : h;
     }
-    printf("modules %d %d\n", data, n);
+    /* One of them unloaded, then another library loaded. */
+    closed = first != NULL && dlclose(first) == 0;
+    more = dlopen("libm.so.6", RTLD_NOW) != NULL;
+    printf("modules %d %d %d %d\n", data, n, closed, more);
+    return 0;
+}
+
+/* Loads the library at path; prints whether it loaded. */
+int cmd_load(const char *path)
+{
+    printf("load %d\n", dlopen(path, RTLD_NOW) != NULL);
     return 0;
 }

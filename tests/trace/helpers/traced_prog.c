@@ -109,6 +109,7 @@ NONE(atforked)
 NONE(late)
 NONE(dlopened)
 ARG(modules)
+ARG(load)
 NONE(stacks)
 ARG(badframe)
 NONE(sites)
@@ -124,6 +125,14 @@ NONE(sighandler)
 NONE(show_errno)
 ARG(rawfork)
 ARG(unmap)
+ARG(orphan)
+NONE(clonevfork)
+NONE(nostat)
+NONE(forkfail)
+NONE(spawnnull)
+SELF(pipepending)
+NONE(pending)
+NONE(dropnest)
 
 static int m_exec_via(const char *self, const char *arg)
 {
@@ -183,6 +192,7 @@ static const struct mode modes[] = {
     {"late", m_late, 0},
     {"dlopen", m_dlopened, 0},
     {"modules", m_modules, 1},
+    {"load", m_load, 1},
     {"stacks", m_stacks, 0},
     {"badframe", m_badframe, 1},
     {"sites", m_sites, 0},
@@ -197,6 +207,14 @@ static const struct mode modes[] = {
     {"sighandler", m_sighandler, 0},
     {"errno", m_show_errno, 0},
     {"unmap", m_unmap, 1},
+    {"orphan", m_orphan, 1},
+    {"clonevfork", m_clonevfork, 0},
+    {"nostat", m_nostat, 0},
+    {"forkfail", m_forkfail, 0},
+    {"spawnnull", m_spawnnull, 0},
+    {"pipepending", m_pipepending, 0},
+    {"pending", m_pending, 0},
+    {"dropnest", m_dropnest, 0},
 };
 
 int main(int argc, char **argv)

@@ -49,6 +49,7 @@ int cmd_atforked(void);
 int cmd_late(void);
 int cmd_dlopened(void);
 int cmd_modules(const char *dir);
+int cmd_load(const char *path);
 
 /* traced_stacks.c: stacks. */
 int cmd_stacks(void);
@@ -65,6 +66,17 @@ int cmd_others(const char *self);
 int cmd_reap(const char *arg);
 int cmd_nomem(void);
 int cmd_sighandler(void);
+
+/* traced_adopt.c: raw clone children left by their parent or making a
+ * vfork child; calls the kernel refuses. */
+int cmd_orphan(const char *how);
+int cmd_clonevfork(void);
+int cmd_nostat(void);
+int cmd_forkfail(void);
+int cmd_spawnnull(void);
+int cmd_pipepending(const char *self);
+int cmd_pending(void);
+int cmd_dropnest(void);
 
 /* traced_unmap.c: attachments taken away by munmap, mremap, mmap. */
 int cmd_unmap(const char *how);

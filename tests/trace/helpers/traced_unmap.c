@@ -223,6 +223,27 @@ static int hole_pair(void)
     return 0;
 }
 
+/* The segment attached one page into a reserved range; another mapping
+ * moved (mremap, MREMAP_FIXED) to just below it, reaching into it. */
+static int onto_below(void)
+{
+    int id = make(2 * PAGE);
+    char *r =
+        mmap(NULL, 4 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *p = shmat(id, r + PAGE, SHM_REMAP);
+    char *q =
+        mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    show("shmat", p == r + PAGE);
+    show("mremap",
+         mremap(q, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, r) == r);
+    show("nattch", nattch(id));
+    show("shmdt", shmdt(p));
+    munmap(r, 4 * PAGE);
+    shmctl(id, IPC_RMID, NULL);
+    return 0;
+}
+
 /* A two-page segment attached, then taken away as how says; then shmdt
  * of its address, as the kernel answers it. "threads": 4 threads x 2000
  * attachments unmapped. */
@@ -237,6 +258,8 @@ int cmd_unmap(const char *how)
         return below();
     if (!strcmp(how, "hole"))
         return hole_pair();
+    if (!strcmp(how, "ontobelow"))
+        return onto_below();
     id = make(2 * PAGE);
     p = attach(id);
 
