@@ -154,7 +154,10 @@ void cli_image_stack(const struct image *im, const struct shmc_jrec *r,
     const uint64_t *pcs = shmc_jrec_frames(r);
 
     out->n = 0;
+    /* LCOV_EXCL_BR_START: the reader passes no more than SHMC_JMAX_FRAMES,
+     * which is CLI_MAX_FRAMES; the bound is for safety should they part */
     for (unsigned i = 0; i < r->nframes && i < CLI_MAX_FRAMES; i++) {
+        /* LCOV_EXCL_BR_STOP */
         struct cli_frame *f = &out->f[out->n++];
         memset(f, 0, sizeof *f);
         f->pc = pcs[i];

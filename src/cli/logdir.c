@@ -31,7 +31,7 @@ int cli_find_tracer(const char *given, char *out)
     if (n <= 0)
         return -1;
     self[n] = '\0';
-    if ((slash = strrchr(self, '/')) != NULL)
+    if ((slash = strrchr(self, '/')) != NULL) /* LCOV_EXCL_BR_LINE: absolute */
         *slash = '\0';
     for (size_t i = 0; i < 2; i++) {
         char path[PATH_MAX + 64];

@@ -84,8 +84,8 @@ static void on_shmget(struct image *im, const struct shmc_jrec *r)
         return;
     struct created *c = cli_analysis_need(
         a, shmc_table_put(&a->created, (uint64_t)shmid, NULL));
-    if (c == NULL)
-        return; /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
+    if (c == NULL) /* LCOV_EXCL_BR_LINE: out of memory */
+        return;    /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
     free(c->stack);
     c->pid = im->pid;
     c->key = (int)r->args[0];
@@ -110,8 +110,8 @@ static void on_shmat(struct image *im, const struct shmc_jrec *r)
         im->a,
         shmc_table_put(&im->atts, (uint64_t)(inherit ? r->args[0] : r->result),
                        NULL));
-    if (t == NULL)
-        return; /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
+    if (t == NULL) /* LCOV_EXCL_BR_LINE: out of memory */
+        return;    /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
     t->shmid = (int)(inherit ? r->args[1] : r->args[0]);
     t->inherited = inherit;
     t->rec = r;
@@ -157,7 +157,7 @@ static void on_unmap(struct image *im, const struct shmc_jrec *r)
     }
     n = cli_analysis_need(im->a,
                           shmc_table_put(&im->atts, (uint64_t)r->result, NULL));
-    if (n != NULL)
+    if (n != NULL) /* LCOV_EXCL_BR_LINE: NULL only if mmap of a page fails */
         *n = copy;
 }
 
@@ -314,7 +314,7 @@ static void replay_image(struct analysis *a, const char *path,
     shmc_table_init(&im.atts, sizeof(struct att));
     image_begin(&im, &rd->header);
     while ((st = shmc_jreader_next(rd, &r)) == SHMC_JOK)
-        if (replay[r->type] != NULL)
+        if (replay[r->type] != NULL) /* LCOV_EXCL_BR_LINE: types read have */
             replay[r->type](&im, r);
     if (st == SHMC_JTRUNCATED)
         cli_analysis_warn(

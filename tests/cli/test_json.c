@@ -75,8 +75,8 @@ static void test_writer_misuse(void **state)
     size_t len;
     FILE *m = open_memstream(&fx->text, &len);
     FILE *null = fopen("/dev/null", "w");
-    struct cli_json deep, open, keyed, good;
-    int rc_deep, rc_open, rc_keyed, rc_good;
+    struct cli_json deep, open, keyed, bare, good;
+    int rc_deep, rc_open, rc_keyed, rc_bare, rc_good;
     assert_non_null(m);
     assert_non_null(null);
 
@@ -94,6 +94,9 @@ static void test_writer_misuse(void **state)
     cli_json_key(&keyed, "k");
     cli_json_end(&keyed);
     rc_keyed = cli_json_finish(&keyed);
+    cli_json_init(&bare, null); /* a key with no value, outside any object */
+    cli_json_key(&bare, "k");
+    rc_bare = cli_json_finish(&bare);
     cli_json_init(&good, m);
     cli_json_object(&good);
     cli_json_key_array(&good, "a");
@@ -108,6 +111,7 @@ static void test_writer_misuse(void **state)
     assert_int_equal(rc_deep, -1);
     assert_int_equal(rc_open, -1);
     assert_int_equal(rc_keyed, -1);
+    assert_int_equal(rc_bare, -1);
     assert_int_equal(rc_good, 0);
     assert_string_equal(fx->text, "{\n  \"a\": [],\n  \"o\": {}\n}\n");
 }

@@ -23,11 +23,16 @@ class Replay(CliTest):
     def test_replay_what_was_kept(self):
         with Tmp() as tmp:
             logs = os.path.join(tmp, "logs")
-            live_out, replay_out = (os.path.join(tmp, n) for n in ("a", "b"))
+            live_out, replay_out, iso_out = (os.path.join(tmp, n)
+                                             for n in ("a", "b", "c"))
             live = run(["--log-dir", logs, "--json", live_out, "--isolate",
                         "--", PROG, "double_detach"])
             again = run(["--replay", logs, "--json", replay_out])
+            # --isolate is for a run: a replay's segments are not the tree's
+            # own namespace's, and it changes nothing.
+            iso = run(["--replay", logs, "--isolate", "--json", iso_out])
             a, b = report(live_out), report(replay_out)
+            c = report(iso_out)
             empty = os.path.join(tmp, "empty")
             os.mkdir(empty)
             none = run(["--replay", empty, "--json", "-"])
@@ -36,6 +41,8 @@ class Replay(CliTest):
             bad = run(["--replay", empty, "--json", "-"])
         self.expect(live, 23)
         self.expect(again, 23)
+        self.expect(iso, 23)
+        self.assertTrue(b == c, json.dumps(c))
         self.assertTrue(a["findings"] == b["findings"],
                         json.dumps(b["findings"]))
         self.assertTrue(b["command"] == [] and b["exit"] == {"status": None},

@@ -161,13 +161,30 @@ static void test_write_errors(void **state)
     assert_int_equal(sarif_ro, -1);
 }
 
+/* An untraced process: its comm, and no "reason" when it has none (only
+ * the analysis gives one). */
+static void test_json_untraced_without_reason(void **state)
+{
+    struct report_fx *fx = *state;
+
+    add_traced(&fx->run, 10, 1, ARGV("a"), CLI_END_EXIT, 0);
+    struct cli_process *p = add_process(&fx->run, 11, ARGV(NULL));
+    p->ppid = 10;
+    p->name = intern(&fx->run, "static");
+
+    assert_int_equal(render(fx, cli_report_json), 0);
+    assert_contains(fx->text, "\"traced\": false,\n"
+                              "      \"comm\": \"static\"\n");
+    assert_null(strstr(fx->text, "\"reason\""));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, report_setup, report_teardown)
     const struct CMUnitTest tests[] = {
         T(test_json_full_run), T(test_json_empty_run),
         T(test_json_exits),    T(test_json_finding_details),
-        T(test_write_errors),
+        T(test_write_errors),  T(test_json_untraced_without_reason),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/resource.h>
 #include <sys/mount.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -63,6 +64,8 @@ static int teardown(void **state)
     unsetenv("LD_PRELOAD");
     unsetenv("SHMCHECK_REPORT");
     unsetenv("SHMCHECK_EXITCODE");
+    unsetenv("SHMCHECK_LOG_DIR");
+    unsetenv("SHMCHECK__BROKER");
     free(fx->reaped);
     rm_dir(fx->dir);
     free(fx);
@@ -125,8 +128,8 @@ static void test_cannot_run(void **state)
     assert_int_equal(fx->reaped[0].status, W_EXITCODE(126, 0));
 }
 
-/* The tracer comes after the user's preloads; the CLI's settings replace
- * inherited ones, each once. */
+/* The tracer comes after the user's preloads; the CLI's settings (the
+ * broker's address too) replace inherited ones, each once. */
 static void test_environment(void **state)
 {
     struct fixture *fx = *state;
@@ -135,15 +138,18 @@ static void test_environment(void **state)
              "{ echo \"$LD_PRELOAD|$SHMCHECK_LOG_DIR|$SHMCHECK_REPORT|"
              "$SHMCHECK_EXITCODE\"; env | grep -c -e '^LD_PRELOAD=' -e "
              "'^SHMCHECK_LOG_DIR=' -e '^SHMCHECK_REPORT=' -e "
-             "'^SHMCHECK_EXITCODE='; } >'%s'",
+             "'^SHMCHECK_EXITCODE=' -e '^SHMCHECK__BROKER=shmcheck-'; } "
+             ">'%s'",
              fx->out);
     setenv("LD_PRELOAD", "libm.so.6", 1);
     setenv("SHMCHECK_REPORT", "stderr", 1);
     setenv("SHMCHECK_EXITCODE", "9", 1);
+    setenv("SHMCHECK_LOG_DIR", "/elsewhere", 1);
+    setenv("SHMCHECK__BROKER", "stale:00", 1);
 
     int quiet = spawn(fx, (char *[]){"sh", "-c", cmd, NULL}, 1);
     slurp(fx->out, got, sizeof got);
-    snprintf(want, sizeof want, "libm.so.6:libc.so.6|%s|none|0\n4\n", fx->dir);
+    snprintf(want, sizeof want, "libm.so.6:libc.so.6|%s|none|0\n5\n", fx->dir);
     assert_int_equal(quiet, 0);
     assert_string_equal(got, want);
     assert_int_equal(fx->nreaped, 1);
@@ -153,7 +159,7 @@ static void test_environment(void **state)
     setenv("LD_PRELOAD", "", 1);
     int loud = spawn(fx, (char *[]){"sh", "-c", cmd, NULL}, 0);
     slurp(fx->out, got, sizeof got);
-    snprintf(want, sizeof want, "libc.so.6|%s|stderr|0\n4\n", fx->dir);
+    snprintf(want, sizeof want, "libc.so.6|%s|stderr|0\n5\n", fx->dir);
     assert_int_equal(loud, 0);
     assert_string_equal(got, want);
 }
@@ -326,6 +332,38 @@ static void test_isolate_without_proc(void **state)
     assert_string_equal(got, want);
 }
 
+/* Descriptors for the broker but not for the pipe that tells of the
+ * exec: nothing runs, the error says why. In a child: exit status 0 as
+ * expected. */
+static int spawn_without_pipe(struct fixture *fx)
+{
+    struct rlimit few = {3 + 4, 3 + 4}; /* the broker's directory, socket
+                                           and pipe */
+
+    for (int fd = 3; fd < 1024; fd++)
+        close(fd);
+    if (setrlimit(RLIMIT_NOFILE, &few) != 0)
+        return 1;
+    int rc = spawn(fx, (char *[]){"/bin/true", NULL}, 1);
+    char want[128];
+    snprintf(want, sizeof want, "pipe: %s", strerror(EMFILE));
+    return rc != -1 ? 2 : strcmp(fx->err, want) != 0;
+}
+
+static void test_no_descriptor_left(void **state)
+{
+    int status;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        int code = spawn_without_pipe(*state);
+        SHMC_COVERAGE_FLUSH();
+        _exit(code);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(status, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +371,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cannot_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reaps_orphans, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_descriptor_left, setup,
+                                        teardown),
         cmocka_unit_test(test_isolate_as_root),
         cmocka_unit_test(test_isolate_through_user_ns),
         cmocka_unit_test(test_isolate_refused),

@@ -42,6 +42,7 @@ static void test_load_file(void **state)
     static const char text[] = "# from a file\r\n"
                                "leaked_segment:make_pool\r\n"
                                "\r\n"
+                               "\n" /* empty, Unix style */
                                "  *:obj:libpool.so*  ";
     char path[64];
     struct cli_supp *s = supp_new_set();

@@ -189,6 +189,27 @@ static void test_quoting(void **state)
     }
 }
 
+/* A module path longer than any query can hold is not asked about; the
+ * next frame is. */
+static void test_module_too_long(void **state)
+{
+    struct fixture *fx = *state;
+    static char path[PATH_MAX + 64];
+    char log[512];
+    struct cli_frame f[] = {{.module = path, .offset = 1},
+                            {.module = "/x/short.so", .offset = 1}};
+    struct cli_symbolizer *s = start_fake(fx, "??\n??:0:0\n\n");
+
+    memset(path, 'a', sizeof path - 1);
+    path[0] = '/';
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        assert_int_equal(cli_symbolize_frame(s, &fx->run, &f[i]), 0);
+    assert_string_equal(get_file(side(fx, ".log"), log, sizeof log),
+                        "\"/x/short.so\" 0x0\n");
+    assert_null(f[0].function);
+    assert_null(f[0].file);
+}
+
 static void test_missing_symbolizer(void **state)
 {
     char err[256] = "", err2[256] = "";
@@ -253,7 +274,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_cache_asks_once),        T(test_quoting),
         T(test_missing_symbolizer),     T(test_symbolizer_exits),
-        T(test_symbolizer_dies_midway),
+        T(test_symbolizer_dies_midway), T(test_module_too_long),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
