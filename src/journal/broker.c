@@ -101,10 +101,20 @@ static int receive(int s, uint32_t *image)
     if (h != NULL &&
         /* LCOV_EXCL_BR_START: an AF_UNIX socket without SO_PASSCRED or
          * SO_PASSSEC is given no other control message than SCM_RIGHTS */
-        h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+        h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
         /* LCOV_EXCL_BR_STOP */
-        h->cmsg_len == CMSG_LEN(sizeof(int)))
-        memcpy(&fd, CMSG_DATA(h), sizeof fd);
+        /* The buffer has room for two (alignment): every descriptor that
+         * came is ours to close unless exactly one did. */
+        size_t nfds = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < nfds; i++) {
+            int got;
+            memcpy(&got, CMSG_DATA(h) + i * sizeof got, sizeof got);
+            if (nfds == 1)
+                fd = got;
+            else
+                close(got);
+        }
+    }
     if (n != (ssize_t)sizeof r || r.err != 0 || fd < 0) {
         int err = n < 0 ? errno : n != (ssize_t)sizeof r ? EPROTO : r.err;
         if (fd >= 0)

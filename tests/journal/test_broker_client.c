@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -107,13 +108,31 @@ static void test_refusal_closes_its_descriptor(void **state)
     assert_int_equal(image, 0); /* untouched */
 }
 
+/* Our descriptors that are not sockets (the fake broker's connection
+ * comes and goes on its own thread): the files it hands over. */
+static int open_files(void)
+{
+    char path[64], link[64];
+    int n = 0;
+
+    for (int fd = 0; fd < 1024; fd++) {
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t len = readlink(path, link, sizeof link - 1);
+        n += len > 0 && strncmp(link, "socket:", 7) != 0;
+    }
+    return n;
+}
+
+/* EPROTO, the image untouched, and no descriptor of the reply kept. */
 static void expect_eproto(struct fake_broker *fb)
 {
     uint32_t image = 3;
+    int before = open_files();
 
     assert_int_equal(ask(fb, SHMC_BROKER_CREATE, &image), -1);
     assert_int_equal(errno, EPROTO);
     assert_int_equal(image, 3);
+    assert_int_equal(open_files(), before);
 }
 
 static void test_malformed_replies(void **state)
