@@ -50,8 +50,9 @@ struct shmc_trace_config {
       "finding kinds that count as errors: a comma list of all, "        \
       "none" SHMC_KINDS_NAMES_TEXT)                                      \
     X(SHMCHECK_EXITCODE, "23",                                           \
-      "exit status when errors were found, 0..255; "                     \
-      "0 keeps the program's own")
+      "exit status when errors were found, 0..255, of the process that " \
+      "first loaded the tracer and only instead of 0 (the processes it " \
+      "starts keep theirs); 0 keeps the program's own")
 
 /* Fills cfg from envp (NULL-terminated "NAME=value" strings, as environ).
  * secure != 0 (AT_SECURE: setuid/setgid execution) ignores path settings.

@@ -179,6 +179,7 @@ static void start_child(pid_t parent)
 
     shmc__state_after_fork();
     *t->stamp = 1;
+    t->root = 0; /* its status is its own (finish.c) */
     if (t->journal_on)
         shmc_jwriter_abandon(&t->journal);
     inherit_tables();

@@ -155,6 +155,8 @@ struct shmc_trace {
     uint32_t gen;        /* attachment generations, under lock */
     int *stamp;          /* nonzero; a MADV_WIPEONFORK page once started, which
                             reads 0 in a child made by a raw clone (no CLONE_VM) */
+    int root;            /* the root of the traced tree (env.c): the only
+                            process whose exit status may change        */
 };
 
 extern struct shmc_trace shmc__trace;

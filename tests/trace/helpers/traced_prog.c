@@ -124,6 +124,8 @@ NONE(sighandler)
 NONE(show_errno)
 ARG(rawfork)
 ARG(unmap)
+ARG(leak_to)
+SELF(exec_leaks)
 
 static int m_exec_via(const char *self, const char *arg)
 {
@@ -143,6 +145,11 @@ static int m_exec_env(const char *self, const char *arg)
 static int m_vforked(const char *self, const char *arg)
 {
     return cmd_vforked(self, arg);
+}
+
+static int m_child_leaks(const char *self, const char *arg)
+{
+    return cmd_child_leaks(self, arg);
 }
 
 static int m_rawnest(const char *self, const char *arg)
@@ -197,6 +204,9 @@ static const struct mode modes[] = {
     {"sighandler", m_sighandler, 0},
     {"errno", m_show_errno, 0},
     {"unmap", m_unmap, 1},
+    {"leak-to", m_leak_to, 1},
+    {"exec-leaks", m_exec_leaks, 0},
+    {"child-leaks", m_child_leaks, 1},
 };
 
 int main(int argc, char **argv)

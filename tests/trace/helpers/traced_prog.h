@@ -66,6 +66,11 @@ int cmd_reap(const char *arg);
 int cmd_nomem(void);
 int cmd_sighandler(void);
 
+/* traced_root.c: whose exit status may change. */
+int cmd_leak_to(const char *fd);
+int cmd_exec_leaks(const char *self);
+int cmd_child_leaks(const char *self, const char *how);
+
 /* traced_unmap.c: attachments taken away by munmap, mremap, mmap. */
 int cmd_unmap(const char *how);
 
