@@ -5,9 +5,7 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "journal/procstat.h"
 #include "env.h"
 #include "state.h"
 
@@ -26,55 +24,12 @@ char **shmc__start_env(void)
     return (char **)(argc + 1) + *argc + 1;
 }
 
-/* Whether value ("<pid>:<start time>", as written below) names this
- * process. Anything else, well-formed or not, names another one. */
-static int names_me(const char *value, int pid, unsigned long long start)
-{
-    char mine[48];
-
-    snprintf(mine, sizeof mine, "%d:%llu", pid, start);
-    return strcmp(value, mine) == 0;
-}
-
-/* The root of the traced tree is the process that first loaded the
- * tracer: its environment has no SHMC_ROOT_ENV, which every exec and
- * spawn then passes on naming it (shmc__traced_env); a forked child is
- * never the root (start.c). An image after exec is the root when the
- * entry names its pid and start time: the same process; a pid that was
- * reused has another start time. Writes the entry to pass on at out
- * (room bytes, enough for any pid and start time); returns its length
- * with the NUL. */
-static size_t find_root(char **envp, char *out, size_t room)
-{
-    struct shmc_trace *t = &shmc__trace;
-    const size_t n = sizeof SHMC_ROOT_ENV; /* with the '=' */
-    unsigned long long start = 0;
-    int pid = (int)getpid(), len;
-
-    if (shmc_proc_start(pid, &start) != 0)
-        start = 0; /* no /proc: the pid alone */
-    t->root = 1;
-    len = snprintf(out, room, SHMC_ROOT_ENV "=%d:%llu", pid, start);
-    for (size_t i = 0; envp[i]; i++)
-        if (strncmp(envp[i], SHMC_ROOT_ENV "=", n) == 0) {
-            t->root = names_me(envp[i] + n, pid, start);
-            len = snprintf(out, room, "%s", envp[i]);
-            if ((size_t)len >= room) /* names no process: pid 0 */
-                len = snprintf(out, room, SHMC_ROOT_ENV "=0:0");
-            break;
-        }
-    return (size_t)len + 1;
-}
-
 void shmc__keep_settings(char **envp)
 {
     char *out = shmc__trace.env_keep;
     size_t left = sizeof shmc__trace.env_keep - 1;
-    size_t root = find_root(envp, out, SHMC_ROOT_MAX);
 
-    /* The root's entry first, so that no setting crowds it out. */
-    out += root;
-    left -= root;
+    /* The root's entry is kept apart (root.c), so that none crowds it out. */
     for (size_t i = 0; envp[i]; i++) {
         size_t n = strlen(envp[i]) + 1;
         if (strncmp(envp[i], "SHMCHECK_", 9) != 0 || n > left ||
@@ -139,6 +94,8 @@ char *const *shmc__traced_env(char *const envp[], char **out, char *buf)
         snprintf(buf, SHMC_ENV_BUF, "LD_PRELOAD=%s", t->self_path);
         out[n++] = buf;
     }
+    if (t->root_env[0] != '\0' && !env_has(envp, t->root_env))
+        out[n++] = (char *)t->root_env;
     for (const char *e = t->env_keep; *e; e += strlen(e) + 1)
         if (n + 1 < SHMC_ENV_MAX && !env_has(envp, e))
             out[n++] = (char *)e;

@@ -9,25 +9,18 @@
 #define SHMC_ENV_MAX 1024 /* entries; larger environments pass unchanged */
 #define SHMC_ENV_BUF 8192 /* bytes for the LD_PRELOAD entry              */
 
-/* Names the root of the traced tree, "<pid>:<start time>" (env.c); the
- * SHMCHECK__ prefix keeps it out of the settings (settings.h). */
-#define SHMC_ROOT_ENV "SHMCHECK__ROOT"
-#define SHMC_ROOT_MAX 64 /* bytes for its entry in env_keep */
-
 /* The environment this image started with: environ, or the kernel's
  * initial one when libc has not set environ yet. */
 char **shmc__start_env(void);
 
-/* Keeps the SHMCHECK_* entries of envp in shmc__trace.env_keep, and
- * decides whether this image is the root of the traced tree (the process
- * that first loaded the tracer; shmc__trace.root): the only process whose
- * exit status the tracer may change. */
+/* Keeps the SHMCHECK_* entries of envp in shmc__trace.env_keep, but the
+ * root's (shmc__trace.root_env, root.h). */
 void shmc__keep_settings(char **envp);
 
 /* envp, or a copy in out (SHMC_ENV_MAX entries) and buf (SHMC_ENV_BUF
- * bytes) that also preloads the tracer and carries the kept SHMCHECK_*
- * settings envp lacks. Uses only its arguments and the caller's stack: a
- * vfork child may call it. */
+ * bytes) that also preloads the tracer and carries the root's entry and
+ * the kept SHMCHECK_* settings envp lacks. Uses only its arguments and the
+ * caller's stack: a vfork child may call it. */
 char *const *shmc__traced_env(char *const envp[], char **out, char *buf);
 
 #endif

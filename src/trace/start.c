@@ -27,6 +27,7 @@
 #include "emit.h"
 #include "env.h"
 #include "modules.h"
+#include "root.h"
 #include "stack.h"
 #include "start.h"
 #include "state.h"
@@ -323,6 +324,7 @@ static void init(void)
                                 warnings, sizeof warnings) > 0)
         say(warnings);
     shmc__keep_settings(env);
+    shmc__find_root(env);
     find_broker(env, getauxval(AT_SECURE) != 0);
     t->pid = getpid();
     t->start_ns = shmc__now_ns();

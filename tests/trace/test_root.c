@@ -1,11 +1,12 @@
 /*
  * test_root.c - whose exit status the tracer changes when errors were
- * found (src/trace/finish.c, env.c): only the root of the traced tree,
+ * found (src/trace/finish.c, root.c): only the root of the traced tree,
  * the process that first loaded it (also after it execs), and only when
  * it would have exited 0. A child the program forked keeps its status,
  * whether it exits, _exits or execs first; an environment entry that
  * names another process, or this pid with another start time, does not
- * make a process the root. Plain preload, default settings: no CLI.
+ * make a process the root, nor does a parent that has the tracer loaded
+ * (popen's child). Plain preload, default settings: no CLI.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -35,7 +36,9 @@ static void run_preloaded(struct fx *fx, struct run *r, char *const argv[],
 
 /* A child that leaves a segment and exits 0 is seen to exit 0 by its
  * parent (the tracer once made it 23 in every process), and the parent,
- * which removed the segment, exits 0; the child's report still says so. */
+ * which removed the segment, exits 0; the child's report still says so.
+ * Also a child that popen started, which libc spawns behind the tracer's
+ * back. */
 static void forked_child_keeps_its_status(void **state)
 {
     struct fx *fx = *state;
@@ -49,6 +52,13 @@ static void forked_child_keeps_its_status(void **state)
         assert_exit(r.status, 0);
         assert_int_equal(count_lines(r.err, "ERROR: leaked segment"), 1);
     }
+    /* popen starts its shell without the interposed functions, so without
+     * the root's entry: the tracer in it sees a traced parent. */
+    run_preloaded(fx, &r, (char *[]){SHMC_TRACED_PROG, "popen-leaks", NULL},
+                  NULL, NULL);
+    assert_string_equal(r.out, "child status 0\n");
+    assert_exit(r.status, 0);
+    assert_int_equal(count_lines(r.err, "ERROR: leaked segment"), 1);
 }
 
 /* The root says errors were found with 23 instead of 0, also after an

@@ -126,6 +126,7 @@ ARG(rawfork)
 ARG(unmap)
 ARG(leak_to)
 SELF(exec_leaks)
+SELF(popen_leaks)
 
 static int m_exec_via(const char *self, const char *arg)
 {
@@ -207,6 +208,7 @@ static const struct mode modes[] = {
     {"leak-to", m_leak_to, 1},
     {"exec-leaks", m_exec_leaks, 0},
     {"child-leaks", m_child_leaks, 1},
+    {"popen-leaks", m_popen_leaks, 0},
 };
 
 int main(int argc, char **argv)

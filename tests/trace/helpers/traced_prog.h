@@ -70,6 +70,7 @@ int cmd_sighandler(void);
 int cmd_leak_to(const char *fd);
 int cmd_exec_leaks(const char *self);
 int cmd_child_leaks(const char *self, const char *how);
+int cmd_popen_leaks(const char *self);
 
 /* traced_unmap.c: attachments taken away by munmap, mremap, mmap. */
 int cmd_unmap(const char *how);

@@ -73,3 +73,27 @@ int cmd_child_leaks(const char *self, const char *how)
     printf("child status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
 }
+
+/* As cmd_child_leaks, the child started by popen (a shell that execs
+ * leak-to): libc spawns the shell without the interposed functions. */
+int cmd_popen_leaks(const char *self)
+{
+    char cmd[4096], line[64];
+    int id = -1, status;
+    FILE *p;
+
+    snprintf(cmd, sizeof cmd, "exec '%s' leak-to -", self);
+    fflush(stdout);
+    if ((p = popen(cmd, "r")) == NULL)
+        return 2;
+    if (fgets(line, sizeof line, p) == NULL ||
+        sscanf(line, "segment %d", &id) != 1) {
+        pclose(p);
+        return 2;
+    }
+    status = pclose(p);
+    if (shmctl(id, IPC_RMID, NULL) != 0)
+        return 2;
+    printf("child status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+}
