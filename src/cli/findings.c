@@ -107,6 +107,22 @@ void cli_summarize(struct cli_run *run)
     }
 }
 
+int cli_run_warn(struct cli_run *run, const char *text)
+{
+    char *copy = strdup(text);
+    char **w =
+        copy ? realloc(run->warnings, (run->nwarnings + 2) * sizeof *w) : NULL;
+
+    if (w == NULL) {
+        free(copy);
+        return -1;
+    }
+    w[run->nwarnings++] = copy;
+    w[run->nwarnings] = NULL;
+    run->warnings = w;
+    return 0;
+}
+
 static void free_argv(char **argv)
 {
     for (size_t i = 0; argv && argv[i]; i++)

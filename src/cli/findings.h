@@ -111,6 +111,11 @@ struct cli_run {
  * when memory runs out. Equal strings may share one copy. */
 const char *cli_run_strdup(struct cli_run *run, const char *s);
 
+/* Adds a copy of text to run's warnings (the text report's "warning:"
+ * lines, JSON "warnings", SARIF notifications). 0, or -1 when memory
+ * runs out. */
+int cli_run_warn(struct cli_run *run, const char *text);
+
 /* The JSON/SARIF name of a kind ("leaked_segment", ...); "unknown" for a
  * value that is no kind. */
 const char *cli_kind_name(enum cli_kind kind);

@@ -14,6 +14,7 @@
 
 #include "findings.h"
 #include "journal/reader.h"
+#include "journal/settings.h"
 #include "logdir.h"
 
 int cli_find_tracer(const char *given, char *out)
@@ -24,7 +25,7 @@ int cli_find_tracer(const char *given, char *out)
     ssize_t n;
 
     if (given == NULL)
-        given = getenv("SHMCHECK_TRACE_LIB");
+        given = getenv(SHMC_CLI_TRACE_LIB);
     if (given)
         return realpath(given, out) && access(out, R_OK) == 0 ? 0 : -1;
     n = readlink("/proc/self/exe", self, sizeof self - 1);

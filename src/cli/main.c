@@ -107,20 +107,32 @@ static struct cli_supp *load_suppressions(const struct cli_opts *o)
     return s;
 }
 
-static void symbolize(const struct cli_opts *o, struct cli_run *run)
+/* Stacks without function, file and line are a warning of the report, in
+ * every format: a symbolizer that cannot start, dies or hangs. 0, or -1
+ * when memory runs out. */
+static int symbolize(const struct cli_opts *o, struct cli_run *run)
 {
     struct cli_symbolizer *sym;
-    char err[512];
+    char err[PATH_MAX + 256];
+    int rc = 0;
 
     if (o->no_symbolize || run->nfindings == 0)
-        return;
+        return 0;
     if ((sym = cli_symbolizer_start(o->symbolizer, err, sizeof err)) == NULL) {
-        fprintf(stderr, "%s: warning: %s; stacks stay as module+offset\n",
-                cli_prog, err);
-        return;
+        snprintf(err + strlen(err), sizeof err - strlen(err),
+                 "; stacks stay as module+offset");
+        return cli_run_warn(run, err);
     }
     cli_symbolize_stacks(sym, run);
+    if (cli_symbolizer_failure(sym) != NULL) {
+        snprintf(err, sizeof err,
+                 "%s; the stacks not symbolized by then stay as "
+                 "module+offset",
+                 cli_symbolizer_failure(sym));
+        rc = cli_run_warn(run, err);
+    }
     cli_symbolizer_stop(sym);
+    return rc;
 }
 
 /* The findings from the journals and the kernel, symbolized, then
@@ -149,7 +161,8 @@ static int analyse(const struct cli_opts *o, const struct tree *t,
     if (rc != 0 || cli_log_dir_messages(t->log_dir, run) != 0)
         return -1;
     run->command = o->argv; /* empty (argv[argc]) with --replay */
-    symbolize(o, run);
+    if (symbolize(o, run) != 0)
+        return -1;
     for (size_t i = 0; supp && i < run->nfindings; i++)
         run->findings[i].suppressed =
             cli_supp_match(supp, &run->findings[i]) != 0;

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -32,19 +33,38 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "journal/settings.h"
 #include "symbolize.h"
 
 #define REPLY_MAX 8192  /* longer reply lines are truncated          */
 #define REAP_TICKS 2000 /* stop waits this many ticks, then kills    */
 #define REAP_TICK_NS 1000000L
+#define REPLY_MS 10000 /* a reply may take this long (a big module's   */
+#define TOTAL_MS 60000 /* first one loads its debug info), all of them */
 
 struct cli_symbolizer {
     pid_t pid;
     int fd;            /* our end of the socketpair; -1 once dead   */
     size_t head, tail; /* unread reply bytes are in[head, tail)     */
+    int reply_ms;      /* the bounds: a hung symbolizer must not    */
+    int total_ms;
+    int64_t end_ms; /* hang the CLI (monotonic; see REPLY_MS)   */
+    int64_t reply_end_ms;
     char in[4096];
     char function[REPLY_MAX], location[REPLY_MAX];
+    char prog[PATH_MAX];
+    char failure[PATH_MAX + 128]; /* why it stopped answering; "" */
 };
+
+#define STOPPED "stopped answering (it exited or closed its output)"
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Starts prog on child_fd (stdin and stdout) with the symbolizer's flags;
  * returns 0 or an errno value. */
@@ -93,7 +113,7 @@ static int spawn(pid_t *pid, const char *prog, int child_fd)
 struct cli_symbolizer *cli_symbolizer_start(const char *path_or_null, char *err,
                                             size_t errlen)
 {
-    const char *env = getenv("SHMCHECK_SYMBOLIZER");
+    const char *env = getenv(SHMC_CLI_SYMBOLIZER);
     const char *progs[2] = {path_or_null, NULL};
     struct cli_symbolizer *s;
     int sv[2], rc = ENOMEM;
@@ -110,10 +130,13 @@ struct cli_symbolizer *cli_symbolizer_start(const char *path_or_null, char *err,
         rc = errno;
     } else if (s != NULL) {
         for (int i = 0; i < 2 && progs[i] != NULL; i++)
-            if ((rc = spawn(&s->pid, progs[i], sv[1])) == 0)
+            if ((rc = spawn(&s->pid, progs[i], sv[1])) == 0) {
+                snprintf(s->prog, sizeof s->prog, "%s", progs[i]);
                 break;
+            }
         close(sv[1]);
         s->fd = sv[0];
+        cli_symbolizer_set_timeouts(s, REPLY_MS, TOTAL_MS);
         if (rc == 0)
             return s;
         close(sv[0]);
@@ -126,9 +149,26 @@ struct cli_symbolizer *cli_symbolizer_start(const char *path_or_null, char *err,
     return NULL;
 }
 
-/* The symbolizer is gone or out of step: every later call fails fast. */
-static int died(struct cli_symbolizer *s)
+void cli_symbolizer_set_timeouts(struct cli_symbolizer *s, int reply_ms,
+                                 int total_ms)
 {
+    s->reply_ms = reply_ms;
+    s->total_ms = total_ms;
+    s->end_ms = now_ms() + total_ms;
+}
+
+const char *cli_symbolizer_failure(const struct cli_symbolizer *s)
+{
+    return s != NULL && s->failure[0] != '\0' ? s->failure : NULL;
+}
+
+/* The symbolizer is gone, out of step or too slow (why: what it did):
+ * every later call fails fast, and the report says so. */
+static int died(struct cli_symbolizer *s, const char *why)
+{
+    if (s->failure[0] == '\0')
+        snprintf(s->failure, sizeof s->failure, "symbolizer %s %s", s->prog,
+                 why);
     close(s->fd);
     s->fd = -1;
     return -1;
@@ -148,14 +188,37 @@ static int send_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* Waits until the reply can be read, until the query's deadline: 0, or
+ * -1 (with the reason) when it has passed or poll failed. */
+static int readable(struct cli_symbolizer *s)
+{
+    struct pollfd p = {.fd = s->fd, .events = POLLIN};
+    int64_t left = s->reply_end_ms - now_ms();
+    int r;
+
+    do
+        r = poll(&p, 1, left > 0 ? (int)left : 0);
+    while (r < 0 && errno == EINTR && (left = s->reply_end_ms - now_ms()) > 0);
+    if (r > 0)
+        return 0;
+    char why[96];
+    snprintf(why, sizeof why,
+             "did not answer in time (%d ms a reply, %d in all)", s->reply_ms,
+             s->total_ms);
+    died(s, r == 0 || errno == EINTR ? why : "could not be read from");
+    return -1;
+}
+
 /* Reads one reply line into dst without its '\n', truncated to cap - 1
- * bytes; -1 at end of file or on a read error. */
+ * bytes; -1 at end of file, on a read error or past the deadline. */
 static int read_line(struct cli_symbolizer *s, char *dst, size_t cap)
 {
     size_t n = 0;
 
     for (;;) {
         if (s->head == s->tail) {
+            if (readable(s) != 0)
+                return -1;
             ssize_t k = read(s->fd, s->in, sizeof s->in);
             if (k < 0 && errno == EINTR)
                 continue;
@@ -229,13 +292,16 @@ int cli_symbolize_frame(struct cli_symbolizer *s, struct cli_run *run,
         f->line = 0;
         return 0;
     }
+    s->reply_end_ms = now_ms() + s->reply_ms;
+    if (s->reply_end_ms > s->end_ms)
+        s->reply_end_ms = s->end_ms;
     if (send_all(s->fd, q, (size_t)n) != 0 ||
         read_line(s, s->function, sizeof s->function) != 0 ||
         read_line(s, s->location, sizeof s->location) != 0)
-        return died(s);
+        return died(s, STOPPED);
     do { /* the blank line ends the reply (more lines: inlined frames) */
         if (read_line(s, blank, sizeof blank) != 0)
-            return died(s);
+            return died(s, STOPPED);
     } while (blank[0] != '\0');
     parse_location(s->location, &file, &line);
     f->function = known(run, s->function);

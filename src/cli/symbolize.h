@@ -34,10 +34,22 @@ struct cli_symbolizer *cli_symbolizer_start(const char *path_or_null, char *err,
  * is the call's. What the symbolizer does not know ("??", line 0), a NULL
  * module, and a module path it cannot be sent (a newline, both kinds of
  * quote, longer than PATH_MAX) leave NULL / 0. Returns 0, or -1 when the
- * symbolizer is NULL or has died (the frame is then unchanged, and every
- * later call returns -1 at once). */
+ * symbolizer is NULL or has died: it closed its output, or did not answer
+ * within its bounds (cli_symbolizer_set_timeouts; it is then taken as hung).
+ * The frame is then unchanged, every later call returns -1 at once, and
+ * cli_symbolizer_failure says why. */
 int cli_symbolize_frame(struct cli_symbolizer *s, struct cli_run *run,
                         struct cli_frame *f);
+
+/* The bounds on the symbolizer's replies: each within reply_ms, all of
+ * them within total_ms of this call. cli_symbolizer_start sets 10 s and
+ * 60 s: a big module's first reply loads its debug information. */
+void cli_symbolizer_set_timeouts(struct cli_symbolizer *s, int reply_ms,
+                                 int total_ms);
+
+/* Why the symbolizer stopped answering, a phrase naming it ("symbolizer
+ * PATH stopped answering ..."), or NULL while it answers (and for NULL). */
+const char *cli_symbolizer_failure(const struct cli_symbolizer *s);
 
 /* Symbolizes every frame of every finding in run, asking each distinct
  * (module, offset) once; frames that share one get the same pointers.

@@ -1,5 +1,6 @@
 /*
- * procstat.c - /proc/<pid>/stat's state and parent (API: procstat.h).
+ * procstat.c - /proc/<pid>/stat's state, parent and start time (API:
+ * procstat.h).
  */
 #define _GNU_SOURCE
 #include "procstat.h"
@@ -10,28 +11,59 @@
 
 #include "textbuf.h"
 
-int shmc_proc_stat(int pid, char *state, int *ppid)
+/* The fields after the command name (") S 1234 ..." at c), read into buf
+ * (len bytes); NULL when the file cannot be read or is not of that shape. */
+static const char *read_fields(int pid, char *buf, size_t len)
 {
-    char path[32], buf[512];
+    char path[32];
     struct shmc_textbuf p;
     ssize_t n = -1;
-    int v = 0;
 
     shmc_textbuf_init(&p, path, sizeof path);
     shmc_textbuf_printf(&p, "/proc/%d/stat", pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
-        n = read(fd, buf, sizeof buf - 1);
+        n = read(fd, buf, len - 1);
         close(fd);
     }
     buf[n > 0 ? n : 0] = '\0';
-    /* ") S 1234 ...": the state, a blank, the parent. */
+    /* The name may hold anything: the fields follow its last ')'. */
     const char *c = strrchr(buf, ')');
     if (c == NULL || c[1] != ' ' || c[2] == '\0' || c[3] != ' ')
+        return NULL;
+    return c + 2;
+}
+
+int shmc_proc_stat(int pid, char *state, int *ppid)
+{
+    char buf[512];
+    const char *c = read_fields(pid, buf, sizeof buf);
+    int v = 0;
+
+    if (c == NULL)
         return -1;
-    *state = c[2];
-    for (c += 4; *c >= '0' && *c <= '9'; c++)
+    *state = c[0];
+    for (c += 2; *c >= '0' && *c <= '9'; c++)
         v = v * 10 + (*c - '0');
     *ppid = v;
+    return 0;
+}
+
+int shmc_proc_start(int pid, unsigned long long *start)
+{
+    char buf[1024];
+    const char *c = read_fields(pid, buf, sizeof buf);
+    unsigned long long v = 0;
+
+    /* The state is field 3, the start time field 22: 19 blanks on. */
+    for (int blanks = 0; c != NULL && blanks < 19; blanks++) {
+        c = strchr(c, ' ');
+        c = c != NULL ? c + 1 : NULL;
+    }
+    if (c == NULL || *c < '0' || *c > '9')
+        return -1;
+    for (; *c >= '0' && *c <= '9'; c++)
+        v = v * 10 + (unsigned long long)(*c - '0');
+    *start = v;
     return 0;
 }

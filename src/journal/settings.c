@@ -265,6 +265,17 @@ static void warn_unknown(struct shmc_textbuf *o, const char *name, size_t n)
     shmc_textbuf_put(o, ")\n");
 }
 
+/* Whether name[0..n) is one of the CLI's settings. */
+static int cli_setting(const char *name, size_t n)
+{
+    static const char *const cli[] = SHMC_CLI_SETTINGS;
+
+    for (size_t i = 0; i < NELEM(cli); i++)
+        if (strlen(cli[i]) == n && memcmp(cli[i], name, n) == 0)
+            return 1;
+    return 0;
+}
+
 /* The option called name[0..n), or -1. */
 static int find_option(const char *name, size_t n)
 {
@@ -301,6 +312,8 @@ static int parse_entry(struct shmc_trace_config *cfg, const char *e, int secure,
     if (n > PREFIX_LEN && e[PREFIX_LEN] == '_')
         return 0; /* SHMCHECK__*: reserved for the CLI's internal use */
     i = find_option(e, n);
+    if (i < 0 && cli_setting(e, n))
+        return 0; /* the CLI's, not ours */
     if (i < 0) {
         warn_unknown(o, e, n);
         return 1;

@@ -4,8 +4,8 @@
  * One X-macro table (SHMC_TRACE_OPTIONS) yields the parser and the help
  * text. A malformed value keeps its default and adds one warning line that
  * names the variable, the value and what is allowed; an unknown SHMCHECK_*
- * name adds a warning too. Parsing never allocates, never crashes on any
- * bytes, and touches nothing but its arguments.
+ * name adds a warning too (the CLI's own settings are known). Parsing never
+ * allocates, never crashes on any bytes, and touches nothing but its arguments.
  */
 #ifndef SHMC_JOURNAL_SETTINGS_H
 #define SHMC_JOURNAL_SETTINGS_H
@@ -50,8 +50,20 @@ struct shmc_trace_config {
       "finding kinds that count as errors: a comma list of all, "        \
       "none" SHMC_KINDS_NAMES_TEXT)                                      \
     X(SHMCHECK_EXITCODE, "23",                                           \
-      "exit status when errors were found, 0..255; "                     \
-      "0 keeps the program's own")
+      "exit status when errors were found, 0..255, of the process that " \
+      "first loaded the tracer and only instead of 0 (the processes it " \
+      "starts keep theirs); 0 keeps the program's own")
+
+/* Settings only the CLI reads (shmcheck(1)). They pass through the traced
+ * tree's environment like any other, so the parser accepts them without a
+ * word: an "unknown setting" warning from every traced process would be
+ * wrong. */
+#define SHMC_CLI_SYMBOLIZER "SHMCHECK_SYMBOLIZER"
+#define SHMC_CLI_TRACE_LIB "SHMCHECK_TRACE_LIB"
+#define SHMC_CLI_SETTINGS                       \
+    {                                           \
+        SHMC_CLI_SYMBOLIZER, SHMC_CLI_TRACE_LIB \
+    }
 
 /* Fills cfg from envp (NULL-terminated "NAME=value" strings, as environ).
  * secure != 0 (AT_SECURE: setuid/setgid execution) ignores path settings.

@@ -29,9 +29,11 @@ void shmc__keep_settings(char **envp)
     char *out = shmc__trace.env_keep;
     size_t left = sizeof shmc__trace.env_keep - 1;
 
+    /* The root's entry is kept apart (root.c), so that none crowds it out. */
     for (size_t i = 0; envp[i]; i++) {
         size_t n = strlen(envp[i]) + 1;
-        if (strncmp(envp[i], "SHMCHECK_", 9) != 0 || n > left)
+        if (strncmp(envp[i], "SHMCHECK_", 9) != 0 || n > left ||
+            strncmp(envp[i], SHMC_ROOT_ENV "=", sizeof SHMC_ROOT_ENV) == 0)
             continue;
         memcpy(out, envp[i], n);
         out += n;
@@ -96,6 +98,8 @@ char *const *shmc__traced_env(char *const envp[], char **out, char *buf)
         snprintf(buf, SHMC_ENV_BUF, "LD_PRELOAD=%s", t->self_path);
         out[n++] = buf;
     }
+    if (t->root_env[0] != '\0' && !env_has(envp, t->root_env))
+        out[n++] = (char *)t->root_env;
     for (const char *e = t->env_keep; *e; e += strlen(e) + 1)
         if (n + 1 < SHMC_ENV_MAX && !env_has(envp, e))
             out[n++] = (char *)e;

@@ -9,9 +9,10 @@
 
 /* End of this image (once): journal EXIT, report, close the journal.
  * how = "exit" or "_exit", exit_how its enum shmc_jexit. Returns 1 when
- * the caller must exit with cfg.exitcode instead of status (errors were
- * found and SHMCHECK_EXITCODE is not 0). exit() needs no call: the
- * destructor sees to it. */
+ * the caller must exit with cfg.exitcode instead of status: errors were
+ * found, SHMCHECK_EXITCODE is not 0, this is the root of the traced tree
+ * (env.h) and status would exit 0. exit() needs no call: the destructor
+ * sees to it. */
 int shmc__finish(const char *how, int status, int exit_how);
 
 /* The image is about to exec file (args: the EXEC record's): journals

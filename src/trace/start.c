@@ -27,6 +27,7 @@
 #include "emit.h"
 #include "env.h"
 #include "modules.h"
+#include "root.h"
 #include "stack.h"
 #include "start.h"
 #include "state.h"
@@ -180,6 +181,7 @@ static void start_child(pid_t parent)
 
     shmc__state_after_fork();
     *t->stamp = 1;
+    t->root = 0; /* its status is its own (finish.c) */
     if (t->journal_on)
         shmc_jwriter_abandon(&t->journal);
     inherit_tables();
@@ -326,6 +328,7 @@ static void init(void)
                                 warnings, sizeof warnings) > 0)
         say(warnings);
     shmc__keep_settings(env);
+    shmc__find_root(env);
     find_broker(env, getauxval(AT_SECURE) != 0);
     t->pid = getpid();
     t->start_ns = shmc__now_ns();

@@ -10,7 +10,8 @@
  *   3  report.c               the report at the end of a process image
  *   2  record.c modules.c     what each call leaves; the module list
  *   1  emit.c stack.c env.c   journal records; call stacks and their
- *                             depot; the environment passed on at exec
+ *      root.c                 depot; the environment passed on at exec;
+ *                             the root of the traced tree
  *   0  state.c                the state and its primitives (this header)
  * What libc starts on its own (fork's handlers, the end of the process)
  * enters through the handlers the lifecycle registers: pthread_atfork in
@@ -117,6 +118,10 @@ struct shmc_real {
                         char *const[], char *const[]);
 };
 
+/* Names the root of the traced tree, "<pid>:<start time>" (root.c); the
+ * SHMCHECK__ prefix keeps it out of the settings (settings.h). */
+#define SHMC_ROOT_ENV "SHMCHECK__ROOT"
+
 enum shmc_phase { SHMC_OFF = 0, SHMC_STARTING, SHMC_READY, SHMC_DONE };
 
 /* The tracer's state: the only mutable global of the tracer. `lock`
@@ -155,6 +160,9 @@ struct shmc_trace {
     uint32_t gen;        /* attachment generations, under lock */
     int *stamp;          /* nonzero; a MADV_WIPEONFORK page once started, which
                             reads 0 in a child made by a raw clone (no CLONE_VM) */
+    int root;            /* the root of the traced tree (root.c): the only
+                            process whose exit status may change        */
+    char root_env[64];   /* SHMC_ROOT_ENV entry to pass on at exec     */
 };
 
 extern struct shmc_trace shmc__trace;

@@ -84,6 +84,12 @@ class Options(CliTest):
             self.usage_error(["--errors", k, "--", PROG, "clean"],
                              "--errors: '%s' is not a list of finding kinds"
                              % k)
+        # An empty list, however spelt, is refused, not taken as none.
+        for args, k in ((["--errors="], ""), (["--errors", ""], ""),
+                        (["-E", ""], ""), (["-E="], "=")):
+            self.usage_error(args + ["--", PROG, "clean"],
+                             "--errors: '%s' is not a list of finding kinds"
+                             % k)
 
     def test_other_usage_errors(self):
         self.usage_error([], "no program to run")
@@ -139,6 +145,14 @@ class ExitStatus(CliTest):
                          PROG, "attach_twice"]), 9)
         self.expect(run(["--errors", "inherited_unmatched", "--isolate",
                          "--", PROG, "inherit"]), 23)
+        # Only the inherited ones: the program's own unmatched attaches
+        # stay warnings.
+        self.expect(run(["--errors", "inherited_unmatched", "--isolate",
+                         "--", PROG, "attach_twice"]), 0,
+                    contains=["WARNING: unmatched attach"])
+        # none, as SHMCHECK_ERRORS=none: no kind is an error.
+        self.expect(run(["--errors", "none", "--isolate", "--", PROG,
+                         "leak"]), 0, contains=["WARNING: leaked segment"])
         # a leak that is not an error: the program's own status
         self.expect(run(["--errors", "invalid_detach,lint", "--isolate",
                          "--", PROG, "leak"]), 0,

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """test_reports.py - what shmcheck's reports say end to end: SARIF located
-on the source line; stacks without a symbolizer (missing, or turned off);
+on the source line; stacks without a symbolizer (missing, turned off,
+failing or hanging: a warning in the report);
 suppressions from a file, a malformed one refused with its line, and the
 rules --gen-suppressions prints read back as suppressions.
 Run: SHMC_BUILD_DIR=build python3 tests/cli/test_reports.py
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from support import (PROG, SHMCHECK, CliTest, Tmp, main, report,  # noqa: E402
@@ -52,8 +54,12 @@ class Reports(CliTest):
             clean = run(["--symbolizer", "/nonexistent/llvm-symbolizer",
                          "--isolate", "--", PROG, "clean"])
         self.expect(bad, 23, contains=[
-            "shmcheck: warning: cannot start /nonexistent/llvm-symbolizer: "
+            "==shmcheck== warning: cannot start /nonexistent/llvm-symbolizer: "
             "No such file or directory; stacks stay as module+offset\n"])
+        # In the report too, not only on stderr.
+        self.assertEqual(rbad["warnings"], [
+            "cannot start /nonexistent/llvm-symbolizer: No such file or "
+            "directory; stacks stay as module+offset"])
         self.expect(off, 23)
         self.assertTrue("warning" not in off.stderr, off.stderr)
         self.expect(clean, 0)  # nothing to symbolize: never started
@@ -66,6 +72,38 @@ class Reports(CliTest):
             self.assertTrue(any(f["module"] and
                                 f["module"].endswith("/leaky_prog")
                                 for f in fr), json.dumps(fr))
+
+    def test_symbolizer_fails_or_hangs(self):
+        """A symbolizer that exits at once, or reads and never answers
+        (named by SHMCHECK_SYMBOLIZER, which the tracers in the tree take
+        without a word): a warning in every format, and no hang."""
+        cases = [("exits", "exit 0\n", "stopped answering (it exited or "
+                  "closed its output)"),
+                 ("hangs", "while IFS= read -r q; do :; done\n",
+                  "did not answer in time (10000 ms a reply, 60000 in all)")]
+        for name, body, why in cases:
+            with Tmp() as tmp:
+                sym = os.path.join(tmp, name)
+                with open(sym, "w") as f:
+                    f.write("#!/bin/sh\n" + body)
+                os.chmod(sym, 0o700)
+                out, sarif = (os.path.join(tmp, "r.json"),
+                              os.path.join(tmp, "r.sarif"))
+                began = time.monotonic()
+                p = run(["--json", out, "--sarif", sarif, "--isolate", "--",
+                         PROG, "leak"],
+                        env=dict(os.environ, SHMCHECK_SYMBOLIZER=sym))
+                took = time.monotonic() - began
+                r, s = report(out), report(sarif)
+            text = ("symbolizer %s %s; the stacks not symbolized by then "
+                    "stay as module+offset" % (sym, why))
+            self.expect(p, 23, contains=["==shmcheck== warning: %s\n" % text])
+            self.assertEqual(r["warnings"], [text])
+            notes = s["runs"][0]["invocations"][0][
+                "toolExecutionNotifications"]
+            self.assertEqual([n["message"]["text"] for n in notes], [text])
+            self.assertTrue(all(f["function"] is None for f in frames(r)))
+            self.assertLess(took, 40)
 
 
 class Suppressions(CliTest):

@@ -5,6 +5,7 @@
  * kernel never writes (a tmpfs mounted on /proc in a private mount
  * namespace holds them; skipped where none can be had): whatever does not
  * read ") <state> " is refused, the parent's digits end at a non-digit.
+ * shmc_proc_start: the start time, the same whatever the name holds.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -135,12 +136,56 @@ static void test_malformed_lines(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Clock ticks since boot, from /proc/uptime, rounded up. */
+static unsigned long long ticks_since_boot(void)
+{
+    FILE *f = fopen("/proc/uptime", "re");
+    double up = 0;
+
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%lf", &up), 1);
+    fclose(f);
+    return (unsigned long long)(up * (double)sysconf(_SC_CLK_TCK)) + 1;
+}
+
+/* The start time, field 22, also of a process whose name is full of
+ * blanks and parentheses; a child started after us has a later or the
+ * same one; a gone pid has none. */
+static void test_start_time(void **state)
+{
+    unsigned long long mine = 0, kid = 0, again = 0;
+    int p[2], status;
+    char c;
+    pid_t pid;
+
+    (void)state;
+    assert_int_equal(shmc_proc_start(getpid(), &mine), 0);
+    assert_true(mine > 0);
+    assert_int_equal(pipe(p), 0);
+    if ((pid = fork()) == 0) {
+        prctl(PR_SET_NAME, (unsigned long)") 1 2 3 4 5 (", 0, 0, 0);
+        close(p[0]);
+        _exit(write(p[1], "n", 1) == 1 ? 0 : 1);
+    }
+    close(p[1]);
+    assert_int_equal(read(p[0], &c, 1), 1);
+    /* Running or a zombie, its stat holds the start time until reaped. */
+    assert_int_equal(shmc_proc_start(pid, &kid), 0);
+    assert_true(kid >= mine && kid <= ticks_since_boot());
+    assert_int_equal(shmc_proc_start(pid, &again), 0);
+    assert_true(again == kid);
+    close(p[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(shmc_proc_start(pid, &again), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_self),
         cmocka_unit_test(test_zombie_then_gone),
         cmocka_unit_test(test_malformed_lines),
+        cmocka_unit_test(test_start_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

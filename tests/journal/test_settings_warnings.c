@@ -19,27 +19,40 @@
 
 #include "fixtures.h"
 
+/* Unknown names warn (near misses of known ones too); the CLI's own
+ * settings and the CLI's internal SHMCHECK__* names do not. */
 static void test_unknown_and_internal_names(void **state)
 {
-    struct result unknown, internal, d;
+    struct result unknown, internal, cli, d;
     (void)state;
 
     parse(&d, 0, NULL);
     parse(&unknown, 0,
           ENV("SHMCHECK_=1", "SHMCHECK_STACKS_=full", "SHMCHECK_stacks=full",
-              "SHMCHECK_LOGDIR=/tmp", "SHMCHECK_FOO="));
+              "SHMCHECK_LOGDIR=/tmp",
+              "SHMCHECK_FOO=", "SHMCHECK_SYMBOLIZER_=x"));
+    /* The CLI's own settings pass through the tree without a word. */
+    parse(&cli, 0,
+          ENV("SHMCHECK_SYMBOLIZER=/usr/bin/llvm-symbolizer",
+              "SHMCHECK_TRACE_LIB=/x/libshmcheck-trace.so",
+              "SHMCHECK_SYMBOLIZER="));
     parse(&internal, 0,
           ENV("SHMCHECK__RUN=42", "SHMCHECK__=", "SHMCHECK___X=\x01\xff",
               "SHMCHECK__STACKS=bogus"));
 
-    assert_int_equal(unknown.n, 5);
-    assert_int_equal(lines(unknown.warn), 5);
+    assert_int_equal(unknown.n, 6);
+    assert_int_equal(lines(unknown.warn), 6);
+    assert_non_null(
+        strstr(unknown.warn, "unknown setting SHMCHECK_SYMBOLIZER_ "));
     assert_non_null(strstr(unknown.warn, "unknown setting SHMCHECK_ ("));
     assert_non_null(strstr(unknown.warn, "unknown setting SHMCHECK_stacks "));
     assert_non_null(strstr(unknown.warn, "unknown setting SHMCHECK_FOO "));
     for (size_t i = 0; i < NOPTS; i++)
         assert_non_null(strstr(unknown.warn, opts[i].name));
     assert_memory_equal(&unknown.cfg, &d.cfg, sizeof d.cfg);
+    assert_int_equal(cli.n, 0);
+    assert_string_equal(cli.warn, "");
+    assert_memory_equal(&cli.cfg, &d.cfg, sizeof d.cfg);
     assert_int_equal(internal.n, 0);
     assert_string_equal(internal.warn, "");
     assert_memory_equal(&internal.cfg, &d.cfg, sizeof d.cfg);

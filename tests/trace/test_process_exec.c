@@ -212,15 +212,17 @@ struct env_case {
 
 /* What an exec passes on: the tracer is put first in LD_PRELOAD unless it
  * is there already (a whole list item), and the SHMCHECK_* settings the
- * process started with are added unless the new environment has them;
+ * process started with, and the entry naming the root of the traced tree
+ * (here the process itself), are added unless the new environment has them;
  * an environment too big or odd to copy is passed as it is. */
 static void exec_environment_keeps_the_tracer(void **state)
 {
     struct fx *fx = *state;
     static struct run r;
     static char want[24000], sent[12000], got[12000];
-    const char *kept = "got SHMCHECK_LOG_DIR={D}\ngot SHMCHECK_EXITCODE=7\n"
-                       "got SHMCHECK_STACKS=off\ncount 4\n";
+    const char *kept = "got SHMCHECK__ROOT=me\ngot SHMCHECK_LOG_DIR={D}\n"
+                       "got SHMCHECK_EXITCODE=7\ngot SHMCHECK_STACKS=off\n"
+                       "count 5\n";
     const struct env_case cases[] = {
         {"other", "{T}:{S}", 1, kept},
         {"listed", "{S}", 1, kept},
@@ -231,8 +233,8 @@ static void exec_environment_keeps_the_tracer(void **state)
         {"long", "{S}", 0, "count 1\n"},
         {"many", "(none)", 0, "count 1100\n"},
         {"keep", "{T}", 1,
-         "got SHMCHECK_EXITCODE=9\ngot SHMCHECK_LOG_DIR={D}\n"
-         "got SHMCHECK_STACKS=off\ncount 4\n"},
+         "got SHMCHECK_EXITCODE=9\ngot SHMCHECK__ROOT=me\n"
+         "got SHMCHECK_LOG_DIR={D}\ngot SHMCHECK_STACKS=off\ncount 5\n"},
         {"null", "(none)", 0, "count 0\n"},
     };
 
@@ -267,7 +269,8 @@ static void set_big_setting(const void *arg)
 }
 
 /* The settings kept across exec have a fixed room (4 KiB): one that does
- * not fit is left out whole, the others still pass. */
+ * not fit is left out whole, the others still pass; the root's entry has
+ * a room of its own. */
 static void exec_keeps_the_settings_that_fit(void **state)
 {
     struct fx *fx = *state;
@@ -282,7 +285,9 @@ static void exec_keeps_the_settings_that_fit(void **state)
     assert_exit(r.status, 0);
     assert_non_null(strstr(r.out, "got SHMCHECK_STACKS=off\n"));
     assert_null(strstr(r.out, "got SHMCHECK_PAD="));
-    assert_non_null(strstr(r.out, "count 3\n")); /* preload, dir, stacks */
+    assert_non_null(strstr(r.out, "got SHMCHECK__ROOT=me\n"));
+    assert_non_null(
+        strstr(r.out, "count 4\n")); /* preload, root, dir, stacks */
     assert_non_null(journal_of(fx, r.pid, 1));
 }
 

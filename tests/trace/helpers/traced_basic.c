@@ -89,7 +89,8 @@ int cmd_clean(void)
     return 0;
 }
 
-/* A leak and an unmatched attach, then the way out named by how. */
+/* A leak and an unmatched attach, then the way out named by how (exit1:
+ * exit(1)). */
 int cmd_leave(const char *how)
 {
     int id = make(4096);
@@ -106,7 +107,7 @@ int cmd_leave(const char *how)
         abort();
     if (strcmp(how, "segv") == 0)
         raise(SIGSEGV);
-    exit(0);
+    exit(strcmp(how, "exit1") == 0);
 }
 
 /* 2,000 segments and 20,000 live attachments at once, then all undone. */

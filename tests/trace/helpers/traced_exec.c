@@ -151,8 +151,9 @@ int cmd_exec_env(const char *self, const char *how)
     return 2;
 }
 
-/* What an exec'd image got: LD_PRELOAD, the SHMCHECK_* entries in order,
- * and how many entries there are. */
+/* What an exec'd image got: LD_PRELOAD, the SHMCHECK_* entries in order
+ * (the root's entry says whether it names this process), and how many
+ * entries there are. */
 int cmd_env_dump(void)
 {
     const char *pre = getenv("LD_PRELOAD");
@@ -160,7 +161,10 @@ int cmd_env_dump(void)
 
     printf("got LD_PRELOAD=%s\n", pre ? pre : "(none)");
     for (char **e = environ; e != NULL && *e != NULL; e++, n++)
-        if (strncmp(*e, "SHMCHECK_", 9) == 0)
+        if (strncmp(*e, "SHMCHECK__ROOT=", 15) == 0) /* which process */
+            printf("got SHMCHECK__ROOT=%s\n",
+                   atoi(*e + 15) == (int)getpid() ? "me" : "other");
+        else if (strncmp(*e, "SHMCHECK_", 9) == 0)
             printf("got %s\n", *e);
     printf("count %zu\n", n);
     return 0;

@@ -133,6 +133,9 @@ NONE(spawnnull)
 SELF(pipepending)
 NONE(pending)
 NONE(dropnest)
+ARG(leak_to)
+SELF(exec_leaks)
+SELF(popen_leaks)
 
 static int m_exec_via(const char *self, const char *arg)
 {
@@ -152,6 +155,11 @@ static int m_exec_env(const char *self, const char *arg)
 static int m_vforked(const char *self, const char *arg)
 {
     return cmd_vforked(self, arg);
+}
+
+static int m_child_leaks(const char *self, const char *arg)
+{
+    return cmd_child_leaks(self, arg);
 }
 
 static int m_rawnest(const char *self, const char *arg)
@@ -215,6 +223,10 @@ static const struct mode modes[] = {
     {"pipepending", m_pipepending, 0},
     {"pending", m_pending, 0},
     {"dropnest", m_dropnest, 0},
+    {"leak-to", m_leak_to, 1},
+    {"exec-leaks", m_exec_leaks, 0},
+    {"child-leaks", m_child_leaks, 1},
+    {"popen-leaks", m_popen_leaks, 0},
 };
 
 int main(int argc, char **argv)

@@ -77,6 +77,11 @@ int cmd_spawnnull(void);
 int cmd_pipepending(const char *self);
 int cmd_pending(void);
 int cmd_dropnest(void);
+/* traced_root.c: whose exit status may change. */
+int cmd_leak_to(const char *fd);
+int cmd_exec_leaks(const char *self);
+int cmd_child_leaks(const char *self, const char *how);
+int cmd_popen_leaks(const char *self);
 
 /* traced_unmap.c: attachments taken away by munmap, mremap, mmap. */
 int cmd_unmap(const char *how);
