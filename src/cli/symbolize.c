@@ -77,16 +77,14 @@ static int spawn(pid_t *pid, const char *prog, int child_fd)
     sigset_t def, mask;
     int rc;
 
-    /* LCOV_EXCL_BR_START: glibc's inits only zero the structs */
+    /* LCOV_EXCL_START: glibc's inits only zero the structs */
     if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
-        return rc; /* LCOV_EXCL_LINE: glibc's init only zeroes the struct */
+        return rc;
     if ((rc = posix_spawnattr_init(&at)) != 0) {
-        /* LCOV_EXCL_BR_STOP */
-        /* LCOV_EXCL_START: glibc's init only zeroes the struct */
         posix_spawn_file_actions_destroy(&fa);
         return rc;
-        /* LCOV_EXCL_STOP */
     }
+    /* LCOV_EXCL_STOP */
     sigemptyset(&mask);
     sigemptyset(&def);
     sigaddset(&def, SIGPIPE); /* the CLI may ignore it; the child must not */
@@ -388,8 +386,8 @@ static void reap(pid_t pid)
     }
     kill(pid, SIGKILL);
     /* LCOV_EXCL_BR_START: after SIGKILL only a signal can fail it */
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ; /* again, when a signal interrupted it */
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) /* again */
+        ;
     /* LCOV_EXCL_BR_STOP */
 }
 
