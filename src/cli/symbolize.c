@@ -66,8 +66,7 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Starts prog on child_fd (stdin and stdout) with the symbolizer's flags;
- * returns 0 or an errno value. */
+/* Starts prog on child_fd (stdin, stdout) with its flags: 0 or errno. */
 static int spawn(pid_t *pid, const char *prog, int child_fd)
 {
     char *argv[] = {(char *)prog,          "--inlining=false",    "--demangle",
@@ -340,8 +339,7 @@ static void symbolize_uncached(struct cli_symbolizer *s, struct cli_run *run)
     }
 }
 
-/* The cache is the sorted list of every frame: each run of equal
- * (module, offset) is asked once and copied along. */
+/* A cache, every frame sorted: each (module, offset) is asked once. */
 void cli_symbolize_stacks(struct cli_symbolizer *s, struct cli_run *run)
 {
     struct cli_frame **v;
