@@ -22,6 +22,7 @@ static void lint(struct image *im, const struct shmc_jrec *r, const char *rule,
     f->rule = rule;
     f->shmid = shmid;
     f->message = message;
+    f->when = r->time_ns;
     cli_image_stack(im, r, &f->stack);
 }
 
@@ -75,6 +76,7 @@ void cli_lint_failed_call(struct image *im, const struct shmc_jrec *r)
     f->message = why != SHMC_OK ? shmc_strerror(why) : NULL;
     if (r->type == SHMC_J_SHMAT || r->type == SHMC_J_SHMCTL)
         f->shmid = (int)r->args[0];
+    f->when = r->time_ns;
     cli_image_stack(im, r, &f->stack);
 }
 

@@ -90,6 +90,7 @@ static void on_shmget(struct image *im, const struct shmc_jrec *r)
     c->pid = im->pid;
     c->key = (int)r->args[0];
     c->size = (uint64_t)r->args[1];
+    c->when = r->time_ns;
     if ((c->stack = cli_analysis_need(a, malloc(sizeof *c->stack))) != NULL)
         cli_image_stack(im, r, c->stack);
 }
@@ -135,6 +136,7 @@ static void on_shmdt(struct image *im, const struct shmc_jrec *r)
                      ? "double detach: the address was attached and already "
                        "detached"
                      : "not the start of an attachment of this process";
+    f->when = r->time_ns;
     cli_image_stack(im, r, &f->stack);
 }
 
@@ -249,6 +251,7 @@ static void end_attachments(struct image *im, enum cli_end how)
         f->addr = addr;
         f->inherited = t->inherited;
         f->ended_by = how;
+        f->when = t->rec->time_ns;
         cli_image_stack(im, t->rec, &f->stack);
     }
     shmc_table_clear(&im->atts);
