@@ -166,6 +166,19 @@ class Safety(CliTest):
                       p.stderr)
         self.assertNotIn("suppression: leaked_segment:", p.stderr)
 
+    def test_open_existing_is_no_lint(self):
+        """shmget(key, 0, 0) and shmget(key, 0, IPC_CREAT) opening a
+        segment made with IPC_EXCL: legal, no lint (no ignored_bits, no
+        create_without_excl: size 0 cannot create)."""
+        with Tmp() as tmp:
+            out = os.path.join(tmp, "r.json")
+            p = run(["--isolate", "--json", out, "--", RPROG,
+                     "open_existing"])
+            r = report(out)
+        self.expect(p, 0)
+        self.assertEqual(p.stdout, "opened 1 1\n")
+        self.assertEqual(r["findings"], [])
+
 
 if __name__ == "__main__":
     main()
