@@ -142,9 +142,9 @@ void cli_lint_unmap(struct image *im, const struct shmc_jrec *r, uint64_t addr,
                     int shmid)
 {
     static const char *const call[] = {"munmap", "munmap", "mremap",
-                                       "mmap(MAP_FIXED)"};
+                                       "mmap(MAP_FIXED)", "remap_file_pages"};
     unsigned how =
-        r->args[2] >= 1 && r->args[2] <= 3 ? (unsigned)r->args[2] : 0;
+        r->args[2] >= 1 && r->args[2] <= 4 ? (unsigned)r->args[2] : 0;
     char text[192];
     const char *msg;
 

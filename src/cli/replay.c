@@ -135,6 +135,11 @@ static void on_shmdt(struct image *im, const struct shmc_jrec *r)
     f->message = r->args[1] >= 0 && !r->args[2]
                      ? "double detach: the address was attached and already "
                        "detached"
+                 : r->args[2] && r->args[3]
+                     ? "remap_file_pages replaced the first page of the "
+                       "attachment at this address: shmdt no longer finds "
+                       "it; it stays attached until unmapped or the end of "
+                       "the process"
                      : "not the start of an attachment of this process";
     f->when = r->time_ns;
     cli_image_stack(im, r, &f->stack);
@@ -143,7 +148,8 @@ static void on_shmdt(struct image *im, const struct shmc_jrec *r)
 /* A munmap, mremap or mmap(MAP_FIXED) that took pages of an attachment
  * away: with none of it left it ended there, detached by the kernel
  * without shmdt (a lint); moved whole by mremap, it goes on at its new
- * address; with a part left, it is still attached. */
+ * address; with a part left (always, for remap_file_pages, which only
+ * replaces pages by others of the segment), it is still attached. */
 static void on_unmap(struct image *im, const struct shmc_jrec *r)
 {
     uint64_t addr = (uint64_t)r->args[0];

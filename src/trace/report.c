@@ -286,7 +286,13 @@ static void events(struct out *o, struct tally *n)
         const char *why = e->check ? shmc_strerror(e->check) : NULL;
         if (e->op == SHMC_J_SHMDT) {
             char what[128];
-            if (e->shmid >= 0)
+            if (e->shmid >= 0 && e->args[2] && e->args[3])
+                snprintf(what, sizeof what,
+                         "remap_file_pages replaced the first page of "
+                         "shmid %d's attachment there: shmdt no longer "
+                         "finds it",
+                         e->shmid);
+            else if (e->shmid >= 0)
                 snprintf(what, sizeof what,
                          "double detach: shmid %d was "
                          "attached there and already detached",

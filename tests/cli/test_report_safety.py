@@ -179,6 +179,29 @@ class Safety(CliTest):
         self.assertEqual(p.stdout, "opened 1 1\n")
         self.assertEqual(r["findings"], [])
 
+    def test_detach_of_remapped_attachment(self):
+        """remap_file_pages swapped the pages of an attachment: its shmdt
+        fails (EINVAL) as bare, and the finding says why."""
+        bare = subprocess.run([RPROG, "remap"], capture_output=True,
+                              text=True, timeout=60)
+        with Tmp() as tmp:
+            out = os.path.join(tmp, "r.json")
+            p = run(["--isolate", "--json", out, "--", RPROG, "remap"])
+            r = report(out)
+        self.assertEqual(bare.stdout, "remap 0 0 shmdt -1 EINVAL\n")
+        self.assertEqual(p.stdout, bare.stdout)
+        self.expect(p, 23)
+        detach = [f for f in r["findings"] if f["kind"] == "invalid_detach"]
+        self.assertEqual(len(detach), 1, r["findings"])
+        self.assertEqual(detach[0]["errno"], "EINVAL")
+        self.assertEqual(detach[0]["message"],
+                         "remap_file_pages replaced the first page of the "
+                         "attachment at this address: shmdt no longer finds "
+                         "it; it stays attached until unmapped or the end of "
+                         "the process")
+        self.assertEqual(where(detach[0]),
+                         ("remap", line_of("/* the detach of a replaced")))
+
 
 if __name__ == "__main__":
     main()
