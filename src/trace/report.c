@@ -106,7 +106,7 @@ static const char *esc(char *buf, size_t len, const char *s)
 
 static void stack(struct out *o, const uint64_t *frames, unsigned n)
 {
-    char name[160], file[256];
+    char name[256], file[512];
 
     for (unsigned i = 0; i < n; i++) {
         Dl_info info;
@@ -331,7 +331,7 @@ int shmc__report(const char *how)
     struct tally n = {0};
     struct out o = {.fd = NOT_OPEN, .how = how};
     int saved = errno, errors;
-    char exe[256];
+    char exe[512]; /* what a 511-byte line can show */
 
     shmc_textbuf_init_flush(&o.text, o.buf, sizeof o.buf, flush_to_destination,
                             &o);
