@@ -40,9 +40,9 @@ static const struct rule rules[CLI_KIND_COUNT] = {
                          "refused, with the reason."},
     [CLI_LINT] = {"note", "Risky shared memory use",
                   "Legal but risky use: IPC_CREAT without IPC_EXCL on a "
-                  "non-private key, world-writable modes, ignored mode or "
-                  "flag bits, joining a segment with a different size, "
-                  "IPC_RMID never called."},
+                  "non-private key, world-writable modes, ignored flag "
+                  "bits, a failed ftok's key, joining with another "
+                  "size, IPC_RMID never called."},
 };
 
 static void put_text(struct cli_json *j, const char *key, const char *text)
