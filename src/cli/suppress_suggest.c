@@ -15,8 +15,8 @@
 /* Frames a generated rule names at most; it stops after main anyway. */
 #define SUGGEST_DEPTH 8
 
-/* Whether name[i] needs a backslash to stand for itself: a glob special or
- * the separator of a stack: rule's frames. */
+/* Whether byte b of a name needs a backslash to stand for itself: a glob
+ * special or the separator of a stack: rule's frames. */
 static int needs_escape(char b)
 {
     return b == '*' || b == '?' || b == '\\' || b == CLI_SUPP_STACK_SEP;
