@@ -3,8 +3,9 @@
  * become exactly their non-blank, non-comment lines as rules, or are refused
  * with one NUL-terminated line "NAME:LINE: ..." (truncated like snprintf)
  * that keeps the rules loaded before; cli_supp_match picks the first rule a
- * reference model of kinds, prefixes and globs picks; cli_supp_suggest
- * writes like snprintf a rule that parses back and matches its finding.
+ * reference model of kinds, prefixes, stack: rules and globs picks;
+ * cli_supp_suggest writes like snprintf a printable rule that parses back
+ * and matches its finding, or a comment when nothing names it.
  *
  * Input: a suppressions file. Its first three lines also name a frame
  * (function, file, module) of one finding, beside findings built from a
@@ -30,7 +31,7 @@
  * reported kinds are enum cli_kind's values, then the inherited attaches
  * that rules tell apart; and "*" after them. */
 enum { K_ANY = SHMC_KIND_COUNT, K_INHERITED = SHMC_KI_INHERITED_UNMATCHED };
-enum { W_FUN = 1, W_SRC = 2, W_OBJ = 4, W_ANY = 7 };
+enum { W_FUN = 1, W_SRC = 2, W_OBJ = 4, W_ANY = 7, W_STACK = 8 };
 
 /* Strings shorter than 64 bytes (the reference glob's bound). */
 static const struct cli_frame table[] = {
@@ -83,6 +84,13 @@ static struct ref ref_of(const char *text)
     assert(r.kind >= 0);
     p = colon + 1, pn = strlen(p);
     trim(&p, &pn);
+    if (pn >= 6 && memcmp(p, "stack:", 6) == 0) {
+        p += 6, pn -= 6, trim(&p, &pn);
+        assert(pn > 0 && p[pn] == '\0');
+        r.where = W_STACK;
+        r.pat = p;
+        return r;
+    }
     if (pn >= 4 && p[3] == ':') {
         static const char *const pre[] = {"fun", "src", "obj"};
         for (int i = 0; i < 3; i++)
@@ -136,6 +144,48 @@ static int ref_path(const char *p, const char *path)
            (ref_glob(p, path) || (slash != NULL && ref_glob(p, slash + 1)));
 }
 
+static int ref_frame(int where, const char *pat, const struct cli_frame *fr)
+{
+    return ((where & W_FUN) && fr->function != NULL &&
+            ref_glob(pat, fr->function)) ||
+           ((where & W_SRC) && ref_path(pat, fr->file)) ||
+           ((where & W_OBJ) && ref_path(pat, fr->module));
+}
+
+/* A stack: pattern: split at each '|' no backslash escapes, the k-th piece
+ * (its fun:/src:/obj: prefix apart; stars alone: any frame) matching the
+ * k-th frame, every piece a frame. */
+static int ref_stack(const char *pat, const struct cli_stack *st)
+{
+    char piece[CLI_SUPP_LINE_MAX + 1];
+    unsigned k = 0;
+
+    for (const char *p = pat;; k++) {
+        size_t n = 0;
+        int where = W_ANY;
+        while (*p != '\0' && *p != '|') {
+            if (*p == '\\')
+                piece[n++] = *p++;
+            piece[n++] = *p++;
+        }
+        piece[n] = '\0';
+        assert(n > 0); /* the parser refuses empty pieces */
+        if (n >= 4 && piece[3] == ':') {
+            static const char *const pre[] = {"fun", "src", "obj"};
+            for (int i = 0; i < 3; i++)
+                if (memcmp(piece, pre[i], 3) == 0)
+                    where = 1 << i;
+        }
+        if (k >= st->n)
+            return 0;
+        if (!(where == W_ANY && strspn(piece, "*") == n) &&
+            !ref_frame(where, piece + (where != W_ANY ? 4 : 0), &st->f[k]))
+            return 0;
+        if (*p++ == '\0')
+            return 1;
+    }
+}
+
 static int ref_matches(const struct ref *r, const struct cli_finding *f)
 {
     int fk = (unsigned)f->kind >= CLI_KIND_COUNT ? K_ANY : (int)f->kind;
@@ -146,14 +196,11 @@ static int ref_matches(const struct ref *r, const struct cli_finding *f)
         return 0;
     if (r->all)
         return 1;
-    for (unsigned i = 0; i < f->stack.n; i++) {
-        const struct cli_frame *fr = &f->stack.f[i];
-        if (((r->where & W_FUN) && fr->function != NULL &&
-             ref_glob(r->pat, fr->function)) ||
-            ((r->where & W_SRC) && ref_path(r->pat, fr->file)) ||
-            ((r->where & W_OBJ) && ref_path(r->pat, fr->module)))
+    if (r->where == W_STACK)
+        return ref_stack(r->pat, &f->stack);
+    for (unsigned i = 0; i < f->stack.n; i++)
+        if (ref_frame(r->where, r->pat, &f->stack.f[i]))
             return 1;
-    }
     return 0;
 }
 
@@ -242,12 +289,16 @@ static void check_suggest(const struct cli_finding *f, size_t small)
         assert(cli_supp_suggest(f, buf, len) == n);
         check_error(buf, len, big);
     }
-    assert(s != NULL);
+    assert(s != NULL && n <= CLI_SUPP_SUGGEST_MAX);
+    for (size_t i = 0; i < n; i++) /* printed as it is */
+        assert(big[i] >= ' ' && big[i] < 0x7f);
     if (cli_supp_parse(s, NAME, big, n, err, sizeof err) != 0) {
         fprintf(stderr, "suggestion '%s' refused: %s\n", big, err);
         abort();
     }
-    assert(cli_supp_count(s) == 1 && cli_supp_match(s, f) == 1);
+    /* A rule that matches, or a comment saying why there is none. */
+    assert(big[0] == '#' ? cli_supp_count(s) == 0
+                         : cli_supp_count(s) == 1 && cli_supp_match(s, f) == 1);
     cli_supp_free(s);
 }
 

@@ -43,6 +43,7 @@ struct created {
     int pid;
     int32_t key;
     uint64_t size;
+    uint64_t when; /* the shmget's time (the journal's clock) */
     struct cli_stack *stack;
 };
 

@@ -48,9 +48,11 @@ static int by_pid(const void *x, const void *y)
 }
 
 /* Errors by default first, then warnings, then the rest; within a kind by
- * process, segment and address, then in the order found, so that reports
- * are the same whatever the qsort (glibc's falls back from a stable merge
- * sort to quicksort when it cannot allocate). */
+ * process, then in the order the process made the calls (a hash table's
+ * order, or addresses that mmap hands out downwards, would reverse it),
+ * then by segment, address and the order found, so that reports are the
+ * same whatever the qsort (glibc's falls back from a stable merge sort to
+ * quicksort when it cannot allocate). */
 static int finding_order(const void *x, const void *y)
 {
     static const int rank[CLI_KIND_COUNT] = {[CLI_LEAKED_SEGMENT] = 0,
@@ -64,6 +66,8 @@ static int finding_order(const void *x, const void *y)
         return rank[a->kind] - rank[b->kind];
     if (a->pid != b->pid)
         return (a->pid > b->pid) - (a->pid < b->pid);
+    if (a->when != b->when)
+        return (a->when > b->when) - (a->when < b->when);
     if (a->shmid != b->shmid)
         return (a->shmid > b->shmid) - (a->shmid < b->shmid);
     if (a->addr != b->addr)

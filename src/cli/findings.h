@@ -84,7 +84,11 @@ struct cli_finding {
     const char *message;    /* human explanation ("message"), may be NULL */
     struct cli_stack stack; /* "stack"                                 */
     int suppressed;         /* matched a suppression: counted, not shown   */
-    size_t order;           /* the analysis found it order-th: last sort key */
+    uint64_t when;          /* the journal's clock at the call it is about (the
+                               attach of an unmatched attach, the shmget of a
+                               leak); 0 when none is known: the report lists a
+                               process's findings of a kind in call order     */
+    size_t order;           /* the analysis found it order-th: last sort key  */
 };
 
 struct cli_summary {

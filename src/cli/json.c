@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal/textbuf.h"
 #include "json.h"
 
 void cli_json_init(struct cli_json *j, FILE *out)
@@ -282,4 +283,22 @@ int cli_json_finish(struct cli_json *j)
     if (fflush(j->out) != 0 || ferror(j->out))
         return -1;
     return j->failed ? -1 : 0;
+}
+
+void cli_json_key_escaped(struct cli_json *j, const char *key, const char *s)
+{
+    struct shmc_textbuf t;
+    size_t n = strlen(s);
+    char *text;
+
+    shmc_textbuf_init(&t, NULL, 0); /* a first pass counts */
+    shmc_textbuf_put_escaped(&t, s, n);
+    if (t.total == SIZE_MAX || (text = malloc(t.total + 1)) == NULL) {
+        cli_json_fail(j);
+        return;
+    }
+    shmc_textbuf_init(&t, text, t.total + 1);
+    shmc_textbuf_put_escaped(&t, s, n);
+    cli_json_key_string(j, key, text);
+    free(text);
 }

@@ -63,6 +63,10 @@ void cli_json_null(struct cli_json *j);
 void cli_json_key_string(struct cli_json *j, const char *key, const char *s);
 void cli_json_key_stringf(struct cli_json *j, const char *key, const char *fmt,
                           ...) SHMC_PRINTF_LIKE(3, 4);
+/* key and the string s escaped for a person to read first (control bytes,
+ * invalid UTF-8 and the like as \n, \xHH...: shmc_textbuf_put_escaped),
+ * then for JSON. */
+void cli_json_key_escaped(struct cli_json *j, const char *key, const char *s);
 void cli_json_key_int(struct cli_json *j, const char *key, int64_t v);
 void cli_json_key_uint(struct cli_json *j, const char *key, uint64_t v);
 void cli_json_key_bool(struct cli_json *j, const char *key, int v);

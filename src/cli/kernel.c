@@ -134,6 +134,7 @@ static void leaked_segments(struct analysis *a)
         f->size = k->size;
         f->creator_pid = k->cpid;
         f->seen_by_kernel = c == NULL;
+        f->when = c ? c->when : 0;
         if (c && c->stack)
             f->stack = *c->stack;
     }
@@ -162,6 +163,7 @@ static void never_removed(struct analysis *a)
         f->shmid = (int)id;
         f->message = "no process of the tree called IPC_RMID on this "
                      "segment; something outside it removed it";
+        f->when = c->when;
         if (c->stack)
             f->stack = *c->stack;
     }

@@ -22,6 +22,7 @@ static void lint(struct image *im, const struct shmc_jrec *r, const char *rule,
     f->rule = rule;
     f->shmid = shmid;
     f->message = message;
+    f->when = r->time_ns;
     cli_image_stack(im, r, &f->stack);
 }
 
@@ -75,6 +76,7 @@ void cli_lint_failed_call(struct image *im, const struct shmc_jrec *r)
     f->message = why != SHMC_OK ? shmc_strerror(why) : NULL;
     if (r->type == SHMC_J_SHMAT || r->type == SHMC_J_SHMCTL)
         f->shmid = (int)r->args[0];
+    f->when = r->time_ns;
     cli_image_stack(im, r, &f->stack);
 }
 
@@ -85,13 +87,29 @@ static void ignored_bits(struct image *im, const struct shmc_jrec *r, int shmid)
         lint(im, r, "ignored_bits", shmid, shmc_strerror(check(r)));
 }
 
+/* A shmget the kernel accepted: only its flags and its key can still be
+ * wrong. Its size cannot: the kernel refuses a size it cannot create or
+ * that the segment joined cannot hold, and size 0 (with IPC_CREAT or not)
+ * is the legal way to open an existing segment whatever its size. */
+static void shmget_args(struct image *im, const struct shmc_jrec *r, int shmid)
+{
+    enum shmc_err e = shmc_validate_get_flags((int)r->args[2]);
+
+    if (e != SHMC_OK)
+        lint(im, r, "ignored_bits", shmid, shmc_strerror(e));
+    if ((e = shmc_validate_key((key_t)r->args[0])) != SHMC_OK)
+        lint(im, r, "failed_ftok_key", shmid, shmc_strerror(e));
+}
+
 void cli_lint_shmget(struct image *im, const struct shmc_jrec *r)
 {
     int key = (int)r->args[0], flg = (int)r->args[2];
     int shmid = (int)r->result;
 
-    ignored_bits(im, r, shmid);
-    if (key != IPC_PRIVATE && (flg & IPC_CREAT) && !(flg & IPC_EXCL))
+    shmget_args(im, r, shmid);
+    /* Size 0 can only open (creating it fails): no creation to race. */
+    if (key != IPC_PRIVATE && (flg & IPC_CREAT) && !(flg & IPC_EXCL) &&
+        r->args[1] != 0)
         lint(im, r, "create_without_excl", shmid,
              "IPC_CREAT without IPC_EXCL on a key: two processes racing to "
              "create cannot tell who created it");
@@ -124,9 +142,9 @@ void cli_lint_unmap(struct image *im, const struct shmc_jrec *r, uint64_t addr,
                     int shmid)
 {
     static const char *const call[] = {"munmap", "munmap", "mremap",
-                                       "mmap(MAP_FIXED)"};
+                                       "mmap(MAP_FIXED)", "remap_file_pages"};
     unsigned how =
-        r->args[2] >= 1 && r->args[2] <= 3 ? (unsigned)r->args[2] : 0;
+        r->args[2] >= 1 && r->args[2] <= 4 ? (unsigned)r->args[2] : 0;
     char text[192];
     const char *msg;
 

@@ -90,6 +90,7 @@ static void on_shmget(struct image *im, const struct shmc_jrec *r)
     c->pid = im->pid;
     c->key = (int)r->args[0];
     c->size = (uint64_t)r->args[1];
+    c->when = r->time_ns;
     if ((c->stack = cli_analysis_need(a, malloc(sizeof *c->stack))) != NULL)
         cli_image_stack(im, r, c->stack);
 }
@@ -134,14 +135,21 @@ static void on_shmdt(struct image *im, const struct shmc_jrec *r)
     f->message = r->args[1] >= 0 && !r->args[2]
                      ? "double detach: the address was attached and already "
                        "detached"
+                 : r->args[2] && r->args[3]
+                     ? "remap_file_pages replaced the first page of the "
+                       "attachment at this address: shmdt no longer finds "
+                       "it; it stays attached until unmapped or the end of "
+                       "the process"
                      : "not the start of an attachment of this process";
+    f->when = r->time_ns;
     cli_image_stack(im, r, &f->stack);
 }
 
 /* A munmap, mremap or mmap(MAP_FIXED) that took pages of an attachment
  * away: with none of it left it ended there, detached by the kernel
  * without shmdt (a lint); moved whole by mremap, it goes on at its new
- * address; with a part left, it is still attached. */
+ * address; with a part left (always, for remap_file_pages, which only
+ * replaces pages by others of the segment), it is still attached. */
 static void on_unmap(struct image *im, const struct shmc_jrec *r)
 {
     uint64_t addr = (uint64_t)r->args[0];
@@ -249,6 +257,7 @@ static void end_attachments(struct image *im, enum cli_end how)
         f->addr = addr;
         f->inherited = t->inherited;
         f->ended_by = how;
+        f->when = t->rec->time_ns;
         cli_image_stack(im, t->rec, &f->stack);
     }
     shmc_table_clear(&im->atts);

@@ -46,6 +46,13 @@ int cli_report_sarif(const struct cli_run *run, FILE *out);
  * written into buf when it has none. Returns the name or buf. */
 const char *cli_report_errno_name(int err, char buf[CLI_ERRNO_NAME_MAX]);
 
+/* Writes s to out escaped (journal/textbuf.h, shmc_textbuf_put_escaped):
+ * every text a program or a file system chose (argv, comm, paths,
+ * function names, messages and warnings that quote them) goes through
+ * this into the text report and SARIF messages, so that none can forge a
+ * line or drive the terminal. Nothing for NULL. */
+void cli_report_put_escaped(FILE *out, const char *s);
+
 /* "exit", "exec" or "signal"; NULL for CLI_END_UNKNOWN. */
 const char *cli_report_end_name(enum cli_end end);
 

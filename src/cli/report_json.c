@@ -7,9 +7,27 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "journal/textbuf.h"
 #include "json.h"
 #include "report.h"
 #include "shmcheck.h"
+
+static void put_file(void *arg, const char *text, size_t len)
+{
+    fwrite(text, 1, len, arg);
+}
+
+void cli_report_put_escaped(FILE *out, const char *s)
+{
+    struct shmc_textbuf t;
+    char buf[256];
+
+    if (s == NULL)
+        return;
+    shmc_textbuf_init_flush(&t, buf, sizeof buf, put_file, out);
+    shmc_textbuf_put_escaped(&t, s, strlen(s));
+    shmc_textbuf_flush(&t);
+}
 
 const char *cli_report_errno_name(int err, char buf[CLI_ERRNO_NAME_MAX])
 {

@@ -40,15 +40,23 @@ static const struct rule rules[CLI_KIND_COUNT] = {
                          "refused, with the reason."},
     [CLI_LINT] = {"note", "Risky shared memory use",
                   "Legal but risky use: IPC_CREAT without IPC_EXCL on a "
-                  "non-private key, world-writable modes, ignored mode or "
-                  "flag bits, joining a segment with a different size, "
-                  "IPC_RMID never called."},
+                  "non-private key, world-writable modes, ignored flag "
+                  "bits, a failed ftok's key, joining with another "
+                  "size, IPC_RMID never called."},
 };
 
 static void put_text(struct cli_json *j, const char *key, const char *text)
 {
     cli_json_key_object(j, key);
     cli_json_key_string(j, "text", text);
+    cli_json_end(j);
+}
+
+/* "message": {"text": text escaped (report.h): it may quote a program}. */
+static void put_message_text(struct cli_json *j, const char *text)
+{
+    cli_json_key_object(j, "message");
+    cli_json_key_escaped(j, "text", text);
     cli_json_end(j);
 }
 
@@ -261,8 +269,7 @@ static void describe(FILE *m, const struct cli_finding *f)
     }
 }
 
-/* "message": {"text": the description, then the finding's own message
- * after a colon}. */
+/* "message": the description, then ": " and the finding's own message. */
 static void put_message(struct cli_json *j, const struct cli_finding *f)
 {
     char *text = NULL;
@@ -279,7 +286,7 @@ static void put_message(struct cli_json *j, const struct cli_finding *f)
     /* glibc's fclose returns 0 and sets text to NULL when its final
      * realloc fails. */
     if (fclose(m) == 0 && text != NULL)
-        put_text(j, "message", text);
+        put_message_text(j, text);
     else
         cli_json_fail(j);
     free(text);
@@ -351,7 +358,7 @@ static void put_invocation(struct cli_json *j, const struct cli_run *run)
         for (size_t i = 0; run->warnings[i] != NULL; i++) {
             cli_json_object(j);
             cli_json_key_string(j, "level", "warning");
-            put_text(j, "message", run->warnings[i]);
+            put_message_text(j, run->warnings[i]);
             cli_json_end(j);
         }
         cli_json_end(j);

@@ -64,12 +64,20 @@ unsigned long cli_supp_hits(const struct cli_supp *s, size_t index);
  * NULL past the end. */
 const char *cli_supp_rule_text(const struct cli_supp *s, size_t index);
 
-/* A rule that matches f, for --gen-suppressions: "KIND:NAME" where NAME is
- * the function of the first frame that has one, else the basename of the
- * first file, else the basename of the first module, with glob characters
- * escaped and control bytes written as ?; "KIND:*" when the stack knows
- * none. Writes at most len bytes including the NUL (buf may be NULL when
- * len is 0) and returns the length of the whole rule, like snprintf. */
+/* Longest rule cli_supp_suggest writes. */
+#define CLI_SUPP_SUGGEST_MAX 511
+
+/* A rule that matches f, for --gen-suppressions, as Valgrind generates
+ * them: "KIND:stack:P0|P1|..." with one pattern a frame from the innermost,
+ * "fun:NAME" (its function), else "obj:NAME" (its module's base name),
+ * else "*", down to main and at most 8 frames, as many as fit in
+ * CLI_SUPP_SUGGEST_MAX bytes (the first one cut with a '*' if it alone
+ * does not); glob characters and '|' escaped, control and non-ASCII bytes
+ * written as ?. A finding without a stack gets a comment line saying why
+ * there is no rule ("# no rule: ..."): "KIND:*" would hide every finding
+ * of its kind. Writes at most len bytes including the NUL (buf may be NULL
+ * when len is 0) and returns the length of the whole text, like
+ * snprintf. */
 size_t cli_supp_suggest(const struct cli_finding *f, char *buf, size_t len);
 
 #endif

@@ -20,20 +20,21 @@ const char *cli_supp_basename(const char *path)
     return b != NULL ? b + 1 : path;
 }
 
-/* Whole-string glob: the two-pointer algorithm. On a mismatch only the
- * last star is retried, one byte further on, which is enough (an earlier
- * star could only absorb what the last one can) and bounds the work by
- * strlen(p) * strlen(s). p has no lone trailing backslash. */
-static int glob(const char *p, const char *s)
+/* Whole-string glob of the pattern p..pe: the two-pointer algorithm. On a
+ * mismatch only the last star is retried, one byte further on, which is
+ * enough (an earlier star could only absorb what the last one can) and
+ * bounds the work by (pe - p) * strlen(s). p has no lone trailing
+ * backslash. */
+static int glob(const char *p, const char *pe, const char *s)
 {
     const char *star_p = NULL, *star_s = NULL;
 
     while (*s != '\0') {
-        const char *lit = *p == '\\' ? p + 1 : p;
-        if (*p == '*') {
+        const char *lit = p < pe && *p == '\\' ? p + 1 : p;
+        if (p < pe && *p == '*') {
             star_p = ++p;
             star_s = s;
-        } else if (*p == '?' || (*p != '\0' && *lit == *s)) {
+        } else if (p < pe && (*p == '?' || *lit == *s)) {
             p = lit + 1;
             s++;
         } else if (star_p != NULL) {
@@ -43,31 +44,61 @@ static int glob(const char *p, const char *s)
             return 0;
         }
     }
-    while (*p == '*')
+    while (p < pe && *p == '*')
         p++;
-    return *p == '\0';
+    return p == pe;
 }
 
 /* A path matches in full or by its basename. */
-static int glob_path(const char *p, const char *path)
+static int glob_path(const char *p, const char *pe, const char *path)
 {
     const char *base = cli_supp_basename(path);
 
-    return path != NULL && (glob(p, path) || (base != path && glob(p, base)));
+    return path != NULL &&
+           (glob(p, pe, path) || (base != path && glob(p, pe, base)));
 }
 
-static int frame_matches(const struct cli_supp_rule *r,
+/* Whether the pattern p..pe, for the names where says, matches f. */
+static int frame_matches(int where, const char *p, const char *pe,
                          const struct cli_frame *f)
 {
-    return ((r->where & CLI_SUPP_FUN) && f->function != NULL &&
-            glob(r->pattern, f->function)) ||
-           ((r->where & CLI_SUPP_SRC) && glob_path(r->pattern, f->file)) ||
-           ((r->where & CLI_SUPP_OBJ) && glob_path(r->pattern, f->module));
+    return ((where & CLI_SUPP_FUN) && f->function != NULL &&
+            glob(p, pe, f->function)) ||
+           ((where & CLI_SUPP_SRC) && glob_path(p, pe, f->file)) ||
+           ((where & CLI_SUPP_OBJ) && glob_path(p, pe, f->module));
+}
+
+const char *cli_supp_frame_end(const char *p)
+{
+    while (*p != '\0' && *p != '|')
+        p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
+    return p;
+}
+
+/* A stack: rule: its n-th frame pattern matches frame n, from the
+ * innermost, for each of its patterns. A pattern of stars alone, without
+ * a prefix, stands for any one frame. */
+static int stack_matches(const char *p, const struct cli_stack *st, unsigned n)
+{
+    for (unsigned i = 0;; i++) {
+        const char *pe = cli_supp_frame_end(p);
+        int where = cli_supp_prefix(p, (size_t)(pe - p));
+        if (i >= n)
+            return 0;
+        if (where != CLI_SUPP_ALL)
+            p += 4;
+        if (!(where == CLI_SUPP_ALL && strspn(p, "*") == (size_t)(pe - p)) &&
+            !frame_matches(where, p, pe, &st->f[i]))
+            return 0;
+        if (*pe == '\0')
+            return 1;
+        p = pe + 1;
+    }
 }
 
 /* A pattern of stars alone matches every finding of its kind, even one
- * without a stack: that is what "KIND:*" from cli_supp_suggest means. A
- * finding of no known kind is matched by "*" rules only. */
+ * without a stack. A finding of no known kind is matched by "*" rules
+ * only. */
 static int rule_matches(const struct cli_supp_rule *r,
                         const struct cli_finding *f)
 {
@@ -77,8 +108,11 @@ static int rule_matches(const struct cli_supp_rule *r,
         return 0;
     if (r->all)
         return 1;
+    if (r->where == CLI_SUPP_STACK)
+        return stack_matches(r->pattern, &f->stack, n);
     for (unsigned i = 0; i < n; i++)
-        if (frame_matches(r, &f->stack.f[i]))
+        if (frame_matches(r->where, r->pattern, r->pattern + strlen(r->pattern),
+                          &f->stack.f[i]))
             return 1;
     return 0;
 }

@@ -28,17 +28,22 @@ struct ctx {
     size_t errlen;
 };
 
-/* Writes the message into err (cut to errlen, like snprintf); with
- * expected, says what a line should be. Returns -1. */
-static int fail(char *err, size_t errlen, int expected, const char *fmt, ...)
-    SHMC_PRINTF_LIKE(4, 5);
+/* Writes the message into err (cut to errlen, like snprintf): before, then
+ * name escaped (a file name may hold any byte but '/' and NUL, and the
+ * message ends up on a terminal), then the formatted rest; with expected,
+ * says what a line should be. Returns -1. */
+static int fail(char *err, size_t errlen, int expected, const char *before,
+                const char *name, const char *fmt, ...) SHMC_PRINTF_LIKE(6, 7);
 
-static int fail(char *err, size_t errlen, int expected, const char *fmt, ...)
+static int fail(char *err, size_t errlen, int expected, const char *before,
+                const char *name, const char *fmt, ...)
 {
     struct shmc_textbuf t;
     va_list ap;
 
     shmc_textbuf_init(&t, err, errlen);
+    shmc_textbuf_put(&t, before);
+    shmc_textbuf_put_escaped(&t, name, strlen(name));
     va_start(ap, fmt);
     shmc_textbuf_vprintf(&t, fmt, ap);
     va_end(ap);
@@ -56,24 +61,19 @@ static int fail(char *err, size_t errlen, int expected, const char *fmt, ...)
 /* "name:line: what; expected ..." */
 static int syntax(const struct ctx *c, const char *what)
 {
-    return fail(c->err, c->errlen, 1, "%s:%lu: %s", c->name, c->line, what);
+    return fail(c->err, c->errlen, 1, "", c->name, ":%lu: %s", c->line, what);
 }
 
-/* s[0..n) for a message, in one printable line: bytes outside ' '..'~' and
- * the backslash as \xHH, cut after QUOTE_MAX bytes with "...". out must
- * hold 4 * QUOTE_MAX + 4 bytes. */
+/* s[0..n) for a message, escaped as everything a report quotes
+ * (shmc_textbuf_put_escaped), cut after QUOTE_MAX bytes with "...". out
+ * must hold 6 * QUOTE_MAX + 4 bytes. */
 static void quote(char *out, const char *s, size_t n)
 {
-    size_t o = 0;
+    struct shmc_textbuf t;
 
-    for (size_t i = 0; i < n && i < QUOTE_MAX; i++) {
-        unsigned char b = (unsigned char)s[i];
-        if (b >= ' ' && b <= '~' && b != '\\')
-            out[o++] = (char)b;
-        else
-            o += (size_t)sprintf(out + o, "\\x%02x", b);
-    }
-    strcpy(out + o, n > QUOTE_MAX ? "..." : "");
+    shmc_textbuf_init(&t, out, 6 * QUOTE_MAX + 4);
+    shmc_textbuf_put_escaped(&t, s, n < QUOTE_MAX ? n : QUOTE_MAX);
+    shmc_textbuf_put(&t, n > QUOTE_MAX ? "..." : "");
 }
 
 static int is_space(char ch)
@@ -140,7 +140,7 @@ static int push(struct ctx *c, const char *line, size_t n,
     s->v[s->n++] = r;
     return 0;
 nomem:
-    return fail(c->err, c->errlen, 0, "%s:%lu: %s", c->name, c->line,
+    return fail(c->err, c->errlen, 0, "", c->name, ":%lu: %s", c->line,
                 strerror(ENOMEM));
 }
 
@@ -153,10 +153,40 @@ static int all_stars(const char *p, size_t pn)
     return pn > 0;
 }
 
+/* Whether a frame pattern of the stack: pattern p[0..n) is empty, its
+ * prefix apart ("a||b", "fun:|b", a '|' at either end). */
+static int empty_frame(const char *p, size_t n)
+{
+    size_t start = 0;
+
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && p[i] == '\\') {
+            i++;
+            continue;
+        }
+        if (i < n && p[i] != CLI_SUPP_STACK_SEP)
+            continue;
+        if (i - start == 0 ||
+            (cli_supp_prefix(p + start, i - start) != CLI_SUPP_ALL &&
+             i - start == 4))
+            return 1;
+        start = i + 1;
+    }
+    return 0;
+}
+
+/* The "stack:" at the start of p[0..n): its length, else 0. */
+static size_t stack_word(const char *p, size_t n)
+{
+    size_t w = strlen(CLI_SUPP_STACK_WORD);
+
+    return n >= w && memcmp(p, CLI_SUPP_STACK_WORD, w) == 0 ? w : 0;
+}
+
 /* line[0..n) is trimmed, not a comment, and has a ':' at k. */
 static int add_rule(struct ctx *c, const char *line, size_t n, size_t k)
 {
-    char q[4 * QUOTE_MAX + 4], msg[sizeof q + 32];
+    char q[6 * QUOTE_MAX + 4], msg[sizeof q + 32];
     const char *kp = line, *pp = line + k + 1;
     size_t kn = k, pn = n - k - 1;
     struct cli_supp_rule r = {0};
@@ -172,15 +202,18 @@ static int add_rule(struct ctx *c, const char *line, size_t n, size_t k)
         return syntax(c, msg);
     }
     trim(&pp, &pn);
-    where = cli_supp_prefix(pp, pn);
+    where = stack_word(pp, pn) ? CLI_SUPP_STACK : cli_supp_prefix(pp, pn);
     if (where != CLI_SUPP_ALL) {
-        pp += 4, pn -= 4;
+        size_t w = where == CLI_SUPP_STACK ? stack_word(pp, pn) : 4;
+        pp += w, pn -= w;
         trim(&pp, &pn);
     }
     if (pn == 0)
         return syntax(c, "empty pattern");
     if (lone_backslash(pp, pn))
         return syntax(c, "pattern ends with a lone '\\'");
+    if (where == CLI_SUPP_STACK && empty_frame(pp, pn))
+        return syntax(c, "empty frame pattern in stack:");
     r.kind = (unsigned char)kind;
     r.where = (unsigned char)where;
     r.all = where == CLI_SUPP_ALL && all_stars(pp, pn);
@@ -280,7 +313,7 @@ int cli_supp_load(struct cli_supp *s, const char *path, char *err,
     int rc = 0;
 
     if (fp == NULL)
-        return fail(err, errlen, 0, "cannot open %s: %s", path,
+        return fail(err, errlen, 0, "cannot open ", path, ": %s",
                     strerror(errno));
     while (rc == 0 && (n = read_line(fp, buf, sizeof buf)) >= 0 &&
            !ferror(fp)) {
@@ -288,7 +321,8 @@ int cli_supp_load(struct cli_supp *s, const char *path, char *err,
         rc = parse_line(&c, buf, (size_t)n);
     }
     if (rc == 0 && ferror(fp))
-        rc = fail(err, errlen, 0, "cannot read %s: %s", path, strerror(errno));
+        rc =
+            fail(err, errlen, 0, "cannot read ", path, ": %s", strerror(errno));
     fclose(fp);
     return rc == 0 ? 0 : rollback(s, before);
 }

@@ -15,8 +15,24 @@
 /* A rule's kind: a kind of the shared table (SHMC_KI_*), or "*". */
 #define CLI_SUPP_ANY SHMC_KIND_COUNT
 
-/* What a pattern is matched against: "fun:", "src:", "obj:", or all. */
-enum { CLI_SUPP_FUN = 1, CLI_SUPP_SRC = 2, CLI_SUPP_OBJ = 4, CLI_SUPP_ALL = 7 };
+/* What a pattern is matched against: "fun:", "src:", "obj:", or all; or,
+ * for "stack:", the frames one by one from the innermost. */
+enum {
+    CLI_SUPP_FUN = 1,
+    CLI_SUPP_SRC = 2,
+    CLI_SUPP_OBJ = 4,
+    CLI_SUPP_ALL = 7,
+    CLI_SUPP_STACK = 8
+};
+
+/* The "stack:" that starts a rule's pattern, and what separates the
+ * patterns of its frames. */
+#define CLI_SUPP_STACK_WORD "stack:"
+#define CLI_SUPP_STACK_SEP '|'
+
+/* The end of the frame pattern that starts at p in a stack: rule: its
+ * first '|' that no backslash escapes, or its NUL. */
+const char *cli_supp_frame_end(const char *p);
 
 struct cli_supp_rule {
     char *text;          /* the trimmed line, owned                    */

@@ -1,14 +1,22 @@
 /*
  * text.c - the human report: one block per finding, its stack as
  * `function file:line (module+offset)`, and one grep-able SUMMARY line.
+ * What the program or the file system named is escaped (report.h), so
+ * each line is one line and the SUMMARY line is the only one.
  */
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "report.h" /* cli_report_errno_name */
+#include "report.h"   /* cli_report_errno_name */
+#include "suppress.h" /* CLI_SUPP_SUGGEST_MAX */
 #include "text.h"
 
 #define P "==shmcheck== "
+
+/* Every text that a program or the file system chose (argv, comm, paths,
+ * function names, messages quoting them) is written escaped: a newline or
+ * a terminal escape in it must not forge a report line. */
+#define E(out, s) cli_report_put_escaped(out, s)
 
 static const char *level(const struct cli_text_opts *o,
                          const struct cli_finding *f, const char **on,
@@ -26,13 +34,18 @@ static void command(const struct cli_run *run, int pid, FILE *out)
         const struct cli_process *p = &run->procs[i];
         if (p->pid != pid)
             continue;
-        if (p->argv == NULL && !p->traced && p->name != NULL)
-            fprintf(out, " (%s)", p->name);
+        if (p->argv == NULL && !p->traced && p->name != NULL) {
+            fputs(" (", out);
+            E(out, p->name);
+            fputs(")", out);
+        }
         if (p->argv == NULL)
             return;
         fputs(" (", out);
-        for (int k = 0; k < p->argc && k < 8; k++)
-            fprintf(out, "%s%s", k ? " " : "", p->argv[k]);
+        for (int k = 0; k < p->argc && k < 8; k++) {
+            fputs(k ? " " : "", out);
+            E(out, p->argv[k]);
+        }
         fputs(p->argc > 8 ? " ...)" : ")", out);
         return;
     }
@@ -43,13 +56,18 @@ static void stack(const struct cli_stack *s, FILE *out)
     for (unsigned i = 0; i < s->n; i++) {
         const struct cli_frame *f = &s->f[i];
         const char *mod = f->module ? strrchr(f->module, '/') : NULL;
-        fprintf(out, P "    #%u 0x%llx in %s", i, (unsigned long long)f->pc,
-                f->function ? f->function : "??");
-        if (f->file)
-            fprintf(out, " %s:%d", f->file, f->line);
-        if (f->module)
-            fprintf(out, " (%s+0x%llx)", mod ? mod + 1 : f->module,
-                    (unsigned long long)f->offset);
+        fprintf(out, P "    #%u 0x%llx in ", i, (unsigned long long)f->pc);
+        E(out, f->function ? f->function : "??");
+        if (f->file) {
+            fputc(' ', out);
+            E(out, f->file);
+            fprintf(out, ":%d", f->line);
+        }
+        if (f->module) {
+            fputs(" (", out);
+            E(out, mod ? mod + 1 : f->module);
+            fprintf(out, "+0x%llx)", (unsigned long long)f->offset);
+        }
         fputc('\n', out);
     }
 }
@@ -92,18 +110,26 @@ static void headline(const struct cli_run *run, const struct cli_finding *f,
                 (unsigned long long)f->addr, cli_report_errno_name(f->err, num),
                 f->pid);
         command(run, f->pid, out);
-        fprintf(out, ": %s:\n", f->message ? f->message : "not attached");
+        fputs(": ", out);
+        E(out, f->message ? f->message : "not attached");
+        fputs(":\n", out);
         break;
     case CLI_FAILED_CALL:
-        fprintf(out, "failed call: %s -> %s in pid %d", f->call,
-                cli_report_errno_name(f->err, num), f->pid);
+        fputs("failed call: ", out);
+        E(out, f->call);
+        fprintf(out, " -> %s in pid %d", cli_report_errno_name(f->err, num),
+                f->pid);
         command(run, f->pid, out);
-        fprintf(out, "%s%s:\n", f->message ? ": shmcheck: " : "",
-                f->message ? f->message : "");
+        fputs(f->message ? ": shmcheck: " : "", out);
+        E(out, f->message);
+        fputs(":\n", out);
         break;
     default:
-        fprintf(out, "lint %s: %s (shmid %d, pid %d):\n", f->rule,
-                f->message ? f->message : "", f->shmid, f->pid);
+        fputs("lint ", out);
+        E(out, f->rule);
+        fputs(": ", out);
+        E(out, f->message);
+        fprintf(out, " (shmid %d, pid %d):\n", f->shmid, f->pid);
         break;
     }
 }
@@ -131,10 +157,13 @@ int cli_report_text(const struct cli_run *run, const struct cli_text_opts *o,
 {
     const struct cli_summary *s = &run->summary;
     size_t shown = 0, hidden = 0;
-    char rule[512];
+    char rule[CLI_SUPP_SUGGEST_MAX + 1];
 
-    for (size_t i = 0; run->warnings && run->warnings[i]; i++)
-        fprintf(out, P "warning: %s\n", run->warnings[i]);
+    for (size_t i = 0; run->warnings && run->warnings[i]; i++) {
+        fputs(P "warning: ", out);
+        E(out, run->warnings[i]);
+        fputc('\n', out);
+    }
     untraced_hint(run, out);
     for (size_t i = 0; i < run->nfindings; i++) {
         const struct cli_finding *f = &run->findings[i];

@@ -78,8 +78,9 @@ enum shmc_jtype {
     SHMC_J_SHMGET,    /* a: key, size, shmflg, created(0/1); res=shmid */
     SHMC_J_SHMAT,     /* a: shmid, addr asked, shmflg, segsz (0 unless
                          this image created the segment); res=addr    */
-    SHMC_J_SHMDT,     /* a: addr, shmid (-1 unknown), was_attached;
-                         res=0/-1                                     */
+    SHMC_J_SHMDT,     /* a: addr, shmid (-1 unknown), was_attached,
+                         remapped (1: remap_file_pages had replaced
+                         the attachment's first page); res=0/-1       */
     SHMC_J_SHMCTL,    /* a: shmid, cmd, mode (IPC_SET); res            */
     SHMC_J_FTOK,      /* a: proj; res=key; payload: path NUL          */
     SHMC_J_FORK,      /* res=child pid (parent side)                  */
@@ -91,8 +92,10 @@ enum shmc_jtype {
     SHMC_J_SPAWN,     /* posix_spawn; res=child pid or -1             */
     SHMC_J_EXIT,      /* a[0]=status, a[1]=how (SHMC_JEXIT_*)         */
     SHMC_J_UNMAP,     /* a munmap, mremap or mmap(MAP_FIXED) that took
-                         pages of a live attachment away, one per
-                         attachment: a: its address, shmid, how
+                         pages of a live attachment away, or a
+                         remap_file_pages that replaced some (still of
+                         the segment, still attached: left PART), one
+                         per attachment: a: its address, shmid, how
                          (SHMC_JUNMAP_*), what is left (SHMC_JLEFT_*);
                          res=its new address when moved, else 0        */
     SHMC_J_TYPE_MAX
@@ -101,7 +104,8 @@ enum shmc_jtype {
 enum shmc_junmap {
     SHMC_JUNMAP_MUNMAP = 1,
     SHMC_JUNMAP_MREMAP = 2,
-    SHMC_JUNMAP_MMAP_FIXED = 3
+    SHMC_JUNMAP_MMAP_FIXED = 3,
+    SHMC_JUNMAP_REMAP_FILE_PAGES = 4
 };
 /* What an UNMAP left of the attachment: some pages where it was (still
  * attached), nothing (detached), or all of it, moved by mremap. */

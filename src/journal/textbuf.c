@@ -107,3 +107,73 @@ void shmc_textbuf_printf(struct shmc_textbuf *t, const char *fmt, ...)
     shmc_textbuf_vprintf(t, fmt, ap);
     va_end(ap);
 }
+
+/* The length of the valid UTF-8 sequence of 2 to 4 bytes at s[0..n), its
+ * code point in *cp; 0 when s does not start one. */
+static size_t utf8_sequence(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    /* The second byte's range depends on the first: no overlong forms, no
+     * surrogates, nothing past U+10FFFF. */
+    unsigned char b = s[0], lo = 0x80, hi = 0xbf;
+    size_t len = b >= 0xc2 && b <= 0xdf   ? 2
+                 : b >= 0xe0 && b <= 0xef ? 3
+                 : b >= 0xf0 && b <= 0xf4 ? 4
+                                          : 0;
+
+    lo = b == 0xe0 ? 0xa0 : b == 0xf0 ? 0x90 : lo;
+    hi = b == 0xed ? 0x9f : b == 0xf4 ? 0x8f : hi;
+    if (len == 0 || n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    *cp = b & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        *cp = *cp << 6 | (s[i] & 0x3f);
+    }
+    return len;
+}
+
+/* Characters a terminal acts on, or that reorder or break what a reader
+ * sees: the C1 controls, the line and paragraph separators, and the
+ * bidirectional marks, embeddings, overrides and isolates. */
+static int invisible(uint32_t cp)
+{
+    return cp <= 0x9f || cp == 0x200e || cp == 0x200f ||
+           (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void shmc_textbuf_put_escaped(struct shmc_textbuf *t, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, plain = 0, len;
+    uint32_t cp;
+    char e[8];
+
+    while (i < n) {
+        unsigned char b = p[i];
+        if (b >= 0x20 && b < 0x7f && b != '\\') {
+            i++;
+            continue;
+        }
+        len = b >= 0x80 ? utf8_sequence(p + i, n - i, &cp) : 0;
+        if (len > 0 && !invisible(cp)) {
+            i += len;
+            continue;
+        }
+        shmc_textbuf_putn(t, s + plain, i - plain); /* the text before it */
+        if (len > 0)
+            snprintf(e, sizeof e, "\\u%04x", (unsigned)cp);
+        else if (b == '\\' || b == '\n' || b == '\r' || b == '\t')
+            snprintf(e, sizeof e, "\\%c",
+                     b == '\n'   ? 'n'
+                     : b == '\r' ? 'r'
+                     : b == '\t' ? 't'
+                                 : b);
+        else
+            snprintf(e, sizeof e, "\\x%02x", b);
+        shmc_textbuf_put(t, e);
+        i += len > 0 ? len : 1;
+        plain = i;
+    }
+    shmc_textbuf_putn(t, s + plain, n - plain);
+}

@@ -57,6 +57,17 @@ void shmc_textbuf_printf(struct shmc_textbuf *t, const char *fmt, ...)
 void shmc_textbuf_vprintf(struct shmc_textbuf *t, const char *fmt, va_list ap)
     SHMC_PRINTF_LIKE(2, 0);
 
+/* Appends the n bytes at s (not NUL-terminated; NULs allowed) as text that
+ * cannot move a reader's cursor or forge a line: a backslash as \\;
+ * newline, carriage return and tab as \n, \r, \t; every other
+ * C0 control byte, DEL and every byte that is not part of a valid UTF-8
+ * sequence (overlong forms and surrogates included) as \xHH; the C1
+ * controls (U+0080..U+009F), the line and paragraph separators and the
+ * bidirectional controls as \uHHHH. Everything else, valid UTF-8 text
+ * included, is kept as it is. Whatever a program or a file system names
+ * goes through this before it reaches a report a person reads. */
+void shmc_textbuf_put_escaped(struct shmc_textbuf *t, const char *s, size_t n);
+
 /* Hands what is buffered to the flush function (if any, and if anything
  * is buffered) and empties the buffer. */
 void shmc_textbuf_flush(struct shmc_textbuf *t);

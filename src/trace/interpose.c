@@ -1,10 +1,10 @@
 /*
  * interpose.c - the System V shared memory calls, ftok, dlopen and the
- * calls that unmap (munmap, mremap, mmap with MAP_FIXED), as the
- * program calls them. One shape for all, so that the program sees exactly
- * the result and errno it would see without the tracer: guard, call the
- * real function, save errno, record, restore errno, return its result.
- * Calls before the start, from inside the tracer or after the final
+ * calls that unmap (munmap, mremap, mmap with MAP_FIXED) or remap
+ * (remap_file_pages), as the program calls them. One shape for all, so that the
+ * program sees exactly the result and errno it would see without the tracer:
+ * guard, call the real function, save errno, record, restore errno, return its
+ * result. Calls before the start, from inside the tracer or after the final
  * report pass straight through (shmc__enter).
  *
  * munmap, mremap and mmap with MAP_FIXED can take an attachment's pages
@@ -12,7 +12,8 @@
  * attachments (two loads; always, before the first shmat) goes straight
  * to libc, guard and all, as does an mmap without MAP_FIXED, which
  * replaces nothing; after a successful other one record.c looks at the
- * table.
+ * table. remap_file_pages leaves the segment attached but can move its
+ * first page, which is how shmdt finds it: recorded the same way.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -158,13 +159,14 @@ SHMC_EXPORT void *dlopen(const char *file, int mode)
 
 /* The real mmap family, found on first use. dlsym may allocate, and an
  * allocator may call mmap: a call made meanwhile goes to the kernel. */
-static void *_Atomic real_map[3];
+static void *_Atomic real_map[4];
 static __thread int resolving;
-enum { R_MMAP, R_MUNMAP, R_MREMAP };
+enum { R_MMAP, R_MUNMAP, R_MREMAP, R_REMAP_FILE_PAGES };
 
 NO_TSAN static void *real_of(int which)
 {
-    static const char *const name[3] = {"mmap", "munmap", "mremap"};
+    static const char *const name[4] = {"mmap", "munmap", "mremap",
+                                        "remap_file_pages"};
     void *f = atomic_load_explicit(&real_map[which], memory_order_acquire);
 
     /* resolving: a call made inside dlsym (an allocator that maps through
@@ -214,6 +216,20 @@ NO_TSAN static void *real_mremap(void *old, size_t old_len, size_t len,
         return (void *)syscall(SYS_mremap, old, old_len, len, flags, to);
     /* LCOV_EXCL_STOP */
     return f(old, old_len, len, flags, to);
+}
+
+NO_TSAN static int real_remap_file_pages(void *addr, size_t size, int prot,
+                                         size_t pgoff, int flags)
+{
+    int (*f)(void *, size_t, int, size_t, int);
+
+    *(void **)&f = real_of(R_REMAP_FILE_PAGES);
+    /* LCOV_EXCL_START: only while resolving (real_of) */
+    if (f == NULL)
+        return (int)syscall(SYS_remap_file_pages, addr, size, prot, pgoff,
+                            flags);
+    /* LCOV_EXCL_STOP */
+    return f(addr, size, prot, pgoff, flags);
 }
 
 /* A successful call took [addr, addr + len) away and touches the hull:
@@ -314,4 +330,24 @@ NO_TSAN SHMC_EXPORT SHMC_NOINLINE void *mremap(void *old, size_t old_len,
     shmc__leave();
     errno = saved;
     return p;
+}
+
+/* remap_file_pages maps other pages of the same file over [addr, addr +
+ * size): over an attachment, pages of the segment where others were. It
+ * stays attached, but once its first page is replaced shmdt no longer
+ * finds it there: the report says so rather than "not attached". */
+NO_TSAN SHMC_EXPORT SHMC_NOINLINE int
+remap_file_pages(void *addr, size_t size, int prot, size_t pgoff, int flags)
+{
+    int r, saved;
+
+    if (!shmc__maps_touch(addr, size) || !shmc__enter())
+        return real_remap_file_pages(addr, size, prot, pgoff, flags);
+    r = real_remap_file_pages(addr, size, prot, pgoff, flags);
+    saved = errno;
+    if (r == 0)
+        UNMAPPED(SHMC_JUNMAP_REMAP_FILE_PAGES, addr, size, 0);
+    shmc__leave();
+    errno = saved;
+    return r;
 }

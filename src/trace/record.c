@@ -141,6 +141,7 @@ void shmc__on_shmat(struct shmc_call *c, int err, int shmid, const void *addr,
         a->segsz = (uint64_t)args[3];
         a->inherited = 0;
         a->detached = 0;
+        a->remapped = 0;
         a->gen = ++t->gen;
         a->stack = shmc__stack_save(c);
         mapped(a, (uintptr_t)p, size);
@@ -159,6 +160,7 @@ void shmc__before_shmdt(const void *addr, struct shmc_dt *d)
     a = shmc_table_get(&t->atts, (uint64_t)(uintptr_t)addr);
     d->shmid = a ? a->shmid : -1;
     d->was_attached = a && !a->detached;
+    d->remapped = a && !a->detached && a->remapped;
     d->gen = a ? a->gen : 0;
     shmc__unlock();
 }
@@ -168,7 +170,7 @@ void shmc__on_shmdt(struct shmc_call *c, int err, const void *addr,
 {
     struct shmc_trace *t = &shmc__trace;
     uint64_t key = (uint64_t)(uintptr_t)addr;
-    int64_t args[4] = {(int64_t)key, d->shmid, d->was_attached, 0};
+    int64_t args[4] = {(int64_t)key, d->shmid, d->was_attached, d->remapped};
 
     c->err = r < 0 ? err : 0;
     shmc__journal(SHMC_J_SHMDT, c, r, args, NULL, 0);
@@ -307,6 +309,11 @@ void shmc__on_unmap(struct shmc_call *c, int how, uintptr_t addr, size_t len,
         if (to != 0 && a == at->lo && end >= at->hi) {
             moved = key;
             res = (int64_t)(to - (at->lo - key));
+        } else if (how == SHMC_JUNMAP_REMAP_FILE_PAGES) {
+            /* Other pages of the same segment: still attached, but shmdt
+             * finds an attachment only by its first page in place. */
+            at->remapped |= a <= key && key < end;
+            args[3] = SHMC_JLEFT_PART;
         } else
             args[3] = take(at, a, end);
         shmc__journal(SHMC_J_UNMAP, c, res, args, NULL, 0);

@@ -20,6 +20,7 @@
 struct shmc_dt {
     int shmid;        /* -1 when the address was never attached here */
     int was_attached; /* attached and not yet detached               */
+    int remapped;     /* remap_file_pages replaced its first page     */
     uint32_t gen;
 };
 

@@ -93,8 +93,21 @@ static void put(struct out *o, const char *fmt, ...)
     shmc_textbuf_putn(&o->text, line, (size_t)n);
 }
 
+/* s escaped (textbuf.h) into buf, cut to fit: a path or a symbol name
+ * may hold a newline or a terminal escape, which must not forge a line. */
+static const char *esc(char *buf, size_t len, const char *s)
+{
+    struct shmc_textbuf t;
+
+    shmc_textbuf_init(&t, buf, len);
+    shmc_textbuf_put_escaped(&t, s, strlen(s));
+    return buf;
+}
+
 static void stack(struct out *o, const uint64_t *frames, unsigned n)
 {
+    char name[256], file[512];
+
     for (unsigned i = 0; i < n; i++) {
         Dl_info info;
         void *pc = (void *)(uintptr_t)frames[i];
@@ -103,7 +116,8 @@ static void stack(struct out *o, const uint64_t *frames, unsigned n)
             /* LCOV_EXCL_BR_STOP */
             put(o, "==%d==     #%u 0x%llx in %s (%s+0x%llx)\n",
                 (int)shmc__trace.pid, i, (unsigned long long)frames[i],
-                info.dli_sname ? info.dli_sname : "??", info.dli_fname,
+                esc(name, sizeof name, info.dli_sname ? info.dli_sname : "??"),
+                esc(file, sizeof file, info.dli_fname),
                 (unsigned long long)((uintptr_t)pc -
                                      (uintptr_t)info.dli_fbase));
         } else {
@@ -274,7 +288,13 @@ static void events(struct out *o, struct tally *n)
         const char *why = e->check ? shmc_strerror(e->check) : NULL;
         if (e->op == SHMC_J_SHMDT) {
             char what[128];
-            if (e->shmid >= 0)
+            if (e->shmid >= 0 && e->args[2] && e->args[3])
+                snprintf(what, sizeof what,
+                         "remap_file_pages replaced the first page of "
+                         "shmid %d's attachment there: shmdt no longer "
+                         "finds it",
+                         e->shmid);
+            else if (e->shmid >= 0)
                 snprintf(what, sizeof what,
                          "double detach: shmid %d was "
                          "attached there and already detached",
@@ -313,11 +333,12 @@ int shmc__report(const char *how)
     struct tally n = {0};
     struct out o = {.fd = NOT_OPEN, .how = how};
     int saved = errno, errors;
+    char exe[512]; /* what a 511-byte line can show */
 
     shmc_textbuf_init_flush(&o.text, o.buf, sizeof o.buf, flush_to_destination,
                             &o);
     put(&o, "==%d== shmcheck: process %d (%s) at %s:\n", (int)t->pid,
-        (int)t->pid, t->exe, how);
+        (int)t->pid, esc(exe, sizeof exe, t->exe), how);
     shmc__lock();
     leaked_segments(&o, &n);
     unmatched(&o, &n, how);
@@ -331,7 +352,7 @@ int shmc__report(const char *how)
             "%lu unmatched attach(es), %lu inherited unmatched, %lu "
             "invalid detach(es), %lu failed call(s) in %s at %s\n",
             (int)t->pid, n.leaked, n.leaked_bytes, n.unmatched, n.inherited,
-            n.invalid, n.failed, t->exe, how);
+            n.invalid, n.failed, exe, how);
         shmc_textbuf_flush(&o.text);
         if (o.fd > 2)
             close(o.fd);

@@ -63,6 +63,8 @@ struct shmc_att {
     uint8_t inherited; /* came through fork                             */
     uint8_t detached;  /* shmdt succeeded, or its pages were unmapped;
                           kept to explain double detach              */
+    uint8_t remapped;  /* remap_file_pages replaced its first page:
+                          shmdt of its address fails (EINVAL)        */
     uint64_t lo, hi;   /* [lo, hi): what is still mapped where it was
                           attached (record.c; hi 0: size unknown)    */
 };

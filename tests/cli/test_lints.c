@@ -195,6 +195,41 @@ static void test_lint_messages(void **state)
     assert_string_equal(f[4].message, "mode lets any user write the segment");
 }
 
+/* A successful shmget is judged by its flags and key, never its size:
+ * opening an existing segment with size 0, IPC_CREAT or not, is legal and
+ * races no one (size 0 cannot create). */
+static void test_lint_shmget_open(void **state)
+{
+    struct analysis_fx *fx = *state;
+    struct jfile j;
+    jf_start(&j, 220, 1);
+    jf_add(&j, REC(.type = SHMC_J_SHMGET, .result = 31,
+                   .a = {0x42, 4096, IPC_CREAT | IPC_EXCL | 0600, 1}));
+    jf_add(&j, REC(.type = SHMC_J_SHMGET, .result = 31, .a = {0x42, 0, 0}));
+    jf_add(&j,
+           REC(.type = SHMC_J_SHMGET, .result = 31, .a = {0x42, 0, IPC_CREAT}));
+    jf_add(&j, REC(.type = SHMC_J_SHMGET, .result = 31,
+                   .a = {0x42, 0, IPC_CREAT | 0600}));
+    /* what is still wrong: IPC_EXCL alone; the key a failed ftok gives */
+    jf_add(&j,
+           REC(.type = SHMC_J_SHMGET, .result = 31, .a = {0x42, 0, IPC_EXCL}));
+    jf_add(&j, REC(.type = SHMC_J_SHMGET, .result = 32,
+                   .a = {-1, 4096, IPC_CREAT | IPC_EXCL | 0600, 1}));
+    jf_add(&j, REC(.type = SHMC_J_SHMCTL, .a = {31, IPC_RMID}));
+    jf_add(&j, REC(.type = SHMC_J_SHMCTL, .a = {32, IPC_RMID}));
+    jf_save(&j, fx->dir, "220.0.shmj");
+
+    int rc = analyze_dir(fx, (struct cli_inputs){0});
+
+    assert_int_equal(rc, 0);
+    assert_string_equal(fx->text, "lint pid=220 ignored_bits shmid=31\n"
+                                  "lint pid=220 failed_ftok_key shmid=32\n");
+    assert_string_equal(fx->run.findings[0].message,
+                        shmc_strerror(SHMC_E_GET_EXCL_WITHOUT_CREAT));
+    assert_string_equal(fx->run.findings[1].message,
+                        shmc_strerror(SHMC_E_KEY_FTOK_FAILED));
+}
+
 int main(void)
 {
 #define T(f) \
@@ -203,6 +238,7 @@ int main(void)
         T(test_failed_calls),
         T(test_lints),
         T(test_lint_messages),
+        T(test_lint_shmget_open),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

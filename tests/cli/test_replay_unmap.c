@@ -3,8 +3,9 @@
  * cli_lint_unmap, src/cli/lints.c): an attachment taken away whole is a
  * detach_without_shmdt lint naming the call and the address, and no
  * longer live; one moved whole by mremap lives on at its new address; one
- * with pages left is still attached; an address with no attachment is
- * nothing.
+ * with pages left (or replaced by remap_file_pages) is still attached,
+ * and a failed shmdt of a remapped one says so; an address with no
+ * attachment is nothing.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -108,6 +109,40 @@ static void test_partial_moved_unknown(void **state)
                         "unmatched pid=810 shmid=7 addr=0xa0000 end=exit\n");
 }
 
+/* remap_file_pages over an attachment leaves it attached (no lint, still
+ * live); a shmdt of its address that fails because its first page was
+ * replaced says so; a failed shmdt of an attachment not remapped keeps
+ * the plain message. */
+static void test_remapped_detach(void **state)
+{
+    struct analysis_fx *fx = *state;
+    struct jfile j;
+    jf_start(&j, 820, 1);
+    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x10000, .a = {5}));
+    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x20000, .a = {6}));
+    jf_add(&j,
+           UNMAP(0x10000, 5, SHMC_JUNMAP_REMAP_FILE_PAGES, SHMC_JLEFT_PART, 0));
+    jf_add(&j, REC(.type = SHMC_J_SHMDT, .err = 22, .result = -1,
+                   .a = {0x10000, 5, 1, 1}));
+    jf_add(&j, REC(.type = SHMC_J_SHMDT, .err = 22, .result = -1,
+                   .a = {0x20000, 6, 1, 0}));
+    jf_save(&j, fx->dir, "820.0.shmj");
+
+    assert_int_equal(analyze_dir(fx, (struct cli_inputs){0}), 0);
+    assert_string_equal(fx->text,
+                        "detach pid=820 shmid=5 addr=0x10000 err=22\n"
+                        "detach pid=820 shmid=6 addr=0x20000 err=22\n"
+                        "unmatched pid=820 shmid=5 addr=0x10000 end=exit\n"
+                        "unmatched pid=820 shmid=6 addr=0x20000 end=exit\n");
+    assert_string_equal(fx->run.findings[0].message,
+                        "remap_file_pages replaced the first page of the "
+                        "attachment at this address: shmdt no longer finds "
+                        "it; it stays attached until unmapped or the end of "
+                        "the process");
+    assert_string_equal(fx->run.findings[1].message,
+                        "not the start of an attachment of this process");
+}
+
 int main(void)
 {
 #define T(f) \
@@ -115,6 +150,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_detached_by_each_call),
         T(test_partial_moved_unknown),
+        T(test_remapped_detach),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

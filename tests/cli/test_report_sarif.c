@@ -257,6 +257,29 @@ static void test_sarif_messages(void **state)
                               "any user\"");
 }
 
+/* Message texts escaped as the text report's are: a message or a warning
+ * that quotes a program holds no control byte, only its escape (which
+ * JSON then escapes once more). */
+static void test_sarif_escaped_messages(void **state)
+{
+    struct report_fx *fx = *state;
+    struct cli_finding *f = add_finding(&fx->run, CLI_LINT, 1);
+    f->rule = "r", f->message = "a\nb\x1b[2J";
+    fx->run.warnings = calloc(2, sizeof *fx->run.warnings);
+    assert_non_null(fx->run.warnings);
+    fx->run.warnings[0] = strdup("pid 2 (x\n\x1b]0;t\x07) was not traced");
+    fx->run.nwarnings = 1;
+
+    int rc = render_summarized(fx, cli_report_sarif);
+
+    assert_int_equal(rc, 0);
+    assert_contains(fx->text,
+                    "\"text\": \"lint r by pid 1: a\\\\nb\\\\x1b[2J\"");
+    assert_contains(fx->text,
+                    "\"text\": \"pid 2 (x\\\\n\\\\x1b]0;t\\\\x07) was "
+                    "not traced\"");
+}
+
 /* A signal glibc has no name for; an exit neither status nor signal. */
 static void test_sarif_invocations(void **state)
 {
@@ -290,7 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_sarif_one_finding), T(test_sarif_full_run),
         T(test_sarif_empty_run),   T(test_sarif_messages),
-        T(test_sarif_invocations),
+        T(test_sarif_invocations), T(test_sarif_escaped_messages),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

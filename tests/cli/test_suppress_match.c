@@ -66,6 +66,47 @@ static void test_match_where(void **state)
     }
 }
 
+/* stack: rules: one pattern a frame, from the innermost, all of them
+ * matching and the stack at least as deep; '\\|' a literal '|'; a bare
+ * star any one frame. */
+static void test_match_stack(void **state)
+{
+    const struct cli_frame frames[] = {
+        supp_frame("make_segment", "/src/p.c", "/bin/p"),
+        supp_frame("path_a", "/src/p.c", "/bin/p"),
+        supp_frame(NULL, NULL, NULL),
+        supp_frame("op|x", "/src/p.c", "/lib/libc.so.6"),
+    };
+    const struct cli_finding f = supp_finding(CLI_LEAKED_SEGMENT, 0, frames, 4);
+    static const struct {
+        const char *rule;
+        int want;
+    } c[] = {
+        {"leaked_segment:stack:fun:make_segment", 1},
+        {"leaked_segment:stack:fun:make_segment|fun:path_a", 1},
+        {"leaked_segment:stack:fun:make_segment|fun:path_a|*|fun:op\\|x", 1},
+        {"leaked_segment:stack:make_*|p.c|*|obj:libc.so.?", 1},
+        {"leaked_segment:stack:fun:path_a", 0}, /* not the innermost */
+        {"leaked_segment:stack:fun:make_segment|fun:path_b", 0},
+        {"leaked_segment:stack:fun:make_segment|fun:path_a|fun:*", 0},
+        {"leaked_segment:stack:*|*|*|*|*", 0}, /* deeper than the stack */
+        {"leaked_segment:stack:fun:make_segment|obj:libc.so.6", 0},
+        {"leaked_segment:stack:src:p.c|src:p.c", 1},
+        {"lint:stack:fun:make_segment", 0},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < NELEM(c); i++) {
+        struct cli_supp *s = supp_set_of(c[i].rule);
+
+        int got = cli_supp_match(s, &f);
+
+        if (got != c[i].want)
+            fail_msg("%s: got %d, want %d", c[i].rule, got, c[i].want);
+        cli_supp_free(s);
+    }
+}
+
 static void test_match_prefixes(void **state)
 {
     const struct cli_frame fr =
@@ -328,9 +369,9 @@ int main(void)
 {
 #define T(f) cmocka_unit_test(f)
     const struct CMUnitTest tests[] = {
-        T(test_match_where),    T(test_match_prefixes), T(test_match_kinds),
-        T(test_match_no_stack), T(test_hits),           T(test_glob),
-        T(test_glob_long),
+        T(test_match_where), T(test_match_stack),    T(test_match_prefixes),
+        T(test_match_kinds), T(test_match_no_stack), T(test_hits),
+        T(test_glob),        T(test_glob_long),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

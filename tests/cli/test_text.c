@@ -6,7 +6,7 @@
  * only when asked, the run's warnings first, suppressed findings left out,
  * blocks capped with the rest counted, --gen-suppressions' rules (and
  * none when one does not fit), the SUMMARY line, and -1 when the stream
- * cannot be written.
+ * cannot be written; what the program or the file system named escaped.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -132,6 +132,62 @@ static void test_every_kind(void **state)
     assert_string_equal(fx->text, want);
 }
 
+/* What the program or the file system named is escaped: a newline, a
+ * terminal escape, a C1 control or invalid UTF-8 in argv, comm, a
+ * function, a file, a module, a message or a warning neither breaks a
+ * line nor reaches the terminal; the SUMMARY line stays the only one. */
+static void test_escaped(void **state)
+{
+    struct report_fx *fx = *state;
+    const struct cli_text_opts o = {ERRORS, 0, 100, NULL};
+    struct cli_run *run = &fx->run;
+    struct cli_finding *f;
+    static const char want[] =
+        "==shmcheck== warning: tracer: x\\n==shmcheck== SUMMARY: "
+        "fake\\x1b[2J\n"
+        "==shmcheck== ERROR: leaked segment: shmid 1 key 0x00000000, 1 bytes, "
+        "created by pid 100 (./p a\\n==shmcheck== SUMMARY: shmcheck: 0 leaked "
+        "segment(s) \\x1b[2J \\u009b2J \\xff\\\\), never removed "
+        "(IPC_RMID):\n"
+        "==shmcheck==     #0 0x10 in f\\ng\\x07 /s\\r/x.c:3 "
+        "(m\\x1b]0;t\\x07+0x10)\n"
+        "==shmcheck== ERROR: leaked segment: shmid 2 key 0x00000000, 1 bytes, "
+        "created by pid 101 (co\\nmm\\x7f), seen by the kernel only (no "
+        "journal has its creation):\n"
+        "==shmcheck== WARNING: lint r: a\\nb (shmid -1, pid 100):\n"
+        "==shmcheck== SUMMARY: shmcheck: 2 leaked segment(s) (2 bytes), 0 "
+        "unmatched attach(es), 0 inherited unmatched, 0 invalid detach(es), 0 "
+        "failed call(s), 1 lint(s); 0 suppressed\n";
+
+    add_process(run, 100,
+                ARGV("./p",
+                     "a\n==shmcheck== SUMMARY: shmcheck: 0 leaked "
+                     "segment(s)",
+                     "\x1b[2J",
+                     "\xc2\x9b"
+                     "2J",
+                     "\xff\\"));
+    add_process(run, 101, NULL)->name = "co\nmm\x7f";
+    f = add_finding(run, CLI_LEAKED_SEGMENT, 100);
+    f->shmid = 1, f->size = 1, f->creator_pid = 100;
+    add_frame(run, f,
+              &(struct frame){0x10, "/d/m\x1b]0;t\x07", 0x10, "f\ng\a",
+                              "/s\r/x.c", 3});
+    f = add_finding(run, CLI_LEAKED_SEGMENT, 101);
+    f->shmid = 2, f->size = 1, f->creator_pid = 101, f->seen_by_kernel = 1;
+    f = add_finding(run, CLI_LINT, 100);
+    f->rule = "r", f->message = cli_run_strdup(run, "a\nb");
+    run->warnings = calloc(2, sizeof *run->warnings);
+    assert_non_null(run->warnings);
+    run->warnings[0] = strdup("tracer: x\n==shmcheck== SUMMARY: fake\x1b[2J");
+    run->nwarnings = 1;
+
+    int rc = render_text(fx, &o);
+
+    assert_int_equal(rc, 0);
+    assert_string_equal(fx->text, want);
+}
+
 /* --errors decides the level; colours only on a terminal (o->color). */
 static void test_levels_and_colours(void **state)
 {
@@ -247,8 +303,8 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, report_setup, report_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_every_kind),  T(test_levels_and_colours), T(test_capped),
-        T(test_suggestions), T(test_write_error),
+        T(test_every_kind), T(test_escaped),     T(test_levels_and_colours),
+        T(test_capped),     T(test_suggestions), T(test_write_error),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

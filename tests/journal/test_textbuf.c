@@ -3,7 +3,9 @@
  * function, snprintf's contract (what fits is kept and NUL-terminated,
  * total counts everything, (NULL, 0) only counts); with one, every byte
  * goes out exactly once, whole appends per flush when they fit, a longer
- * piece in buffer-sized parts, a longer formatted text cut to the buffer.
+ * piece in buffer-sized parts, a longer formatted text cut to the buffer;
+ * and text escaped for a report (control bytes, C1 and bidirectional
+ * controls, invalid UTF-8).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -150,6 +152,62 @@ static void test_flushed_fits_or_nothing(void **state)
     assert_string_equal(k.text, "<42>");
 }
 
+/* Escaping: one function for everything a program or a file system names
+ * (argv, comm, paths, functions) before a report shows it. */
+static void test_escaped(void **state)
+{
+    static const struct {
+        const char *in;
+        size_t n; /* 0: strlen(in) */
+        const char *want;
+    } c[] = {
+        {"plain text, 100% ok", 0, "plain text, 100% ok"},
+        {"a\n==shmcheck== SUMMARY: 0 leaked", 0,
+         "a\\n==shmcheck== SUMMARY: 0 leaked"},
+        {"\x1b[2J\r\t\\", 0, "\\x1b[2J\\r\\t\\\\"},
+        {"nul\0del\x7f", 8, "nul\\x00del\\x7f"},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 0,
+         "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"}, /* valid UTF-8 */
+        {"\xc2\x9b"
+         "2J\xc2\x85",
+         6, "\\u009b2J\\u0085"}, /* C1 controls */
+        {"\xe2\x80\xae"
+         "evil\xe2\x80\xa8",
+         10, "\\u202eevil\\u2028"},
+        {"\xff\xc3(\xc0\xaf\xed\xa0\x80", 0, /* invalid, overlong, surrogate */
+         "\\xff\\xc3(\\xc0\\xaf\\xed\\xa0\\x80"},
+        {"cut\xe2\x82", 0, "cut\\xe2\\x82"}, /* a sequence cut short */
+        {"\xf4\x90\x80\x80", 0, "\\xf4\\x90\\x80\\x80"}, /* > U+10FFFF */
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char buf[128];
+        struct shmc_textbuf t;
+
+        shmc_textbuf_init(&t, buf, sizeof buf);
+        shmc_textbuf_put_escaped(&t, c[i].in,
+                                 c[i].n ? c[i].n : strlen(c[i].in));
+        assert_string_equal(buf, c[i].want);
+        assert_int_equal(t.total, strlen(c[i].want));
+    }
+}
+
+/* Through a flush function, the escaped text goes out whole and once. */
+static void test_escaped_flushed(void **state)
+{
+    struct sink k = {0};
+    char buf[8];
+    struct shmc_textbuf t;
+    (void)state;
+
+    shmc_textbuf_init_flush(&t, buf, sizeof buf, to_sink, &k);
+    shmc_textbuf_put_escaped(&t, "ab\ncd\x1b\xc3\xa9xyz", 11);
+    shmc_textbuf_flush(&t);
+    k.text[k.len] = '\0';
+    assert_string_equal(k.text, "ab\\ncd\\x1b\xc3\xa9xyz");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +217,8 @@ int main(void)
         cmocka_unit_test(test_flush_needs_room),
         cmocka_unit_test(test_format_error),
         cmocka_unit_test(test_flushed_fits_or_nothing),
+        cmocka_unit_test(test_escaped),
+        cmocka_unit_test(test_escaped_flushed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

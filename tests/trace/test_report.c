@@ -3,7 +3,7 @@
  * (src/trace/report.c): findings grouped by call site and capped, each
  * kind of invalid detach saying why, segments other processes handle not
  * reported as leaks, where the report goes (stderr as the program started
- * with it, report files, nowhere) and long lines cut.
+ * with it, report files, nowhere), long lines cut and paths escaped.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -266,6 +266,30 @@ static void long_lines_are_cut(void **state)
     assert_int_equal(count_lines(r.err, "ERROR: leaked segment"), 1);
 }
 
+/* A program whose path holds a newline, a fake report line and a
+ * terminal escape: the report escapes it, so no line is forged and no
+ * control byte but the newlines that end lines reaches stderr. */
+static void paths_are_escaped(void **state)
+{
+    struct fx *fx = *state;
+    static struct run r;
+    char exe[PATH_MAX], cp[2 * PATH_MAX + 16];
+
+    snprintf(exe, sizeof exe, "%s/tp\n==0== SUMMARY: fake\x1b[2J", fx->dir);
+    snprintf(cp, sizeof cp, "cp %s '%s'", SHMC_TRACED_PROG, exe);
+    assert_int_equal(system(cp), 0);
+
+    run_traced(fx, &r, (char *[]){exe, "leave", "exit", NULL}, NULL);
+
+    assert_exit(r.status, 23);
+    assert_non_null(strstr(r.err, "/tp\\n==0== SUMMARY: fake\\x1b[2J"));
+    assert_null(strstr(r.err, "\n==0== "));
+    for (const char *p = r.err; *p != '\0'; p++)
+        if ((unsigned char)*p < ' ' && *p != '\n')
+            fail_msg("control byte 0x%02x in the report", (unsigned char)*p);
+    assert_int_equal(count_lines(r.err, "ERROR: leaked segment"), 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
@@ -277,6 +301,7 @@ int main(void)
         T(report_without_a_usable_stderr),
         T(report_files_and_none),
         T(long_lines_are_cut),
+        T(paths_are_escaped),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

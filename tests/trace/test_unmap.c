@@ -1,6 +1,7 @@
 /*
  * test_unmap.c - attachments whose pages munmap, mremap or mmap(MAP_FIXED)
- * take away (src/trace/interpose.c, record.c): the program sees the
+ * take away, or remap_file_pages replaces (src/trace/interpose.c,
+ * record.c): the program sees the
  * results and errno it sees bare, each attachment touched gets one UNMAP
  * record saying what is left of it, and the standalone report does not
  * call an attachment the kernel detached unmatched.
@@ -259,6 +260,48 @@ static void unmap_standalone(void **state)
     assert_int_equal(fx->nj, 0);
 }
 
+/* remap_file_pages over an attachment: the program sees what it sees bare
+ * (the segment still attached, shmdt of its address EINVAL); the tracer
+ * records each call as an UNMAP that leaves it attached, marks the shmdt
+ * as the detach of a replaced mapping (a[3]), and says so in its report
+ * rather than "double detach" or "not attached". */
+static void unmap_remap_file_pages(void **state)
+{
+    struct fx *fx = *state;
+    static struct run bare, traced;
+    char *argv[] = {SHMC_TRACED_PROG, "unmap", "remap", NULL};
+    const struct journal *j;
+    const struct rec *at, *dt;
+
+    run_bare(fx, &bare, argv);
+    run_traced(fx, &traced, argv, NULL);
+    assert_exit(bare.status, 0);
+    assert_string_equal(bare.out, "remap_file_pages 0 0\n"
+                                  "remap_file_pages(tail) 0 1234\n"
+                                  "nattch 2 1234\nshmdt -1 22\n");
+    assert_string_equal(traced.out, bare.out);
+    assert_exit(traced.status, 23);
+    assert_non_null(strstr(traced.err, "failed with EINVAL: remap_file_pages "
+                                       "replaced the first page of shmid "));
+    assert_non_null(strstr(traced.err, "'s attachment there: shmdt no longer "
+                                       "finds it\n"));
+    read_journals(fx);
+    assert_int_equal(fx->nj, 1);
+    j = &fx->j[0];
+    at = rec_of(j, SHMC_J_SHMAT, 0);
+    assert_int_equal(j->count[SHMC_J_UNMAP], 2);
+    for (int i = 0; i < 2; i++) {
+        const struct rec *u = rec_of(j, SHMC_J_UNMAP, i);
+        assert_int_equal(u->args[0], at->result);
+        assert_int_equal(u->args[2], SHMC_JUNMAP_REMAP_FILE_PAGES);
+        assert_int_equal(u->args[3], SHMC_JLEFT_PART);
+    }
+    dt = rec_of(j, SHMC_J_SHMDT, 0);
+    assert_int_equal(dt->result, -1);
+    assert_int_equal(dt->args[2], 1); /* attached */
+    assert_int_equal(dt->args[3], 1); /* its first page replaced */
+}
+
 /* Without the tracer's exit code the traced run ends as the bare one. */
 static void unmap_exit_status_as_bare(void **state)
 {
@@ -279,6 +322,7 @@ int main(void)
         T(unmap_cases),
         T(unmap_hole_and_three),
         T(unmap_standalone),
+        T(unmap_remap_file_pages),
         T(unmap_exit_status_as_bare),
     };
 

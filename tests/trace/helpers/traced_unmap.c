@@ -1,6 +1,7 @@
 /*
  * traced_unmap.c - attachments whose pages go away without shmdt:
- * munmap, mremap and mmap(MAP_FIXED) over them (traced_prog unmap HOW).
+ * munmap, mremap and mmap(MAP_FIXED) over them, and pages remap_file_pages
+ * replaced (traced_prog unmap HOW).
  * Each prints the calls' results and errno and the segment's attach
  * count, the same bare and traced.
  */
@@ -125,6 +126,10 @@ static int unmap_how(const char *how, char *p)
     } else if (!strcmp(how, "halves")) {
         show("munmap(head)", munmap(p, PAGE));
         show("munmap(tail)", munmap(p + PAGE, PAGE));
+    } else if (!strcmp(how, "remap")) { /* pages swapped: still attached */
+        show("remap_file_pages", remap_file_pages(p, PAGE, 0, 1, 0));
+        show("remap_file_pages(tail)",
+             remap_file_pages(p + PAGE, PAGE, 0, 0, 0));
     } else if (!strcmp(how, "part")) { /* shmdt still finds the rest */
         show("munmap(tail)", munmap(p + PAGE, PAGE));
     } else if (!strcmp(how, "shrink")) {
