@@ -203,8 +203,8 @@ static int listen_on(struct cli_broker *b)
                : -1;
 }
 
-int cli_broker_start(struct cli_broker *b, const char *log_dir, char *err,
-                     size_t errlen)
+int cli_broker_start(struct cli_broker *b, const char *log_dir,
+                     const struct shmc_jdir_pin *pin, char *err, size_t errlen)
 {
     char text[SHMC_BROKER_TEXT];
     const char *what = "log directory";
@@ -212,7 +212,7 @@ int cli_broker_start(struct cli_broker *b, const char *log_dir, char *err,
     memset(b, 0, sizeof *b);
     b->listen_fd = b->stop[0] = b->stop[1] = -1;
     b->root = getpid();
-    b->dir_fd = open(log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    b->dir_fd = shmc_jdir_open(log_dir, pin);
     if (b->dir_fd >= 0 && (what = "random", make_address(&b->addr)) == 0 &&
         (what = "socket", listen_on(b)) == 0 &&
         (what = "pipe", pipe2(b->stop, O_CLOEXEC)) == 0 &&

@@ -30,7 +30,8 @@
 /* What the analysis needs from the run of the tree. */
 struct tree {
     char log_dir[PATH_MAX];
-    int keep_log_dir; /* --log-dir or --replay: never removed */
+    int keep_log_dir;         /* --log-dir or --replay: never removed */
+    struct shmc_jdir_pin pin; /* the log directory's identity */
     struct cli_reaped *reaped;
     size_t nreaped;
     int top_pid;
@@ -66,12 +67,17 @@ static int run_tree(const struct cli_opts *o, struct tree *t)
         return fail("cannot find libshmcheck-trace.so (use --trace-lib or "
                     "SHMCHECK_TRACE_LIB)",
                     "");
-    if (o->isolate && cli_isolate(err, sizeof err) != 0)
-        return fail("--isolate: ", err);
-    if (cli_log_dir_make(o->log_dir, t->log_dir, sizeof t->log_dir, err,
-                         sizeof err) != 0)
+    /* The log directory first: in the user namespace --isolate may enter,
+     * root's directories above it would look like nobody's. */
+    if (cli_log_dir_make(o->log_dir, t->log_dir, sizeof t->log_dir, &t->pin,
+                         err, sizeof err) != 0)
         return fail("", err);
     t->keep_log_dir = o->log_dir != NULL;
+    if (o->isolate && cli_isolate(err, sizeof err) != 0) {
+        if (!t->keep_log_dir)
+            cli_log_dir_remove(t->log_dir);
+        return fail("--isolate: ", err);
+    }
     t->start = (long)time(NULL);
     /* As root: the kernel's process events tell every process of the
      * tree, static ones reaped by their own parents too. Without them
@@ -79,7 +85,7 @@ static int run_tree(const struct cli_opts *o, struct tree *t)
     t->events_on =
         root && !o->no_events &&
         cli_procevents_start(&t->events, getpid(), err, sizeof err) == 0;
-    struct cli_spawn sp = {o->argv, tracer, t->log_dir, 1};
+    struct cli_spawn sp = {o->argv, tracer, t->log_dir, 1, &t->pin};
     code = cli_spawn_tree(&sp, &t->reaped, &t->nreaped, &t->top_pid, err,
                           sizeof err);
     if (t->events_on)

@@ -86,7 +86,7 @@ static void free_env(char **env)
  * LD_PRELOAD the user has, its journals in the log dir through our broker
  * and the verdict left to the CLI, then the rest of ours. NULL when
  * memory runs out. */
-static char **tree_env(const struct cli_spawn *sp, char *broker)
+static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin)
 {
     const char *old = getenv("LD_PRELOAD");
     char **env = calloc(3, sizeof *env);
@@ -104,7 +104,7 @@ static char **tree_env(const struct cli_spawn *sp, char *broker)
              sp->quiet_tracer ? "SHMCHECK_REPORT=none"
                               : "SHMCHECK_REPORT=stderr") != 0 ||
         push(&env, &n, "SHMCHECK_EXITCODE=0") != 0 ||
-        push(&env, &n, broker) != 0)
+        push(&env, &n, broker) != 0 || push(&env, &n, pin) != 0)
         goto fail;
     for (size_t i = 0; environ[i]; i++)
         if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
@@ -112,6 +112,7 @@ static char **tree_env(const struct cli_spawn *sp, char *broker)
             strncmp(environ[i], "SHMCHECK_REPORT=", 16) &&
             strncmp(environ[i], "SHMCHECK_EXITCODE=", 18) &&
             strncmp(environ[i], SHMC_BROKER_ENV "=", sizeof SHMC_BROKER_ENV) &&
+            strncmp(environ[i], SHMC_JDIR_ENV "=", sizeof SHMC_JDIR_ENV) &&
             push(&env, &n, environ[i]) != 0)
             goto fail;
     return env;
@@ -219,14 +220,18 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
                    size_t *nreaped, int *top_pid, char *err, size_t errlen)
 {
     struct cli_broker broker;
-    char **env;
+    char **env, pin[80] = SHMC_JDIR_ENV "=";
     sigset_t oldmask;
     int p[2], code;
     pid_t child;
 
-    if (cli_broker_start(&broker, sp->log_dir, err, errlen) != 0)
+    if (cli_broker_start(&broker, sp->log_dir, sp->pin, err, errlen) != 0)
         return -1;
-    if ((env = tree_env(sp, broker.env)) == NULL) {
+    if (sp->pin != NULL) /* else an empty, ignored setting */
+        snprintf(pin, sizeof pin, "%s=%llu:%llu", SHMC_JDIR_ENV,
+                 (unsigned long long)sp->pin->dev,
+                 (unsigned long long)sp->pin->ino);
+    if ((env = tree_env(sp, broker.env, pin)) == NULL) {
         snprintf(err, errlen, "out of memory");
         cli_broker_stop(&broker);
         return -1;

@@ -4,6 +4,8 @@
 #ifndef SHMC_CLI_RUN_H
 #define SHMC_CLI_RUN_H
 
+#include "journal/jfile.h"
+
 #include <stddef.h>
 
 #include "inputs.h" /* struct cli_reaped */
@@ -13,6 +15,7 @@ struct cli_spawn {
     const char *trace_so; /* absolute path of libshmcheck-trace.so    */
     const char *log_dir;  /* journals go here                         */
     int quiet_tracer;     /* SHMCHECK_REPORT=none for the tree        */
+    const struct shmc_jdir_pin *pin; /* log_dir's identity, or NULL    */
 };
 
 /* Enters a private IPC namespace (as root, or through a user namespace

@@ -31,6 +31,20 @@
 #include "start.h"
 #include "state.h"
 
+int shmc__log_dir_open(const char *name, int flags)
+{
+    const struct shmc_trace *t = &shmc__trace;
+    int dfd = shmc_jdir_open(t->cfg.log_dir, &t->dir_pin), fd = -1;
+
+    if (dfd >= 0) {
+        fd = openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+        int err = errno;
+        close(dfd);
+        errno = err;
+    }
+    return fd;
+}
+
 /* Where the tracer's own messages go: under the CLI (SHMCHECK_REPORT=none
  * and a log directory) to <log dir>/<pid>.messages, which the CLI shows in
  * its report, never into the program's stderr; else (standalone), or when
@@ -45,10 +59,8 @@ static int message_fd(void)
     if (t->cfg.report != SHMC_REPORT_NONE || t->cfg.log_dir[0] == '\0')
         return 2;
     shmc_textbuf_init(&p, path, sizeof path);
-    shmc_textbuf_printf(&p, "%s/%d" SHMC_MESSAGES_SUFFIX, t->cfg.log_dir,
-                        (int)getpid());
-    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-              0600);
+    shmc_textbuf_printf(&p, "%d" SHMC_MESSAGES_SUFFIX, (int)getpid());
+    fd = shmc__log_dir_open(path, O_WRONLY | O_CREAT | O_APPEND);
     if (fd < 0 && t->broker_on) /* credentials dropped: ask the CLI */
         fd = shmc_broker_open(&t->broker, SHMC_BROKER_MESSAGES, getpid(), NULL);
     return fd < 0 ? 2 : fd;
@@ -103,7 +115,7 @@ static void journal_start(pid_t ppid)
     int64_t args[4] = {ppid, 0, 0, 0};
 
     if (shmc_jwriter_open_via(&t->journal, t->broker_on ? &t->broker : NULL,
-                              t->cfg.log_dir, t->pid, ppid,
+                              t->cfg.log_dir, &t->dir_pin, t->pid, ppid,
                               t->cfg.stacks ? SHMC_JF_STACKS : 0, t->start_ns,
                               0) != 0) {
         const char *name = strerrorname_np(errno);
@@ -295,12 +307,28 @@ static void find_self(void)
     shmc__trace.exe[n > 0 ? n : 0] = '\0';
 }
 
+/* Under the CLI: its log directory's identity (jfile.h), unless this
+ * image is a secure (setuid) execution, which trusts only a directory
+ * owned by its user or root that nobody else can change. */
+static void find_dir_pin(char **env, int secure)
+{
+    const size_t n = sizeof SHMC_JDIR_ENV - 1;
+
+    for (size_t i = 0; env[i] != NULL && !secure; i++)
+        if (strncmp(env[i], SHMC_JDIR_ENV "=", n + 1) == 0 &&
+            shmc_jdir_pin_parse(env[i] + n + 1, &shmc__trace.dir_pin) != 0)
+            say("shmcheck: " SHMC_JDIR_ENV " is malformed: the log "
+                "directory must be this user's or root's, and nobody "
+                "else's to change\n");
+}
+
 /* Under the CLI: its journal broker (broker.h), unless this image is a
  * secure (setuid) execution, which takes no descriptor from its caller. */
 static void find_broker(char **env, int secure)
 {
     const size_t n = sizeof SHMC_BROKER_ENV - 1;
 
+    find_dir_pin(env, secure);
     for (size_t i = 0; env[i] != NULL && !secure; i++)
         if (strncmp(env[i], SHMC_BROKER_ENV "=", n + 1) == 0) {
             shmc__trace.broker_on =

@@ -134,9 +134,10 @@ struct shmc_trace {
     struct shmc_jwriter journal;
     int broker_on; /* under the CLI: journals through its broker */
     struct shmc_broker broker;
-    struct shmc_table atts;  /* addr -> struct shmc_att          */
-    struct shmc_table segs;  /* shmid -> struct shmc_seg         */
-    struct shmc_table depot; /* stack hash -> struct shmc_stack */
+    struct shmc_jdir_pin dir_pin; /* under the CLI: its log directory  */
+    struct shmc_table atts;       /* addr -> struct shmc_att          */
+    struct shmc_table segs;       /* shmid -> struct shmc_seg         */
+    struct shmc_table depot;      /* stack hash -> struct shmc_stack */
     struct shmc_event events[SHMC_MAX_FINDINGS];
     unsigned nevents, events_lost;
     unsigned long invalid_detaches, failed_calls, attaches, detaches;
