@@ -26,7 +26,6 @@
 #define NOT_OURS (-1L)    /* by_pid: the pid went to a process outside  */
 #define THE_ROOT (-2L)    /* what index_of says of the root             */
 #define KEY(pid) ((uint64_t)(unsigned)(pid)) /* in by_pid */
-
 static long now_ms(void)
 {
     struct timespec t;
@@ -35,8 +34,7 @@ static long now_ms(void)
     return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* /proc/<pid>/comm into comm (16 bytes, NUL-ended); unchanged when the
- * process is gone (reaped before we read). */
+/* /proc/<pid>/comm into comm (16 bytes); unchanged if the pid is gone. */
 static void read_comm(int pid, char *comm)
 {
     char buf[32];
@@ -125,6 +123,7 @@ static int on_exec(struct cli_procevents *pe, const struct proc_event *ev)
     if (i < 0)
         return 0;
     struct cli_seen *s = &pe->seen[i];
+    memset(s->comm, 0, sizeof s->comm); /* the name before exec is wrong */
     read_comm(s->pid, s->comm);
     /* A thread that is not the leader execs: the old leader ended first
      * (its EXIT came with the process's pid), the process goes on. */

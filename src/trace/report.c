@@ -23,6 +23,7 @@
 #include "report.h"
 #include "shmcheck.h"
 #include "stack.h"
+#include "messages.h"
 #include "start.h"
 #include "state.h"
 

@@ -25,10 +25,4 @@ int shmc__enter_own(void);
  * a child reparented before its first call). */
 int shmc__adopt_clone(void);
 
-/* Opens name in the log directory, relative to a descriptor of it that
- * was checked (shmc_jdir_open: the CLI's own, or one of this user's or
- * root's that nobody else can change), with flags | O_NOFOLLOW |
- * O_CLOEXEC, mode 0600. The fd, or -1 with errno. Async-signal-safe. */
-int shmc__log_dir_open(const char *name, int flags);
-
 #endif

@@ -10,7 +10,8 @@
  *   3  report.c               the report at the end of a process image
  *   2  record.c modules.c     what each call leaves; the module list
  *   1  emit.c stack.c env.c   journal records; call stacks and their
- *                             depot; the environment passed on at exec
+ *      messages.c             depot; the environment passed on at exec;
+ *                             the tracer's messages, the log directory
  *   0  state.c                the state and its primitives (this header)
  * What libc starts on its own (fork's handlers, the end of the process)
  * enters through the handlers the lifecycle registers: pthread_atfork in
