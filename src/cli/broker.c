@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "broker.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,25 +24,10 @@
 #include "journal/reader.h" /* SHMC_MESSAGES_SUFFIX */
 
 #define REQUEST_WAIT_MS 1000 /* from connect to the request            */
-#define MAX_DEPTH 65536      /* parent links walked from a peer to us   */
-
-/* The parent of pid; 0 when it cannot be read (gone). */
-static pid_t parent_of(pid_t pid)
-{
-    char state;
-    int ppid;
-
-    return shmc_proc_stat((int)pid, &state, &ppid) == 0 ? (pid_t)ppid : 0;
-}
 
 int cli_broker_in_tree(pid_t pid, pid_t root)
 {
-    for (int depth = 0; pid > 1 && depth < MAX_DEPTH; depth++) {
-        pid = parent_of(pid);
-        if (pid == root)
-            return 1;
-    }
-    return 0;
+    return shmc_proc_descends((int)pid, (int)root);
 }
 
 /* Constant time: how long a wrong secret takes says nothing of it. */
@@ -216,8 +202,7 @@ int cli_broker_start(struct cli_broker *b, const char *log_dir,
     if (b->dir_fd >= 0 && (what = "random", make_address(&b->addr)) == 0 &&
         (what = "socket", listen_on(b)) == 0 &&
         (what = "pipe", pipe2(b->stop, O_CLOEXEC)) == 0 &&
-        (what = "thread", errno = pthread_create(&b->thread, NULL, loop, b)) ==
-            0) {
+        (what = "thread", errno = cli_thread_start(&b->thread, loop, b)) == 0) {
         shmc_broker_format(&b->addr, text);
         snprintf(b->env, sizeof b->env, "%s=%s", SHMC_BROKER_ENV, text);
         return 0;

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "procevents.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -355,7 +356,7 @@ int cli_procevents_start(struct cli_procevents *pe, int root_pid, char *err,
     if (open_socket(pe) == 0 && (what = "subscribe", subscribe(pe)) == 0 &&
         (listening = 1) && (what = "pipe", pipe2(pe->stop, O_CLOEXEC)) == 0 &&
         (what = "thread", /* LCOV_EXCL_BR_START: only without memory */
-         errno = pthread_create(&pe->thread, NULL, loop, pe)) == 0) {
+         errno = cli_thread_start(&pe->thread, loop, pe)) == 0) {
         /* LCOV_EXCL_BR_STOP */
         pe->running = 1;
         return 0;

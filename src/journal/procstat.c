@@ -35,3 +35,15 @@ int shmc_proc_stat(int pid, char *state, int *ppid)
     *ppid = v;
     return 0;
 }
+
+int shmc_proc_descends(int pid, int root)
+{
+    char state;
+
+    for (int depth = 0; pid > 1 && depth < 65536; depth++)
+        if (shmc_proc_stat(pid, &state, &pid) != 0)
+            return 0;
+        else if (pid == root)
+            return 1;
+    return 0;
+}

@@ -11,4 +11,8 @@
  * when the process is gone or the file cannot be read. */
 int shmc_proc_stat(int pid, char *state, int *ppid);
 
+/* Whether pid descends from root: its parent chain in /proc reaches it
+ * (at most 65536 links: a chain longer is taken as not). */
+int shmc_proc_descends(int pid, int root);
+
 #endif

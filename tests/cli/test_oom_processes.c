@@ -168,7 +168,7 @@ static void test_spawn(void **state)
 {
     char *argv[] = {"/bin/sh", "-c", "exit 3", NULL};
     char dir[] = "/tmp/shmc-oom.XXXXXX"; /* ours: the broker checks */
-    struct cli_spawn sp = {argv, "libc.so.6", dir, 1, NULL};
+    struct cli_spawn sp = {argv, "libc.so.6", dir, 1, NULL, NULL};
     long n, before = 0, during = 0;
     (void)state;
     need_faults();
