@@ -41,7 +41,7 @@ int cli_isolate(char *err, size_t errlen)
 
     if (unshare(CLONE_NEWIPC) == 0)
         return 0;
-    /* Not privileged: a user namespace where we are root, then IPC. */
+    /* Not privileged: a user namespace (which may make one), then IPC. */
     if (unshare(CLONE_NEWUSER | CLONE_NEWIPC) != 0) {
         snprintf(err, errlen,
                  "cannot create a private IPC namespace: %s (needs root, or "
@@ -50,10 +50,12 @@ int cli_isolate(char *err, size_t errlen)
                  strerror(errno));
         return -1;
     }
-    snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
+    /* Our own ids map to themselves: the program runs as the caller, as
+     * it would without --isolate (not as root of the namespace). */
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
     if (write_file("/proc/self/setgroups", "deny") != 0 ||
         write_file("/proc/self/uid_map", map) != 0 ||
-        (snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid),
+        (snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid),
          write_file("/proc/self/gid_map", map)) != 0) {
         snprintf(err, errlen, "cannot map ids in the user namespace: %s",
                  strerror(errno));
