@@ -22,6 +22,7 @@
 #include "options.h"
 #include "procevents.h"
 #include "report.h"
+#include "files.h"
 #include "run.h"
 #include "signals.h"
 #include "suppress.h"
@@ -174,12 +175,12 @@ static int analyse(const struct cli_opts *o, const struct tree *t,
 static int write_report(const char *path, const struct cli_run *run,
                         int (*fn)(const struct cli_run *, FILE *))
 {
-    FILE *f = strcmp(path, "-") ? fopen(path, "we") : stdout;
+    FILE *f = strcmp(path, "-") ? cli_open_write(path) : stdout;
     int r;
 
     if (f == NULL) {
         fprintf(stderr, "%s: cannot write '%s': %s\n", cli_prog, path,
-                strerror(errno));
+                errno == ENXIO ? "a FIFO nobody reads" : strerror(errno));
         return -1;
     }
     r = fn(run, f);

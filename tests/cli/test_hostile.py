@@ -4,11 +4,13 @@ above it, or a symlink in its place: the run is refused with a message
 that says why, before anything is written there, and the tracer alone
 does not write journals into such a directory either."""
 import os
+import select
 import shutil
 import subprocess
+import threading
 import unittest
 
-from support import PROG, TRACER, Tmp, main, run
+from support import PROG, SHMCHECK as SHMCHECK_PATH, TRACER, Tmp, main, run
 
 NOBODY = 65534
 
@@ -156,6 +158,59 @@ class Standalone(unittest.TestCase):
         with Tmp() as tmp:
             p = self.traced(tmp, {"SHMCHECK__LOG_DIR_ID": "12:x"})
             self.assertIn("SHMCHECK__LOG_DIR_ID is malformed", p.stderr)
+
+
+class Fifos(unittest.TestCase):
+    """A FIFO named as an output or a suppressions file, with nobody at
+    the other end, never makes shmcheck wait forever."""
+
+    def test_json_fifo_without_reader(self):
+        with Tmp() as tmp:
+            fifo = os.path.join(tmp, "fifo")
+            os.mkfifo(fifo)
+            p = run(["--json", fifo, "--", PROG, "clean"])
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("shmcheck: cannot write '%s': a FIFO nobody reads"
+                          % fifo, p.stderr)
+
+    def test_json_fifo_with_reader(self):
+        with Tmp() as tmp:
+            fifo = os.path.join(tmp, "fifo")
+            os.mkfifo(fifo)
+            # Our end is open before shmcheck writes: it has a reader.
+            rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+            os.set_blocking(rfd, True)
+            got = []
+
+            def read_all():  # no writer yet reads as the end: poll first
+                select.select([rfd], [], [], 60)
+                got.append(b"".join(iter(lambda: os.read(rfd, 65536), b"")))
+            reader = threading.Thread(target=read_all)
+            reader.start()
+            p = run(["--json", fifo, "--", PROG, "clean"])
+            reader.join(60)
+            os.close(rfd)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn(b'"summary"', got[0])
+
+    def test_suppressions_fifo_without_writer(self):
+        with Tmp() as tmp:
+            fifo = os.path.join(tmp, "fifo")
+            os.mkfifo(fifo)
+            p = run(["--suppressions", fifo, "--", PROG, "clean"])
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("cannot open %s: nothing written to it (a FIFO "
+                          "without a writer?)" % fifo, p.stderr)
+            self.assertEqual(p.stdout, "")  # the program never ran
+
+    def test_suppressions_from_a_pipe(self):
+        """Process substitution (a pipe with its writer) still works."""
+        p = subprocess.run(["bash", "-c", '"$0" --suppressions <(printf '
+                            '"leaked_segment:main\\n") -- "$1" leak',
+                            SHMCHECK_PATH, PROG], capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("1 suppressed", p.stderr)
 
 
 if __name__ == "__main__":
