@@ -126,7 +126,7 @@ static void start_broker(void)
 {
     char err[256];
 
-    if (cli_broker_start(&broker, journal_dir, err, sizeof err) != 0) {
+    if (cli_broker_start(&broker, journal_dir, NULL, err, sizeof err) != 0) {
         fprintf(stderr, "fuzz_tracer: %s: workers keep root\n", err);
         can_drop_root = 0;
         return;

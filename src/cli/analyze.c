@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "analysis.h"
+#include "signals.h"
 #include "analyze.h"
 #include "journal/reader.h"
 #include "kernel.h"
@@ -96,6 +97,27 @@ static void replay_all(struct analysis *a)
     free(names);
 }
 
+/* What the signals sent to shmcheck did to the tree (signals.h). */
+static void interrupted(struct analysis *a)
+{
+    const struct cli_interrupt *i = a->in->intr;
+
+    if (i == NULL || i->sig == 0)
+        return;
+    if (i->killed)
+        cli_analysis_warn(a,
+                          "the run was stopped by a second SIG%s: the "
+                          "processes of the tree still running were "
+                          "killed (SIGKILL)",
+                          sigabbrev_np(i->sig) ? sigabbrev_np(i->sig) : "?");
+    else if (i->after_top)
+        cli_analysis_warn(a,
+                          "SIG%s came after the program ended: it was "
+                          "forwarded to the processes of the tree still "
+                          "running",
+                          sigabbrev_np(i->sig) ? sigabbrev_np(i->sig) : "?");
+}
+
 int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
 {
     struct analysis a = {.in = in, .run = run};
@@ -117,6 +139,7 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
     if (run->nprocs) /* qsort's array may not be NULL, even when empty */
         qsort(run->procs, run->nprocs, sizeof *run->procs, by_pid);
     cli_untraced_report(&a);
+    interrupted(&a);
     if (run->nfindings)
         qsort(run->findings, run->nfindings, sizeof *run->findings,
               finding_order);

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "broker.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,27 +24,10 @@
 #include "journal/reader.h" /* SHMC_MESSAGES_SUFFIX */
 
 #define REQUEST_WAIT_MS 1000 /* from connect to the request            */
-#define MAX_DEPTH 65536      /* parent links walked from a peer to us   */
-
-/* The parent of pid; 0 when it cannot be read (gone). */
-static pid_t parent_of(pid_t pid)
-{
-    char state;
-    int ppid;
-
-    return shmc_proc_stat((int)pid, &state, &ppid) == 0 ? (pid_t)ppid : 0;
-}
 
 int cli_broker_in_tree(pid_t pid, pid_t root)
 {
-    /* LCOV_EXCL_BR_START: a chain of MAX_DEPTH ancestors is not made */
-    for (int depth = 0; pid > 1 && depth < MAX_DEPTH; depth++) {
-        /* LCOV_EXCL_BR_STOP */
-        pid = parent_of(pid);
-        if (pid == root)
-            return 1;
-    }
-    return 0;
+    return shmc_proc_descends((int)pid, (int)root);
 }
 
 /* Constant time: how long a wrong secret takes says nothing of it. */
@@ -222,8 +206,8 @@ static int listen_on(struct cli_broker *b)
     /* LCOV_EXCL_BR_STOP */
 }
 
-int cli_broker_start(struct cli_broker *b, const char *log_dir, char *err,
-                     size_t errlen)
+int cli_broker_start(struct cli_broker *b, const char *log_dir,
+                     const struct shmc_jdir_pin *pin, char *err, size_t errlen)
 {
     char text[SHMC_BROKER_TEXT];
     const char *what = "log directory";
@@ -231,7 +215,7 @@ int cli_broker_start(struct cli_broker *b, const char *log_dir, char *err,
     memset(b, 0, sizeof *b);
     b->listen_fd = b->stop[0] = b->stop[1] = -1;
     b->root = getpid();
-    b->dir_fd = open(log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    b->dir_fd = shmc_jdir_open(log_dir, pin);
     /* LCOV_EXCL_BR_START: only getrandom fails make_address (see there),
      * and gcc counts that branch on either line; an unopenable
      * log directory is tested (test_broker) */
@@ -239,8 +223,7 @@ int cli_broker_start(struct cli_broker *b, const char *log_dir, char *err,
         /* LCOV_EXCL_BR_STOP */
         (what = "socket", listen_on(b)) == 0 &&
         (what = "pipe", pipe2(b->stop, O_CLOEXEC)) == 0 &&
-        (what = "thread", errno = pthread_create(&b->thread, NULL, loop, b)) ==
-            0) {
+        (what = "thread", errno = cli_thread_start(&b->thread, loop, b)) == 0) {
         shmc_broker_format(&b->addr, text);
         snprintf(b->env, sizeof b->env, "%s=%s", SHMC_BROKER_ENV, text);
         return 0;

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "journal/broker.h"
+#include "journal/jfile.h"
 
 struct cli_broker {
     struct shmc_broker addr; /* name and secret                       */
@@ -23,10 +24,12 @@ struct cli_broker {
     char env[sizeof SHMC_BROKER_ENV + SHMC_BROKER_TEXT]; /* NAME=value */
 };
 
-/* Opens log_dir, makes a fresh name and secret, listens and starts the
- * thread. 0, or -1 with a message in err. */
-int cli_broker_start(struct cli_broker *b, const char *log_dir, char *err,
-                     size_t errlen);
+/* Opens log_dir (it must be the directory pin names, shmc_jdir_open;
+ * pin NULL: one of ours or root's that nobody else can change), makes a
+ * fresh name and secret, listens and starts the thread. 0, or -1 with a
+ * message in err. */
+int cli_broker_start(struct cli_broker *b, const char *log_dir,
+                     const struct shmc_jdir_pin *pin, char *err, size_t errlen);
 
 /* Stops the thread and closes everything. */
 void cli_broker_stop(struct cli_broker *b);

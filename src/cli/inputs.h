@@ -35,18 +35,21 @@ struct cli_seen {
     char comm[16]; /* its name at its last exec (or fork), NUL-ended */
 };
 
+struct cli_interrupt; /* signals.h */
+
 struct cli_inputs {
     const char *log_dir;           /* the journals                     */
     const struct cli_kseg *kernel; /* segments left after the tree     */
     size_t nkernel;
     const struct cli_reaped *reaped; /* every descendant the CLI reaped  */
     size_t nreaped;
-    int top_pid;     /* the program the CLI started      */
-    long start_time; /* CLOCK_REALTIME seconds at start  */
+    int top_pid;                 /* the program the CLI started      */
+    long start_time;             /* CLOCK_REALTIME seconds at start  */
     const struct cli_seen *seen; /* every process the events showed  */
     size_t nseen;
     int tree_known; /* 1: seen lists the whole tree (events worked)   */
     int isolated;   /* --isolate: every segment left is the tree's    */
+    const struct cli_interrupt *intr; /* signals forwarded, or NULL  */
 };
 
 #endif

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,30 +44,132 @@ int cli_find_tracer(const char *given, char *out)
     return -1;
 }
 
+/* Whether another user could change what is at path: it is owned by
+ * neither root nor us, or others may write in it and it is not sticky
+ * (sticky: they may not rename or remove what is ours there). */
+static int foreign(const struct stat *st)
+{
+    return (st->st_uid != 0 && st->st_uid != geteuid()) ||
+           ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX));
+}
+
+/* Every directory above dir (absolute, resolved), up to /: none another
+ * user could change (foreign), else whoever owns it could swap dir for a
+ * directory of their own while the tree runs. 0, or -1 with err. */
+static int check_above(const char *dir, char *err, size_t errlen)
+{
+    char up[PATH_MAX];
+    struct stat st;
+
+    snprintf(up, sizeof up, "%s", dir);
+    for (char *slash; (slash = strrchr(up, '/')) != NULL;) {
+        slash[slash == up] = '\0'; /* "/a" -> "/" */
+        if (stat(up, &st) != 0) {
+            snprintf(err, errlen, "log directory: '%s': '%s': %s", dir, up,
+                     strerror(errno));
+            return -1;
+        }
+        if (foreign(&st)) {
+            snprintf(err, errlen,
+                     "log directory: '%s': '%s' above it %s (uid %u, mode "
+                     "%04o): another user could replace the journals",
+                     dir, up,
+                     st.st_uid != 0 && st.st_uid != geteuid()
+                         ? "belongs to another user"
+                         : "can be changed by other users",
+                     (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+            return -1;
+        }
+        if (slash == up)
+            break;
+    }
+    return 0;
+}
+
+/* dir itself: a directory, not a symlink, ours, nobody else's to write
+ * (no sticky exception: the journals are created in it by name); its
+ * device and inode into pin. 0, or -1 with err. */
+static int check_dir(const char *name, const char *dir,
+                     struct shmc_jdir_pin *pin, char *err, size_t errlen)
+{
+    struct stat st;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: '%s': %s", name, dir,
+                 errno == ELOOP ? "is a symbolic link (give the directory "
+                                  "it points to, if that one is yours)"
+                                : strerror(errno));
+        if (fd >= 0)
+            close(fd); /* LCOV_EXCL_LINE: fstat of an open fd fails never */
+        return -1;
+    }
+    close(fd);
+    if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        snprintf(err, errlen,
+                 "%s: '%s' %s (uid %u, mode %04o): another user could read, "
+                 "remove or replace the journals; give a directory of your "
+                 "own, mode 0700",
+                 name, dir,
+                 st.st_uid != geteuid() ? "is not yours"
+                                        : "can be written by other users",
+                 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
+    pin->dev = st.st_dev;
+    pin->ino = st.st_ino;
+    return check_above(dir, err, errlen);
+}
+
 /* A new directory under $TMPDIR, mode 0700. */
-static int make_temporary(char *out, size_t len, char *err, size_t errlen)
+static int make_temporary(char *out, size_t len, struct shmc_jdir_pin *pin,
+                          char *err, size_t errlen)
 {
     const char *tmp = getenv("TMPDIR");
+    char real[PATH_MAX];
 
-    snprintf(out, len, "%s/shmcheck.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(out) != NULL)
+    tmp = tmp && *tmp ? tmp : "/tmp";
+    if (realpath(tmp, real) == NULL) {
+        snprintf(err, errlen, "cannot create a log directory in %s: %s", tmp,
+                 strerror(errno));
+        return -1;
+    }
+    snprintf(out, len, "%s/shmcheck.XXXXXX", real);
+    if (mkdtemp(out) == NULL) {
+        snprintf(err, errlen, "cannot create a log directory in %s: %s", tmp,
+                 strerror(errno));
+        return -1;
+    }
+    if (check_dir("log directory", out, pin, err, errlen) == 0)
         return 0;
-    snprintf(err, errlen, "cannot create a log directory in %s: %s",
-             tmp && *tmp ? tmp : "/tmp", strerror(errno));
+    rmdir(out);
     return -1;
 }
 
-int cli_log_dir_make(const char *given, char *out, size_t len, char *err,
-                     size_t errlen)
+int cli_log_dir_make(const char *given, char *out, size_t len,
+                     struct shmc_jdir_pin *pin, char *err, size_t errlen)
 {
     struct dirent **names;
+    struct stat st;
     int n;
 
     if (given == NULL)
-        return make_temporary(out, len, err, errlen);
+        return make_temporary(out, len, pin, err, errlen);
+    if (lstat(given, &st) == 0 && S_ISLNK(st.st_mode)) {
+        snprintf(err, errlen,
+                 "--log-dir: '%s' is a symbolic link (give the directory it "
+                 "points to, if that one is yours)",
+                 given);
+        return -1;
+    }
     if ((mkdir(given, 0700) != 0 && errno != EEXIST) ||
-        realpath(given, out) == NULL ||
-        (n = scandir(out, &names, shmc_journal_entry, NULL)) < 0) {
+        realpath(given, out) == NULL) {
+        snprintf(err, errlen, "--log-dir: '%s': %s", given, strerror(errno));
+        return -1;
+    }
+    if (check_dir("--log-dir", out, pin, err, errlen) != 0)
+        return -1;
+    if ((n = scandir(out, &names, shmc_journal_entry, NULL)) < 0) {
         snprintf(err, errlen, "--log-dir: '%s': %s", given, strerror(errno));
         return -1;
     }

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "journal/jfile.h"
+
 /* The tracer to preload, its absolute path into out (PATH_MAX bytes):
  * given (--trace-lib), else $SHMCHECK_TRACE_LIB, else libshmcheck-trace.so
  * next to this program or in ../lib from it (an installed layout). 0, or
@@ -14,12 +16,16 @@
 int cli_find_tracer(const char *given, char *out);
 
 /* The journals' directory, its absolute path into out (len bytes, at
- * least PATH_MAX): given (--log-dir), made if needed, or a new one under
- * $TMPDIR. A given one must hold no journal yet: the analysis reads every
- * one there, and an earlier run's would be judged again as this tree's.
+ * least PATH_MAX) and its device and inode into pin (the tree's tracers
+ * check they write there): given (--log-dir), made if needed, or a new one
+ * under $TMPDIR. A given one must hold no journal yet: the analysis reads
+ * every one there, and an earlier run's would be judged again as this
+ * tree's. Another user must not be able to change it: it is refused when
+ * it is a symbolic link, is not ours, can be written by others, or has a
+ * directory above it that another user owns or can write (unless sticky).
  * 0, or -1 with a message in err. */
-int cli_log_dir_make(const char *given, char *out, size_t len, char *err,
-                     size_t errlen);
+int cli_log_dir_make(const char *given, char *out, size_t len,
+                     struct shmc_jdir_pin *pin, char *err, size_t errlen);
 
 struct cli_run;
 

@@ -22,7 +22,9 @@
 #include "options.h"
 #include "procevents.h"
 #include "report.h"
+#include "files.h"
 #include "run.h"
+#include "signals.h"
 #include "suppress.h"
 #include "symbolize.h"
 #include "text.h"
@@ -30,7 +32,9 @@
 /* What the analysis needs from the run of the tree. */
 struct tree {
     char log_dir[PATH_MAX];
-    int keep_log_dir; /* --log-dir or --replay: never removed */
+    int keep_log_dir;          /* --log-dir or --replay: never removed */
+    struct shmc_jdir_pin pin;  /* the log directory's identity */
+    struct cli_interrupt intr; /* the signals forwarded to the tree */
     struct cli_reaped *reaped;
     size_t nreaped;
     int top_pid;
@@ -66,12 +70,17 @@ static int run_tree(const struct cli_opts *o, struct tree *t)
         return fail("cannot find libshmcheck-trace.so (use --trace-lib or "
                     "SHMCHECK_TRACE_LIB)",
                     "");
-    if (o->isolate && cli_isolate(err, sizeof err) != 0)
-        return fail("--isolate: ", err);
-    if (cli_log_dir_make(o->log_dir, t->log_dir, sizeof t->log_dir, err,
-                         sizeof err) != 0)
+    /* The log directory first: in the user namespace --isolate may enter,
+     * root's directories above it would look like nobody's. */
+    if (cli_log_dir_make(o->log_dir, t->log_dir, sizeof t->log_dir, &t->pin,
+                         err, sizeof err) != 0)
         return fail("", err);
     t->keep_log_dir = o->log_dir != NULL;
+    if (o->isolate && cli_isolate(err, sizeof err) != 0) {
+        if (!t->keep_log_dir)
+            cli_log_dir_remove(t->log_dir);
+        return fail("--isolate: ", err);
+    }
     t->start = (long)time(NULL);
     /* As root: the kernel's process events tell every process of the
      * tree, static ones reaped by their own parents too. Without them
@@ -79,7 +88,12 @@ static int run_tree(const struct cli_opts *o, struct tree *t)
     t->events_on =
         root && !o->no_events &&
         cli_procevents_start(&t->events, getpid(), err, sizeof err) == 0;
-    struct cli_spawn sp = {o->argv, tracer, t->log_dir, 1};
+    struct cli_spawn sp = {.argv = o->argv,
+                           .trace_so = tracer,
+                           .log_dir = t->log_dir,
+                           .quiet_tracer = 1,
+                           .pin = &t->pin,
+                           .intr = &t->intr};
     code = cli_spawn_tree(&sp, &t->reaped, &t->nreaped, &t->top_pid, err,
                           sizeof err);
     if (t->events_on)
@@ -150,7 +164,8 @@ static int analyse(const struct cli_opts *o, const struct tree *t,
                             .nreaped = t->nreaped,
                             .top_pid = t->top_pid,
                             .start_time = t->start,
-                            .isolated = o->isolate && !o->replay};
+                            .isolated = o->isolate && !o->replay,
+                            .intr = &t->intr};
     if (t->events_on) {
         in.seen = cli_procevents_list(&t->events, &in.nseen);
         in.tree_known = !cli_procevents_lost(&t->events);
@@ -173,12 +188,12 @@ static int analyse(const struct cli_opts *o, const struct tree *t,
 static int write_report(const char *path, const struct cli_run *run,
                         int (*fn)(const struct cli_run *, FILE *))
 {
-    FILE *f = strcmp(path, "-") ? fopen(path, "we") : stdout;
+    FILE *f = strcmp(path, "-") ? cli_open_write(path) : stdout;
     int r;
 
     if (f == NULL) {
         fprintf(stderr, "%s: cannot write '%s': %s\n", cli_prog, path,
-                strerror(errno));
+                errno == ENXIO ? "a FIFO nobody reads" : strerror(errno));
         return -1;
     }
     r = fn(run, f);
@@ -208,12 +223,16 @@ static int report(const struct cli_opts *o, const struct cli_run *run)
 }
 
 /* The errors' exit code, or the program's own status as a shell would
- * give it. */
-static int status(const struct cli_opts *o, const struct cli_run *run)
+ * give it; a run the user stopped after the program itself ended exited
+ * 0 (sh -c 'daemon &'), as the signal would end a shell's command. */
+static int status(const struct cli_opts *o, const struct cli_run *run,
+                  const struct cli_interrupt *intr)
 {
     if (cli_run_has_errors(run, o->errors))
         return o->exitcode;
-    return run->end == CLI_END_SIGNAL ? 128 + run->value : run->value;
+    if (run->end == CLI_END_SIGNAL)
+        return 128 + run->value;
+    return run->value == 0 && intr->after_top ? 128 + intr->sig : run->value;
 }
 
 int main(int argc, char **argv)
@@ -238,7 +257,7 @@ int main(int argc, char **argv)
     if (o.cleanup)
         fprintf(stderr, "%s: --cleanup removed %u leaked segment(s)\n",
                 cli_prog, cli_remove_leaked(&run, t.start));
-    code = code ? code : status(&o, &run);
+    code = code ? code : status(&o, &run, &t.intr);
     if (!t.keep_log_dir)
         cli_log_dir_remove(t.log_dir);
     run.command = NULL;

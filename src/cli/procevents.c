@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "procevents.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,6 @@
 #define NOT_OURS (-1L)    /* by_pid: the pid went to a process outside  */
 #define THE_ROOT (-2L)    /* what index_of says of the root             */
 #define KEY(pid) ((uint64_t)(unsigned)(pid)) /* in by_pid */
-
 static long now_ms(void)
 {
     struct timespec t;
@@ -35,8 +35,7 @@ static long now_ms(void)
     return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* /proc/<pid>/comm into comm (16 bytes, NUL-ended); unchanged when the
- * process is gone (reaped before we read). */
+/* /proc/<pid>/comm into comm (16 bytes); unchanged if the pid is gone. */
 static void read_comm(int pid, char *comm)
 {
     char buf[32];
@@ -125,6 +124,7 @@ static int on_exec(struct cli_procevents *pe, const struct proc_event *ev)
     if (i < 0)
         return 0;
     struct cli_seen *s = &pe->seen[i];
+    memset(s->comm, 0, sizeof s->comm); /* the name before exec is wrong */
     read_comm(s->pid, s->comm);
     /* A thread that is not the leader execs: the old leader ended first
      * (its EXIT came with the process's pid), the process goes on. */
@@ -356,7 +356,7 @@ int cli_procevents_start(struct cli_procevents *pe, int root_pid, char *err,
     if (open_socket(pe) == 0 && (what = "subscribe", subscribe(pe)) == 0 &&
         (listening = 1) && (what = "pipe", pipe2(pe->stop, O_CLOEXEC)) == 0 &&
         (what = "thread", /* LCOV_EXCL_BR_START: only without memory */
-         errno = pthread_create(&pe->thread, NULL, loop, pe)) == 0) {
+         errno = cli_thread_start(&pe->thread, loop, pe)) == 0) {
         /* LCOV_EXCL_BR_STOP */
         pe->running = 1;
         return 0;

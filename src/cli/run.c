@@ -17,6 +17,7 @@
 #include "journal/compiler.h" /* SHMC_COVERAGE_FLUSH */
 #include "broker.h"
 #include "run.h"
+#include "signals.h"
 
 extern char **environ;
 
@@ -40,7 +41,7 @@ int cli_isolate(char *err, size_t errlen)
 
     if (unshare(CLONE_NEWIPC) == 0)
         return 0;
-    /* Not privileged: a user namespace where we are root, then IPC. */
+    /* Not privileged: a user namespace (which may make one), then IPC. */
     if (unshare(CLONE_NEWUSER | CLONE_NEWIPC) != 0) {
         snprintf(err, errlen,
                  "cannot create a private IPC namespace: %s (needs root, or "
@@ -49,10 +50,12 @@ int cli_isolate(char *err, size_t errlen)
                  strerror(errno));
         return -1;
     }
-    snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
+    /* Our own ids map to themselves: the program runs as the caller, as
+     * it would without --isolate (not as root of the namespace). */
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
     if (write_file("/proc/self/setgroups", "deny") != 0 ||
         write_file("/proc/self/uid_map", map) != 0 ||
-        (snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid),
+        (snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid),
          write_file("/proc/self/gid_map", map)) != 0) {
         snprintf(err, errlen, "cannot map ids in the user namespace: %s",
                  strerror(errno));
@@ -86,7 +89,7 @@ static void free_env(char **env)
  * LD_PRELOAD the user has, its journals in the log dir through our broker
  * and the verdict left to the CLI, then the rest of ours. NULL when
  * memory runs out. */
-static char **tree_env(const struct cli_spawn *sp, char *broker)
+static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin)
 {
     const char *old = getenv("LD_PRELOAD");
     char **env = calloc(3, sizeof *env);
@@ -104,7 +107,7 @@ static char **tree_env(const struct cli_spawn *sp, char *broker)
              sp->quiet_tracer ? "SHMCHECK_REPORT=none"
                               : "SHMCHECK_REPORT=stderr") != 0 ||
         push(&env, &n, "SHMCHECK_EXITCODE=0") != 0 ||
-        push(&env, &n, broker) != 0)
+        push(&env, &n, broker) != 0 || push(&env, &n, pin) != 0)
         goto fail;
     for (size_t i = 0; environ[i]; i++)
         if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
@@ -112,6 +115,7 @@ static char **tree_env(const struct cli_spawn *sp, char *broker)
             strncmp(environ[i], "SHMCHECK_REPORT=", 16) &&
             strncmp(environ[i], "SHMCHECK_EXITCODE=", 18) &&
             strncmp(environ[i], SHMC_BROKER_ENV "=", sizeof SHMC_BROKER_ENV) &&
+            strncmp(environ[i], SHMC_JDIR_ENV "=", sizeof SHMC_JDIR_ENV) &&
             push(&env, &n, environ[i]) != 0)
             goto fail;
     return env;
@@ -120,47 +124,18 @@ fail:
     return NULL;
 }
 
-static volatile sig_atomic_t top_child;
-
-static void forward(int sig)
-{
-    if (top_child > 0)
-        kill(top_child, sig);
-}
-
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-
-static void forward_signals(int on)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on ? forward : SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-        sigaction(forwarded[i], &sa, NULL);
-}
-
-static void block_forwarded(int how, sigset_t *old)
-{
-    sigset_t set;
-
-    sigemptyset(&set);
-    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-        sigaddset(&set, forwarded[i]);
-    sigprocmask(how, &set, old);
-}
-
 /* The child: the program, or why it could not run, through the CLOEXEC
  * pipe, as exit status 126 or 127. */
 static _Noreturn void exec_child(const struct cli_spawn *sp, char **env,
-                                 int pipe_w, const sigset_t *oldmask)
+                                 int pipe_w, const sigset_t *oldmask,
+                                 const struct sigaction *oldchld)
 {
     ssize_t sent;
     int e, why;
 
-    sigprocmask(SIG_SETMASK, oldmask, NULL); /* exec keeps the mask */
+    /* exec keeps the mask and an ignored SIGCHLD: the program's own */
+    sigaction(SIGCHLD, oldchld, NULL);
+    sigprocmask(SIG_SETMASK, oldmask, NULL);
     SHMC_COVERAGE_FLUSH();
     execvpe(sp->argv[0], sp->argv, env);
     e = errno;
@@ -187,46 +162,28 @@ static int exec_error(int pipe_r, const char *prog, char *err, size_t errlen)
     return e == ENOENT ? 127 : 126;
 }
 
-/* Waits for every descendant (we are their subreaper) until none is
- * left; their pids and statuses into *list (malloc'd). Returns how many. */
-static size_t reap_all(struct cli_reaped **list)
+/* The log directory's identity for the tracers (jfile.h); without one,
+ * an empty setting, which they ignore. */
+static void pin_setting(const struct shmc_jdir_pin *pin, char *out, size_t n)
 {
-    size_t n = 0, cap = 0;
-    int status;
-    pid_t pid;
-
-    *list = NULL;
-    for (;;) {
-        pid = waitpid(-1, &status, 0);
-        if (pid < 0 && errno == EINTR) /* LCOV_EXCL_BR_LINE: SA_RESTART */
-            continue; /* LCOV_EXCL_LINE: our handlers are SA_RESTART */
-        if (pid < 0)
-            return n; /* ECHILD: every descendant has ended */
-        if (n == cap) {
-            size_t c = cap ? 2 * cap : 16;
-            struct cli_reaped *l = realloc(*list, c * sizeof **list);
-            if (l == NULL)
-                continue; /* keep reaping; this one goes unrecorded */
-            *list = l;
-            cap = c;
-        }
-        (*list)[n].pid = pid;
-        (*list)[n++].status = status;
-    }
+    if (pin != NULL)
+        snprintf(out, n, "%s=%llu:%llu", SHMC_JDIR_ENV,
+                 (unsigned long long)pin->dev, (unsigned long long)pin->ino);
 }
 
 int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
                    size_t *nreaped, int *top_pid, char *err, size_t errlen)
 {
     struct cli_broker broker;
-    char **env;
+    char **env, pin[80] = SHMC_JDIR_ENV "=";
     sigset_t oldmask;
     int p[2], code;
     pid_t child;
 
-    if (cli_broker_start(&broker, sp->log_dir, err, errlen) != 0)
+    if (cli_broker_start(&broker, sp->log_dir, sp->pin, err, errlen) != 0)
         return -1;
-    if ((env = tree_env(sp, broker.env)) == NULL) {
+    pin_setting(sp->pin, pin, sizeof pin);
+    if ((env = tree_env(sp, broker.env, pin)) == NULL) {
         snprintf(err, errlen, "out of memory");
         cli_broker_stop(&broker);
         return -1;
@@ -238,16 +195,20 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
         return -1;
     }
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    /* The signals we forward stay blocked from before the fork until the
-     * handlers are in place: a Ctrl-C as the program starts must reach the
-     * program, not kill us and leave it running. */
-    block_forwarded(SIG_BLOCK, &oldmask);
+    /* The signals we forward, and SIGCHLD, are blocked from before the
+     * fork and read in the wait (signals.h): a Ctrl-C as the program
+     * starts reaches the program, never kills us alone. An ignored
+     * SIGCHLD (from our caller) would reap the tree behind our back. */
+    struct sigaction dfl = {.sa_handler = SIG_DFL}, oldchld;
+    sigaction(SIGCHLD, &dfl, &oldchld);
+    cli_signals_block(&oldmask);
     /* fork fails only without memory or processes left; root, who runs the
      * tests, is exempt from RLIMIT_NPROC. */
     child = fork();
     if (child < 0) { /* LCOV_EXCL_START: out of memory or processes */
         snprintf(err, errlen, "fork: %s", strerror(errno));
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
+        sigaction(SIGCHLD, &oldchld, NULL);
         close(p[0]);
         close(p[1]);
         cli_broker_stop(&broker);
@@ -256,16 +217,17 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
     } /* LCOV_EXCL_STOP */
     if (child == 0) {
         close(p[0]);
-        exec_child(sp, env, p[1], &oldmask);
+        exec_child(sp, env, p[1], &oldmask, &oldchld);
     }
     close(p[1]);
-    top_child = child;
-    forward_signals(1);
-    sigprocmask(SIG_SETMASK, &oldmask, NULL); /* one pending goes on now */
     code = exec_error(p[0], sp->argv[0], err, errlen);
     close(p[0]);
-    *nreaped = reap_all(reaped);
-    forward_signals(0);
+    struct cli_interrupt ignored;
+    *nreaped = cli_signals_wait_tree(child, reaped,
+                                     sp->intr != NULL ? sp->intr : &ignored);
+    /* The forwarded signals stay blocked: one that comes now, while the
+     * report is made, must not kill the CLI before it reports. */
+    sigaction(SIGCHLD, &oldchld, NULL);
     cli_broker_stop(&broker);
     free_env(env);
     *top_pid = child;

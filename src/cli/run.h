@@ -4,6 +4,10 @@
 #ifndef SHMC_CLI_RUN_H
 #define SHMC_CLI_RUN_H
 
+#include "journal/jfile.h"
+
+struct cli_interrupt; /* signals.h */
+
 #include <stddef.h>
 
 #include "inputs.h" /* struct cli_reaped */
@@ -13,6 +17,8 @@ struct cli_spawn {
     const char *trace_so; /* absolute path of libshmcheck-trace.so    */
     const char *log_dir;  /* journals go here                         */
     int quiet_tracer;     /* SHMCHECK_REPORT=none for the tree        */
+    const struct shmc_jdir_pin *pin; /* log_dir's identity, or NULL    */
+    struct cli_interrupt *intr;      /* out: the signals seen, or NULL */
 };
 
 /* Enters a private IPC namespace (as root, or through a user namespace
@@ -21,9 +27,11 @@ int cli_isolate(char *err, size_t errlen);
 
 /* Becomes child subreaper, starts the program with the tracer preloaded
  * (after any LD_PRELOAD the user has), forwards SIGINT, SIGTERM, SIGHUP
- * and SIGQUIT to it, and waits until every descendant has ended, daemons
- * and double forks included. Fills *reaped (malloc'd) and *top_pid.
- * Returns 0, 126 (cannot run) or 127 (not found) with err set, or -1. */
+ * and SIGQUIT to it, or once it ended to the rest of the tree (signals.h),
+ * and waits until every descendant has ended, daemons and double forks
+ * included. Leaves those signals blocked (for the report to be made). Fills
+ * *reaped (malloc'd) and *top_pid. Returns 0, 126 (cannot run) or 127 (not
+ * found) with err set, or -1. */
 int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
                    size_t *nreaped, int *top_pid, char *err, size_t errlen);
 

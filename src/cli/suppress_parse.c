@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
 #include "journal/compiler.h"
 #include "journal/textbuf.h"
 #include "suppress_rules.h"
@@ -308,13 +309,15 @@ int cli_supp_load(struct cli_supp *s, const char *path, char *err,
     char buf[CLI_SUPP_LINE_MAX + 2];
     struct ctx c = {s, path, 0, err, errlen};
     size_t before = s->n;
-    FILE *fp = fopen(path, "re");
+    FILE *fp = cli_open_read(path, CLI_FIFO_WAIT_MS);
     long n;
     int rc = 0;
 
     if (fp == NULL)
         return fail(err, errlen, 0, "cannot open ", path, ": %s",
-                    strerror(errno));
+                    errno == ETIMEDOUT ? "nothing written to it (a FIFO "
+                                         "without a writer?)"
+                                       : strerror(errno));
     while (rc == 0 && (n = read_line(fp, buf, sizeof buf)) >= 0 &&
            !ferror(fp)) {
         c.line++;

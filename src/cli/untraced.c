@@ -105,6 +105,26 @@ static void seen(struct analysis *a)
     }
 }
 
+/* The program the CLI started, untraced and its name unknown (it ended
+ * before its events were read): the name it was run by, cut as the
+ * kernel cuts a comm, to 15 bytes. */
+static void top_name(struct analysis *a)
+{
+    char comm[16];
+    char **cmd = a->run->command;
+    struct cli_process *p =
+        a->in->top_pid > 0 ? cli_analysis_find_process(a->run, a->in->top_pid)
+                           : NULL;
+
+    if (p == NULL || p->traced || p->name != NULL || cmd == NULL ||
+        cmd[0] == NULL)
+        return;
+    const char *base = strrchr(cmd[0], '/');
+    snprintf(comm, sizeof comm, "%s", base != NULL ? base + 1 : cmd[0]);
+    if (comm[0] != '\0' && (p->name = cli_run_strdup(a->run, comm)) == NULL)
+        a->oom = 1;
+}
+
 void cli_untraced_known(struct analysis *a)
 {
     int parent = tree_parent(a);
@@ -118,6 +138,7 @@ void cli_untraced_known(struct analysis *a)
             known(a, k->ppid, -1, NULL);
     }
     seen(a);
+    top_name(a);
 }
 
 /* What <pid>.messages says of the journal pid could not create, into buf

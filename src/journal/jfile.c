@@ -123,3 +123,59 @@ int shmc_jfile_create_at(int dirfd, int pid, uint32_t *image)
     /* LCOV_EXCL_STOP */
     return fd;
 }
+
+int shmc_jdir_open(const char *dir, const struct shmc_jdir_pin *pin)
+{
+    struct stat st;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0 && errno == ENOTDIR && lstat(dir, &st) == 0 &&
+        S_ISLNK(st.st_mode))
+        errno = ELOOP; /* O_DIRECTORY is checked first: say what it is */
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        errno = err;
+        return -1;
+    }
+    int ok = pin != NULL && (pin->dev | pin->ino) != 0
+                 ? st.st_dev == pin->dev && st.st_ino == pin->ino
+                 : (st.st_uid == geteuid() || st.st_uid == 0) &&
+                       (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+    if (!ok) {
+        close(fd);
+        errno = EPERM;
+        return -1;
+    }
+    return fd;
+}
+
+/* Decimal digits at *p into *v, advancing *p; 0, or -1 (none, too big). */
+static int get_decimal(const char **p, uint64_t *v)
+{
+    const char *s = *p;
+
+    for (*v = 0; *s >= '0' && *s <= '9'; s++) {
+        uint64_t d = (uint64_t)(*s - '0');
+        if (*v > (UINT64_MAX - d) / 10)
+            return -1;
+        *v = *v * 10 + d;
+    }
+    if (s == *p)
+        return -1;
+    *p = s;
+    return 0;
+}
+
+int shmc_jdir_pin_parse(const char *value, struct shmc_jdir_pin *pin)
+{
+    const char *p = value;
+
+    if (get_decimal(&p, &pin->dev) == 0 && *p++ == ':' &&
+        get_decimal(&p, &pin->ino) == 0 && *p == '\0' &&
+        (pin->dev | pin->ino) != 0)
+        return 0;
+    pin->dev = pin->ino = 0;
+    return -1;
+}

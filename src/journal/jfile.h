@@ -25,4 +25,25 @@ int shmc_jfile_create(char *path, int dirfd, const char *dir, int pid,
  * open). The fd, or -1 with errno (no file left). */
 int shmc_jfile_create_at(int dirfd, int pid, uint32_t *image);
 
+/* The log directory a process trusts. Under the CLI it is pinned: the
+ * device and inode of the directory the CLI checked and made (it passes
+ * them to the tree in SHMC_JDIR_ENV="<dev>:<ino>"). Not pinned (both 0,
+ * the tracer alone), it must be owned by this process's effective user or
+ * by root and writable by nobody else. */
+struct shmc_jdir_pin {
+    uint64_t dev, ino;
+};
+
+#define SHMC_JDIR_ENV "SHMCHECK__LOG_DIR_ID"
+
+/* Opens dir (O_DIRECTORY|O_NOFOLLOW: a symlink put in its place is
+ * refused) and checks it is the trusted one (pin NULL or {0, 0}: the
+ * owner and mode rule above). The fd, or -1 with errno: ELOOP (a
+ * symlink), EPERM (another directory, or one another user could change),
+ * open's own. */
+int shmc_jdir_open(const char *dir, const struct shmc_jdir_pin *pin);
+
+/* Parses "<dev>:<ino>" (decimal) into pin; 0, or -1 (pin zeroed). */
+int shmc_jdir_pin_parse(const char *value, struct shmc_jdir_pin *pin);
+
 #endif

@@ -67,3 +67,17 @@ int shmc_proc_start(int pid, unsigned long long *start)
     *start = v;
     return 0;
 }
+
+int shmc_proc_descends(int pid, int root)
+{
+    char state;
+
+    /* LCOV_EXCL_BR_START: a chain of 65536 ancestors is not made */
+    for (int depth = 0; pid > 1 && depth < 65536; depth++)
+        /* LCOV_EXCL_BR_STOP */
+        if (shmc_proc_stat(pid, &state, &pid) != 0)
+            return 0;
+        else if (pid == root)
+            return 1;
+    return 0;
+}

@@ -17,4 +17,8 @@ int shmc_proc_stat(int pid, char *state, int *ppid);
  * not once it is reused; exec keeps it. 0, or -1 as shmc_proc_stat. */
 int shmc_proc_start(int pid, unsigned long long *start);
 
+/* Whether pid descends from root: its parent chain in /proc reaches it
+ * (at most 65536 links: a chain longer is taken as not). */
+int shmc_proc_descends(int pid, int root);
+
 #endif

@@ -51,28 +51,54 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && ATOMIC_LLONG_LOCK_FREE == 2,
 _Static_assert(SHMC_JREGION % SHMC_JCHUNK == 0, "region is whole chunks");
 _Static_assert(SHMC_JMAX_RECORD < SHMC_JCHUNK, "a record fits a chunk");
 
-/* Creates this process's file by path, else (this process may have
- * dropped the credentials the log directory asks for) through the broker
- * when there is one. Returns the fd and sets *image, or -1 with errno and
- * an empty path. */
+/* Creates this process's file in the checked directory, else (this
+ * process may have dropped the credentials the log directory asks for)
+ * through the broker when there is one. Returns the fd and sets *image
+ * and the path, or -1 with errno and an empty path. */
 static int create_file(struct shmc_jwriter *w, const char *dir, int pid,
                        uint32_t *image, int *brokered)
 {
-    int fd = shmc_jfile_create(w->path, AT_FDCWD, dir, pid, image);
+    char name[PATH_MAX];
+    int fd = -1, dfd = shmc_jfile_path(w->path, dir, pid, 0) == 0
+                           ? shmc_jdir_open(dir, &w->pin)
+                           : -1;
 
     *brokered = 0;
-    if (fd >= 0 || w->broker == NULL)
-        return fd;
-    int err = errno;
-    fd = shmc_broker_open(w->broker, SHMC_BROKER_CREATE, pid, image);
+    if (dfd >= 0) {
+        fd = shmc_jfile_create(name, dfd, NULL, pid, image);
+        int err = errno;
+        close(dfd);
+        errno = err;
+    }
+    if (fd < 0 && w->broker != NULL && (errno == EACCES || errno == EPERM)) {
+        int err = errno;
+        fd = shmc_broker_open(w->broker, SHMC_BROKER_CREATE, pid, image);
+        *brokered = fd >= 0;
+        errno = fd >= 0 ? errno : err; /* the first cause */
+    }
     if (fd < 0) {
-        errno = err; /* why this process could not: the first cause */
+        w->path[0] = '\0';
         return -1;
     }
-    *brokered = 1;
-    shmc_jfile_path(w->path, dir, pid, *image); /* fits: dir was tried */
+    shmc_jfile_path(w->path, dir, pid, *image); /* fits: checked above */
+    w->name_at = (size_t)(strrchr(w->path, '/') - w->path) + 1;
     return fd;
 }
+
+/* Records which file fd is, for reopen; 0, or -1 with errno. */
+static int note_file(struct shmc_jwriter *w, int fd)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        return -1;
+    w->file_dev = st.st_dev;
+    w->file_ino = st.st_ino;
+    w->file_uid = st.st_uid;
+    return 0;
+}
+
+static int open_dir(const struct shmc_jwriter *w);
 
 /* Undoes a partial open: closes fd and removes the file (if fd >= 0),
  * releases the reserved range. Keeps errno; returns -1. */
@@ -82,7 +108,11 @@ static int fail_open(struct shmc_jwriter *w, void *base, int fd)
 
     if (fd >= 0) {
         close(fd);
-        unlink(w->path);
+        int dfd = open_dir(w);
+        if (dfd >= 0) {
+            unlinkat(dfd, w->path + w->name_at, 0);
+            close(dfd);
+        }
     }
     munmap(base, SHMC_JREGION);
     w->path[0] = '\0';
@@ -116,13 +146,14 @@ int shmc_jwriter_open(struct shmc_jwriter *w, const char *dir, int pid,
                       int ppid, uint32_t flags, uint64_t start_ns,
                       uint64_t start_real_ns)
 {
-    return shmc_jwriter_open_via(w, NULL, dir, pid, ppid, flags, start_ns,
+    return shmc_jwriter_open_via(w, NULL, dir, NULL, pid, ppid, flags, start_ns,
                                  start_real_ns);
 }
 
 int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
-                          const char *dir, int pid, int ppid, uint32_t flags,
-                          uint64_t start_ns, uint64_t start_real_ns)
+                          const char *dir, const struct shmc_jdir_pin *pin,
+                          int pid, int ppid, uint32_t flags, uint64_t start_ns,
+                          uint64_t start_real_ns)
 {
     uint32_t image = 0;
     int brokered;
@@ -131,6 +162,7 @@ int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
     w->broker = b;
     w->pid = pid;
     w->path[0] = '\0';
+    w->pin = pin != NULL ? *pin : (struct shmc_jdir_pin){0, 0};
     atomic_init(&w->off, 0);
     atomic_init(&w->mapped, 0);
     atomic_init(&w->lost, 0);
@@ -150,8 +182,9 @@ int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
     /* fchmod: a umask like 0277 would leave a file that growth, which
      * reopens it O_RDWR, could not open. (The broker made its files 0600;
      * they are not this process's to chmod.) */
-    size_t size =
-        brokered || fchmod(fd, 0600) == 0 ? shmc_jspace_first(fd, w->cap) : 0;
+    size_t size = note_file(w, fd) == 0 && (brokered || fchmod(fd, 0600) == 0)
+                      ? shmc_jspace_first(fd, w->cap)
+                      : 0;
     if (size == 0 || mmap(base, size, PROT_READ | PROT_WRITE,
                           MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
         return fail_open(w, base, fd);
@@ -164,23 +197,47 @@ int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
     return 0;
 }
 
-/* Reopens the journal by path (else, as create_file, through the
- * broker), checking it is still a regular file of `size` bytes (ours, as
- * far as we can tell: the path may have been replaced). Returns the fd or
- * -1. */
+/* The checked directory's fd (w->path up to its name), or -1. */
+static int open_dir(const struct shmc_jwriter *w)
+{
+    char dir[PATH_MAX];
+
+    memcpy(dir, w->path, w->name_at - 1);
+    dir[w->name_at - 1] = '\0';
+    return shmc_jdir_open(dir, &w->pin);
+}
+
+/* Opens the journal again in the checked directory (else, as
+ * create_file, through the broker). */
+static int open_again(const struct shmc_jwriter *w)
+{
+    uint32_t image = w->image;
+    int fd = -1, dfd = open_dir(w);
+
+    if (dfd >= 0) {
+        fd = openat(dfd, w->path + w->name_at, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        int err = errno;
+        close(dfd);
+        errno = err;
+    }
+    if (fd < 0 && w->broker != NULL && (errno == EACCES || errno == EPERM))
+        fd = shmc_broker_open(w->broker, SHMC_BROKER_REOPEN, w->pid, &image);
+    return fd;
+}
+
+/* Reopens the journal, checking it is the very file made (device, inode,
+ * owner: the name may have been replaced) and still a regular file of
+ * `size` bytes. Returns the fd, or -1 (ESTALE: another file). */
 static int reopen(const struct shmc_jwriter *w, size_t size)
 {
     struct stat st;
-    uint32_t image = w->image;
-    int fd = open(w->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-
-    if (fd < 0 && w->broker != NULL && (errno == EACCES || errno == EPERM))
-        fd = shmc_broker_open(w->broker, SHMC_BROKER_REOPEN, w->pid, &image);
+    int fd = w->path[0] != '\0' ? open_again(w) : -1;
 
     if (fd < 0)
         return -1;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        (size_t)st.st_size != size) {
+        st.st_dev != w->file_dev || st.st_ino != w->file_ino ||
+        st.st_uid != w->file_uid || (size_t)st.st_size != size) {
         close(fd);
         errno = ESTALE; /* not the file we wrote */
         return -1;

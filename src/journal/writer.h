@@ -2,14 +2,18 @@
  * writer.h - writes one process's journal (format: format.h).
  *
  * The file is created O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode 0600, as
- * <dir>/<pid>.<n>.shmj with the first free n. It is written through a
- * MAP_SHARED mapping placed inside an address range reserved once
- * (SHMC_JREGION bytes, PROT_NONE), so the base address never moves and
- * writers never take a lock except to grow: growing reopens the file by its
- * path (O_RDWR|O_NOFOLLOW|O_CLOEXEC), allocates more (shmc_jspace_next), maps
- * the new chunk MAP_FIXED at the end of the mapped part, and closes the fd. No
- * fd stays open between calls, so a program that closes all its fds does
- * not break the journal, and nothing leaks into exec'd programs.
+ * <dir>/<pid>.<n>.shmj with the first free n, relative to a descriptor of
+ * dir opened O_DIRECTORY|O_NOFOLLOW and checked (shmc_jdir_open: the
+ * CLI's own directory, or one of this user's that nobody else can change). It
+ * is written through a MAP_SHARED mapping placed inside an address range
+ * reserved once (SHMC_JREGION bytes, PROT_NONE), so the base address never
+ * moves and writers never take a lock except to grow: growing reopens the file
+ * in the checked directory (O_RDWR|O_NOFOLLOW|O_CLOEXEC) and refuses it unless
+ * it is the very file made (device, inode, owner, size), allocates more
+ * (shmc_jspace_next), maps the new chunk MAP_FIXED at the end of the mapped
+ * part, and closes the fd. No fd stays open between calls, so a program that
+ * closes all its fds does not break the journal, and nothing leaks into exec'd
+ * programs.
  *
  * Under the CLI (shmc_jwriter_open_via), when the process cannot create or
  * reopen the file itself (EACCES, EPERM: it dropped root, say), the
@@ -35,6 +39,7 @@
 
 #include "broker.h"
 #include "format.h"
+#include "jfile.h"
 #include "space.h" /* SHMC_JREGION, SHMC_JCHUNK, SHMC_JPAGE */
 
 struct shmc_jwriter {
@@ -47,6 +52,10 @@ struct shmc_jwriter {
     const struct shmc_broker *broker; /* opens the file, or NULL (path) */
     int pid;                          /* whose journal                   */
     uint32_t image;                   /* the n of <pid>.<n>.shmj         */
+    struct shmc_jdir_pin pin;         /* the log directory trusted      */
+    uint64_t file_dev, file_ino;      /* the file made: reopen checks   */
+    uint32_t file_uid;                /*   it is the same one           */
+    size_t name_at;                   /* path + name_at: "<pid>.<n>.shmj" */
     char path[PATH_MAX];
 };
 
@@ -61,12 +70,14 @@ int shmc_jwriter_open(struct shmc_jwriter *w, const char *dir, int pid,
                       int ppid, uint32_t flags, uint64_t start_ns,
                       uint64_t start_real_ns);
 
-/* As shmc_jwriter_open, but when the file cannot be created or reopened
- * by path, the broker b (broker.h), which must outlive the writer, does
- * it. */
+/* As shmc_jwriter_open, but dir must be the one pin names (jfile.h;
+ * NULL: not pinned), and when the file cannot be created or reopened
+ * there (EACCES, EPERM), the broker b (broker.h), which must outlive the
+ * writer, does it. */
 int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
-                          const char *dir, int pid, int ppid, uint32_t flags,
-                          uint64_t start_ns, uint64_t start_real_ns);
+                          const char *dir, const struct shmc_jdir_pin *pin,
+                          int pid, int ppid, uint32_t flags, uint64_t start_ns,
+                          uint64_t start_real_ns);
 
 /* Reserves a record of `size` bytes (shmc_jrec_size), writes its size and
  * type and zeroes the rest of the header. Returns NULL when the writer is

@@ -23,6 +23,8 @@
 #include "report.h"
 #include "shmcheck.h"
 #include "stack.h"
+#include "messages.h"
+#include "start.h"
 #include "state.h"
 
 /* The report, buffered; it goes out on the first flush, which opens its
@@ -42,7 +44,7 @@ struct out {
 static int destination(const char *how)
 {
     struct shmc_trace *t = &shmc__trace;
-    char path[PATH_MAX + 64];
+    char path[64];
     struct stat st;
 
     if (t->cfg.report == SHMC_REPORT_NONE)
@@ -52,13 +54,10 @@ static int destination(const char *how)
                        st.st_dev == t->stderr_dev && st.st_ino == t->stderr_ino
                    ? 2
                    : -1;
-    /* Every name fits: log_dir is shorter than PATH_MAX (settings.c), how
-     * is "exit", "_exit" or "exec". */
+    /* how is "exit", "_exit" or "exec". */
     for (int n = 0; n < 1000; n++) {
-        snprintf(path, sizeof path, "%.*s/%d.%d.%.8s.report", PATH_MAX - 1,
-                 t->cfg.log_dir, (int)t->pid, n, how);
-        int fd = open(
-            path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        snprintf(path, sizeof path, "%d.%d.%.8s.report", (int)t->pid, n, how);
+        int fd = shmc__log_dir_open(path, O_WRONLY | O_CREAT | O_EXCL);
         if (fd >= 0 || errno != EEXIST)
             return fd;
     }

@@ -29,59 +29,9 @@
 #include "modules.h"
 #include "root.h"
 #include "stack.h"
+#include "messages.h"
 #include "start.h"
 #include "state.h"
-
-/* Where the tracer's own messages go: under the CLI (SHMCHECK_REPORT=none
- * and a log directory) to <log dir>/<pid>.messages, which the CLI shows in
- * its report, never into the program's stderr; else (standalone), or when
- * the log directory cannot take them (missing, read-only, full), stderr. */
-static int message_fd(void)
-{
-    const struct shmc_trace *t = &shmc__trace;
-    char path[PATH_MAX + 32];
-    struct shmc_textbuf p;
-    int fd;
-
-    if (t->cfg.report != SHMC_REPORT_NONE || t->cfg.log_dir[0] == '\0')
-        return 2;
-    shmc_textbuf_init(&p, path, sizeof path);
-    shmc_textbuf_printf(&p, "%s/%d" SHMC_MESSAGES_SUFFIX, t->cfg.log_dir,
-                        (int)getpid());
-    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-              0600);
-    if (fd < 0 && t->broker_on) /* credentials dropped: ask the CLI */
-        fd = shmc_broker_open(&t->broker, SHMC_BROKER_MESSAGES, getpid(), NULL);
-    return fd < 0 ? 2 : fd;
-}
-
-/* Says each line of text ("shmcheck: ...") as "shmcheck: pid N: ...", in
- * one write; never on stdout; failures ignored, errno kept. */
-static void say(const char *text)
-{
-    char buf[4096];
-    struct shmc_textbuf o;
-    int saved = errno, fd = message_fd();
-
-    shmc_textbuf_init(&o, buf, sizeof buf);
-    for (const char *l = text, *nl; *l != '\0'; l = nl) {
-        nl = strchrnul(l, '\n');
-        nl += *nl == '\n';
-        if (strncmp(l, "shmcheck: ", 10) == 0) {
-            shmc_textbuf_printf(&o, "shmcheck: pid %d: ", (int)getpid());
-            l += 10;
-        }
-        shmc_textbuf_putn(&o, l, (size_t)(nl - l));
-    }
-    if (fd != 2) {
-        ssize_t n = write(fd, buf, o.len);
-        close(fd);
-        fd = n == (ssize_t)o.len ? -1 : 2; /* a full log directory: stderr */
-    }
-    if (fd == 2)
-        shmc__write_all(2, buf, o.len);
-    errno = saved;
-}
 
 /* The program's command line, for the START record. */
 static size_t read_cmdline(char *buf, size_t len)
@@ -104,7 +54,7 @@ static void journal_start(pid_t ppid)
     int64_t args[4] = {ppid, 0, 0, 0};
 
     if (shmc_jwriter_open_via(&t->journal, t->broker_on ? &t->broker : NULL,
-                              t->cfg.log_dir, t->pid, ppid,
+                              t->cfg.log_dir, &t->dir_pin, t->pid, ppid,
                               t->cfg.stacks ? SHMC_JF_STACKS : 0, t->start_ns,
                               0) != 0) {
         const char *name = strerrorname_np(errno);
@@ -116,7 +66,7 @@ static void journal_start(pid_t ppid)
                             "SHMCHECK_LOG_DIR: errno %d (%s); tracing "
                             "without one\n",
                             errno, name ? name : "?");
-        say(text);
+        shmc__say(text);
         t->journal_on = 0;
         return;
     }
@@ -301,23 +251,6 @@ static void find_self(void)
     shmc__trace.exe[n > 0 ? n : 0] = '\0';
 }
 
-/* Under the CLI: its journal broker (broker.h), unless this image is a
- * secure (setuid) execution, which takes no descriptor from its caller. */
-static void find_broker(char **env, int secure)
-{
-    const size_t n = sizeof SHMC_BROKER_ENV - 1;
-
-    for (size_t i = 0; env[i] != NULL && !secure; i++)
-        if (strncmp(env[i], SHMC_BROKER_ENV "=", n + 1) == 0) {
-            shmc__trace.broker_on =
-                shmc_broker_parse(env[i] + n + 1, &shmc__trace.broker) == 0;
-            if (!shmc__trace.broker_on)
-                say("shmcheck: " SHMC_BROKER_ENV " is malformed: journals "
-                    "are created by path\n");
-            return;
-        }
-}
-
 static void init(void)
 {
     struct shmc_trace *t = &shmc__trace;
@@ -326,10 +259,10 @@ static void init(void)
     shmc__resolve();
     if (shmc_trace_config_parse(&t->cfg, env, getauxval(AT_SECURE) != 0,
                                 warnings, sizeof warnings) > 0)
-        say(warnings);
+        shmc__say(warnings);
     shmc__keep_settings(env);
     shmc__find_root(env);
-    find_broker(env, getauxval(AT_SECURE) != 0);
+    shmc__find_cli(env, getauxval(AT_SECURE) != 0);
     t->pid = getpid();
     t->start_ns = shmc__now_ns();
     shmc_table_init(&t->atts, sizeof(struct shmc_att));

@@ -10,8 +10,9 @@
  *   3  report.c               the report at the end of a process image
  *   2  record.c modules.c     what each call leaves; the module list
  *   1  emit.c stack.c env.c   journal records; call stacks and their
- *      root.c                 depot; the environment passed on at exec;
- *                             the root of the traced tree
+ *      root.c messages.c      depot; the environment passed on at exec;
+ *                             the root of the traced tree; the tracer's
+ *                             messages, the log directory
  *   0  state.c                the state and its primitives (this header)
  * What libc starts on its own (fork's handlers, the end of the process)
  * enters through the handlers the lifecycle registers: pthread_atfork in
@@ -141,9 +142,10 @@ struct shmc_trace {
     struct shmc_jwriter journal;
     int broker_on; /* under the CLI: journals through its broker */
     struct shmc_broker broker;
-    struct shmc_table atts;  /* addr -> struct shmc_att          */
-    struct shmc_table segs;  /* shmid -> struct shmc_seg         */
-    struct shmc_table depot; /* stack hash -> struct shmc_stack */
+    struct shmc_jdir_pin dir_pin; /* under the CLI: its log directory  */
+    struct shmc_table atts;       /* addr -> struct shmc_att          */
+    struct shmc_table segs;       /* shmid -> struct shmc_seg         */
+    struct shmc_table depot;      /* stack hash -> struct shmc_stack */
     struct shmc_event events[SHMC_MAX_FINDINGS];
     unsigned nevents, events_lost;
     unsigned long invalid_detaches, failed_calls, attaches, detaches;

@@ -44,7 +44,8 @@ static int setup(void **state)
 
     assert_non_null(fx);
     mk_dir(fx->dir, sizeof fx->dir);
-    assert_int_equal(cli_broker_start(&fx->b, fx->dir, err, sizeof err), 0);
+    assert_int_equal(cli_broker_start(&fx->b, fx->dir, NULL, err, sizeof err),
+                     0);
     *state = fx;
     return 0;
 }
@@ -207,8 +208,8 @@ static int write_as_nobody(struct fx *fx)
 
     if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
         return 40;
-    if (shmc_jwriter_open_via(&w, &fx->b.addr, fx->dir, getpid(), 1, 0, 0, 0) !=
-        0)
+    if (shmc_jwriter_open_via(&w, &fx->b.addr, fx->dir, NULL, getpid(), 1, 0, 0,
+                              0) != 0)
         return 41;
     for (int i = 0; i < RECORDS; i++) {
         struct shmc_jrec *r =
@@ -258,7 +259,8 @@ static int write_without_broker(struct fx *fx)
         return 0; /* the directory is ours: nothing to refuse */
     if (setgid(65534) != 0 || setuid(65534) != 0)
         return 50;
-    if (shmc_jwriter_open_via(&w, &gone, fx->dir, getpid(), 1, 0, 0, 0) == 0)
+    if (shmc_jwriter_open_via(&w, &gone, fx->dir, NULL, getpid(), 1, 0, 0, 0) ==
+        0)
         return 51;
     return errno == EACCES ? 0 : 52;
 }
@@ -361,8 +363,8 @@ static void test_no_broker(void **state)
     assert_int_equal(
         shmc_broker_open(&gone, SHMC_BROKER_CREATE, getpid(), &image), -1);
     assert_int_equal(errno, ECONNREFUSED);
-    assert_int_equal(cli_broker_start(&b, "/nonexistent/dir", err, sizeof err),
-                     -1);
+    assert_int_equal(
+        cli_broker_start(&b, "/nonexistent/dir", NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "log directory"));
 }
 

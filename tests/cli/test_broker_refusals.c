@@ -42,7 +42,8 @@ static int setup(void **state)
 
     assert_non_null(fx);
     mk_dir(fx->dir, sizeof fx->dir);
-    assert_int_equal(cli_broker_start(&fx->b, fx->dir, err, sizeof err), 0);
+    assert_int_equal(cli_broker_start(&fx->b, fx->dir, NULL, err, sizeof err),
+                     0);
     *state = fx;
     return 0;
 }
@@ -217,7 +218,7 @@ static int inner_broker(void *arg)
     char err[256], c;
     unsigned long n;
 
-    if (cli_broker_start(&b, in->dir, err, sizeof err) != 0)
+    if (cli_broker_start(&b, in->dir, NULL, err, sizeof err) != 0)
         return 70;
     if (write(in->to[1], &b.addr, sizeof b.addr) != (ssize_t)sizeof b.addr)
         return 71;
@@ -302,7 +303,7 @@ static int start_squeezed(void *arg)
         close(fd);
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 90;
-    if (cli_broker_start(&b, s->dir, err, sizeof err) != -1)
+    if (cli_broker_start(&b, s->dir, NULL, err, sizeof err) != -1)
         return 91;
     if (strstr(err, s->want) == NULL || strstr(err, strerror(EMFILE)) == NULL)
         return 92;
@@ -348,7 +349,7 @@ static int start_without_memory(void *arg)
         close(fd);
     if (used == 0 || setrlimit(RLIMIT_AS, &rl) != 0)
         return 100;
-    if (cli_broker_start(&b, arg, err, sizeof err) != -1)
+    if (cli_broker_start(&b, arg, NULL, err, sizeof err) != -1)
         return 101;
     if (strncmp(err, "journal broker: thread: ", 24) != 0)
         return 102;

@@ -136,7 +136,7 @@ class LostRecords(CliTest):
         log = os.path.join(tmp, "l")
         os.mkdir(log)
         return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                'mount -t tmpfs -o %s tmpfs "%s" || exit 99; %s exec "$@"'
+                'mount -t tmpfs -o %s,mode=0700 tmpfs "%s" || exit 99; %s exec "$@"'
                 % (opts, log, setup), "mounted"]
 
     def test_tmpfs_full_while_growing(self):

@@ -75,7 +75,7 @@ static int teardown(void **state)
 /* Runs argv as the tree, the tracer standing in being libc.so.6. */
 static int spawn(struct fixture *fx, char **argv, int quiet)
 {
-    struct cli_spawn sp = {argv, "libc.so.6", fx->dir, quiet};
+    struct cli_spawn sp = {argv, "libc.so.6", fx->dir, quiet, NULL, NULL};
 
     return cli_spawn_tree(&sp, &fx->reaped, &fx->nreaped, &fx->top, fx->err,
                           sizeof fx->err);

@@ -117,6 +117,13 @@ class Start(CliTest):
         self.assertTrue(p.returncode == 23 and "leaked segment" in p.stderr,
                         p.stderr)
         self.assertTrue(segments() == before, "the host namespace changed")
+        # The program runs as the caller, not as root of the namespace.
+        p = subprocess.run(nobody + ["env", "TMPDIR=/tmp", SHMCHECK, "-q",
+                                     "--isolate", "--", "sh", "-c",
+                                     "id -u; id -g"],
+                           capture_output=True, text=True)
+        self.assertEqual((p.returncode, p.stdout), (0, "65534\n65534\n"),
+                         p.stderr)
 
     def test_isolate_impossible(self):
         need_root_tools("unshare", "setpriv")

@@ -82,8 +82,8 @@ static void test_broker_descriptor_not_mappable(void **state)
     assert_true(b->fb->fds[0] >= 0);
     b->fb->reply.image = 6;
     fake_broker_run(b->fb);
-    int rc =
-        shmc_jwriter_open_via(&b->fx->w, &b->fb->addr, dir, PID, PPID, 0, 0, 0);
+    int rc = shmc_jwriter_open_via(&b->fx->w, &b->fb->addr, dir, NULL, PID,
+                                   PPID, 0, 0, 0);
     int err = errno;
     fake_broker_wait(b->fb);
     assert_int_equal(rc, -1);
@@ -105,7 +105,7 @@ static void test_gone_not_asked(void **state)
     const struct shmc_jheader *h;
 
     assert_int_equal(shmc_jwriter_open_via(&b->fx->w, &b->fb->addr, b->fx->dir,
-                                           PID, PPID, 0, 0, 0),
+                                           NULL, PID, PPID, 0, 0, 0),
                      0);
     uint32_t n = fill_chunk(b->fx, 1);
     assert_true(n > 0);
@@ -124,8 +124,8 @@ static void grow_through_broker(struct both *b, int go[2], int ready[2])
 {
     char c;
 
-    if (shmc_jwriter_open_via(&b->fx->w, &b->fb->addr, b->fx->dir, PID, PPID, 0,
-                              0, 0) != 0)
+    if (shmc_jwriter_open_via(&b->fx->w, &b->fb->addr, b->fx->dir, NULL, PID,
+                              PPID, 0, 0, 0) != 0)
         child_exit(2);
     if (refuse_syscall(SYS_openat, 2, O_RDWR | O_NOFOLLOW | O_CLOEXEC, EPERM) !=
         0)
@@ -191,8 +191,8 @@ static void chmod_refused(struct both *b)
 {
     if (refuse_syscall(SYS_fchmod, 1, 0600, EPERM) != 0)
         child_exit(NO_FILTER);
-    if (shmc_jwriter_open_via(&b->fx->w, &b->fb->addr, b->fx->dir, PID, PPID, 0,
-                              0, 0) != -1)
+    if (shmc_jwriter_open_via(&b->fx->w, &b->fb->addr, b->fx->dir, NULL, PID,
+                              PPID, 0, 0, 0) != -1)
         child_exit(2);
     child_exit(errno == EPERM && b->fx->w.path[0] == '\0' ? 0 : 3);
 }

@@ -141,7 +141,7 @@ static void private_tmpfs(const struct fx *fx, int kib, int fill,
     if (unshare(CLONE_NEWNS) != 0 ||
         mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
         child_exit(NO_NAMESPACE);
-    snprintf(data, sizeof data, "size=%dk", kib);
+    snprintf(data, sizeof data, "size=%dk,mode=0700", kib);
     if (mount("tmpfs", fx->dir, "tmpfs", opts ? MS_RDONLY : 0, data) != 0)
         child_exit(NO_NAMESPACE);
     snprintf(path, sizeof path, "%s/fill", fx->dir);
