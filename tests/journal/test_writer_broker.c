@@ -74,15 +74,18 @@ static void test_broker_descriptor_not_mappable(void **state)
     char dir[PATH_MAX], file[PATH_MAX];
     struct stat st;
 
-    /* Our own create fails (no such directory): the broker is asked. */
-    snprintf(dir, sizeof dir, "%s/gone", b->fx->dir);
+    /* Our own create is refused (EPERM: the directory is not the one
+     * pinned, as for a process that lost its credentials): the broker is
+     * asked. */
+    const struct shmc_jdir_pin other = {1, 1};
+    snprintf(dir, sizeof dir, "%s", b->fx->dir);
     snprintf(file, sizeof file, "%s/given", b->fx->dir);
     close(b->fb->fds[0]);
     b->fb->fds[0] = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     assert_true(b->fb->fds[0] >= 0);
     b->fb->reply.image = 6;
     fake_broker_run(b->fb);
-    int rc = shmc_jwriter_open_via(&b->fx->w, &b->fb->addr, dir, NULL, PID,
+    int rc = shmc_jwriter_open_via(&b->fx->w, &b->fb->addr, dir, &other, PID,
                                    PPID, 0, 0, 0);
     int err = errno;
     fake_broker_wait(b->fb);
