@@ -56,10 +56,10 @@ class Values(CliTest):
 class Replay(CliTest):
     """--replay DIR: a directory with journals, and no program."""
 
-    def kept(self, tmp):
-        logs = os.path.join(tmp, "logs")
+    def kept(self, tmp, scenario="clean", status=0):
+        logs = os.path.join(tmp, "logs-" + scenario)
         self.expect(run(["--log-dir", logs, "--isolate", "--quiet", "--",
-                         PROG, "clean"]), 0)
+                         PROG, scenario]), status)
         return logs
 
     def test_a_file_is_refused(self):
@@ -96,16 +96,19 @@ class Replay(CliTest):
         if not shutil.which("valgrind"):
             self.skipTest("needs valgrind")
         with Tmp() as tmp:
-            logs = self.kept(tmp)
-            for extra in ([], ["--quiet"], ["--json", "-"],
-                          ["--cleanup", "-g"]):
-                p = subprocess.run(
-                    ["valgrind", "-q", "--error-exitcode=99",
-                     "--exit-on-first-error=yes", SHMCHECK, "--replay",
-                     logs] + extra, capture_output=True, text=True,
-                    timeout=300)
-                self.expect(p, 0)
-                self.assertNotIn("==", p.stderr.replace("==shmcheck==", ""))
+            clean = self.kept(tmp)
+            bad = self.kept(tmp, "double_detach", 23)  # an error: 23
+            for logs, status in ((clean, 0), (bad, 23)):
+                for extra in ([], ["--quiet"], ["--json", "-"],
+                              ["--cleanup", "-g"]):
+                    p = subprocess.run(
+                        ["valgrind", "-q", "--error-exitcode=99",
+                         "--exit-on-first-error=yes", SHMCHECK, "--replay",
+                         logs] + extra, capture_output=True, text=True,
+                        timeout=300)
+                    self.expect(p, status)
+                    self.assertNotIn("==",
+                                     p.stderr.replace("==shmcheck==", ""))
 
 
 if __name__ == "__main__":
