@@ -272,3 +272,17 @@ void cli_log_dir_remove(const char *dir)
     free(names);
     rmdir(dir);
 }
+
+int cli_log_dir_has_journal(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+
+    if (d == NULL)
+        return -1;
+    while (!found && (e = readdir(d)) != NULL)
+        found = shmc_journal_name(e->d_name);
+    closedir(d);
+    return found;
+}

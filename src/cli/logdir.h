@@ -34,6 +34,10 @@ struct cli_run;
  * run's warnings as "tracer: LINE". 0, or -1 when memory ran out. */
 int cli_log_dir_messages(const char *dir, struct cli_run *run);
 
+/* Whether dir (--replay) holds a journal: 1 or 0; -1 with errno when it
+ * cannot be read (ENOTDIR: not a directory). */
+int cli_log_dir_has_journal(const char *dir);
+
 /* Removes dir and the files in it. */
 void cli_log_dir_remove(const char *dir);
 

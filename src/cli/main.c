@@ -49,12 +49,22 @@ static int fail(const char *what, const char *err)
     return 2;
 }
 
-/* --replay: the journals are there already. 0, or the exit status. */
+/* --replay: the journals are there already. 0, or the exit status. A
+ * file or a directory without journals is bad usage: its report would be
+ * a clean one that no run ever made. */
 static int open_replay(const struct cli_opts *o, struct tree *t)
 {
     t->keep_log_dir = 1;
     if (realpath(o->replay, t->log_dir) != NULL)
-        return 0;
+        switch (cli_log_dir_has_journal(t->log_dir)) {
+        case 1:
+            return 0;
+        case 0:
+            cli_bad_usage("--replay: '%s' holds no journal", o->replay);
+        default:
+            if (errno == ENOTDIR)
+                cli_bad_usage("--replay: '%s' is not a directory", o->replay);
+        }
     fprintf(stderr, "%s: --replay: '%s': %s\n", cli_prog, o->replay,
             strerror(errno));
     return 2;

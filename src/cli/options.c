@@ -134,7 +134,7 @@ static _Noreturn void usage(void)
     exit(fflush(stdout) == 0 ? 0 : 2);
 }
 
-static _Noreturn void bad_usage(const char *fmt, const char *what)
+void cli_bad_usage(const char *fmt, const char *what)
 {
     fprintf(stderr, "%s: ", cli_prog);
     fprintf(stderr, fmt, what);
@@ -173,10 +173,24 @@ static _Noreturn void refused(char **argv, int missing)
     char opt[3] = {'-', (char)optopt, '\0'};
 
     if (missing) /* only options that take one: r is not NULL */
-        bad_usage("option '--%s' needs an argument", r->l);
+        cli_bad_usage("option '--%s' needs an argument", r->l);
     if (r != NULL) /* --flag=ARG */
-        bad_usage("option '--%s' takes no argument", r->l);
-    bad_usage("unknown option '%s'", optopt != 0 ? opt : argv[optind - 1]);
+        cli_bad_usage("option '--%s' takes no argument", r->l);
+    cli_bad_usage("unknown option '%s'", optopt != 0 ? opt : argv[optind - 1]);
+}
+
+/* getopt takes the word after an option that needs an argument, whatever
+ * it is: "--json -- prog" would name the report "--" and run prog. "--"
+ * ends the options, so it is never an option's argument; an empty one
+ * names no file, directory or number either. */
+static void checked_argument(const struct row *r, const char *arg)
+{
+    if (r->arg == NULL)
+        return;
+    if (strcmp(arg, "--") == 0)
+        cli_bad_usage("option '--%s' needs an argument before '--'", r->l);
+    if (*arg == '\0')
+        cli_bad_usage("option '--%s' needs a non-empty argument", r->l);
 }
 
 static void apply(const struct row *r, const char *arg, struct cli_opts *o)
@@ -192,16 +206,16 @@ static void apply(const struct row *r, const char *arg, struct cli_opts *o)
         break;
     case ADD_SUPPRESSIONS:
         if (o->nsupp == CLI_MAX_SUPPRESSIONS)
-            bad_usage("at most %s suppression files", "16");
+            cli_bad_usage("at most %s suppression files", "16");
         o->supp[o->nsupp++] = arg;
         break;
     case SET_EXITCODE:
         if (parse_int(arg, 1, 255, &o->exitcode) != 0)
-            bad_usage("--error-exitcode: '%s' is not a number 1..255", arg);
+            cli_bad_usage("--error-exitcode: '%s' is not a number 1..255", arg);
         break;
     case SET_ERRORS:
         if (shmc_kinds_parse(arg, &o->errors).what != NULL)
-            bad_usage("--errors: '%s' is not a list of finding kinds", arg);
+            cli_bad_usage("--errors: '%s' is not a list of finding kinds", arg);
         break;
     case VERSION:
         printf("shmcheck %s\n", SHMC_VERSION_STRING);
@@ -242,9 +256,14 @@ void cli_parse_options(int argc, char **argv, struct cli_opts *o)
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         if ((r = row_of(c)) == NULL) /* '?' or ':': no option's name */
             refused(argv, c == ':');
+        checked_argument(r, optarg);
         apply(r, optarg, o);
     }
     if (optind >= argc && !o->replay)
-        bad_usage("%s", "no program to run");
+        cli_bad_usage("%s", "no program to run");
+    /* --replay reads an earlier run: a program after it would silently
+     * not run, and the replayed report would pass for its own. */
+    if (optind < argc && o->replay)
+        cli_bad_usage("--replay runs no program: '%s' given", argv[optind]);
     o->argv = argv + optind;
 }

@@ -26,4 +26,8 @@ extern const char *cli_prog;
  * stderr and exits 2. */
 void cli_parse_options(int argc, char **argv, struct cli_opts *o);
 
+/* Bad usage: "PROG: " fmt (with what for its %s), the line pointing to
+ * --help, both on stderr, then exit status 2. */
+_Noreturn void cli_bad_usage(const char *fmt, const char *what);
+
 #endif

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "journal/compiler.h" /* SHMC_COVERAGE_FLUSH */
 #include "broker.h"
+#include "exec.h"
 #include "run.h"
 #include "signals.h"
 
@@ -75,14 +77,30 @@ static int push(char ***env, size_t *n, char *entry)
     return 0;
 }
 
-/* Frees what tree_env made: the array and its first two strings. */
+/* Frees what tree_env made: the array and its first three strings. */
 static void free_env(char **env)
 {
-    if (env != NULL) {
-        free(env[0]);
-        free(env[1]);
-    }
+    if (env != NULL)
+        for (int i = 0; i < 3; i++)
+            free(env[i]);
     free(env);
+}
+
+/* The tree's third setting (malloc'd): the ASan option a program linked
+ * against the shared ASan runtime needs (exec.h), which replaces the
+ * caller's ASAN_OPTIONS, else where the tracer reports. */
+static char *third_setting(const struct cli_spawn *sp, int *asan)
+{
+    const char *path = getenv("PATH");
+    char prog[PATH_MAX], *s = NULL;
+
+    if (cli_exec_which(sp->argv[0], path ? path : CLI_DEFAULT_PATH, prog,
+                       sizeof prog) == 0)
+        s = cli_asan_setting(prog, getenv("ASAN_OPTIONS"));
+    *asan = s != NULL;
+    return s ? s
+             : strdup(sp->quiet_tracer ? "SHMCHECK_REPORT=none"
+                                       : "SHMCHECK_REPORT=stderr");
 }
 
 /* The environment for the tree: first the tracer preloaded after any
@@ -92,8 +110,9 @@ static void free_env(char **env)
 static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin)
 {
     const char *old = getenv("LD_PRELOAD");
-    char **env = calloc(3, sizeof *env);
-    size_t n = 2;
+    char **env = calloc(4, sizeof *env);
+    size_t n = 3;
+    int asan;
 
     if (env == NULL)
         return NULL;
@@ -102,10 +121,11 @@ static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin)
         env[0] = NULL;
     if (asprintf(&env[1], "SHMCHECK_LOG_DIR=%s", sp->log_dir) < 0)
         env[1] = NULL;
-    if (env[0] == NULL || env[1] == NULL ||
-        push(&env, &n,
-             sp->quiet_tracer ? "SHMCHECK_REPORT=none"
-                              : "SHMCHECK_REPORT=stderr") != 0 ||
+    env[2] = third_setting(sp, &asan);
+    if (env[0] == NULL || env[1] == NULL || env[2] == NULL ||
+        (asan && push(&env, &n,
+                      sp->quiet_tracer ? "SHMCHECK_REPORT=none"
+                                       : "SHMCHECK_REPORT=stderr") != 0) ||
         push(&env, &n, "SHMCHECK_EXITCODE=0") != 0 ||
         push(&env, &n, broker) != 0 || push(&env, &n, pin) != 0)
         goto fail;
@@ -116,6 +136,7 @@ static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin)
             strncmp(environ[i], "SHMCHECK_EXITCODE=", 18) &&
             strncmp(environ[i], SHMC_BROKER_ENV "=", sizeof SHMC_BROKER_ENV) &&
             strncmp(environ[i], SHMC_JDIR_ENV "=", sizeof SHMC_JDIR_ENV) &&
+            (!asan || strncmp(environ[i], "ASAN_OPTIONS=", 13)) &&
             push(&env, &n, environ[i]) != 0)
             goto fail;
     return env;
@@ -130,6 +151,7 @@ static _Noreturn void exec_child(const struct cli_spawn *sp, char **env,
                                  int pipe_w, const sigset_t *oldmask,
                                  const struct sigaction *oldchld)
 {
+    const char *path;
     ssize_t sent;
     int e, why;
 
@@ -137,7 +159,10 @@ static _Noreturn void exec_child(const struct cli_spawn *sp, char **env,
     sigaction(SIGCHLD, oldchld, NULL);
     sigprocmask(SIG_SETMASK, oldmask, NULL);
     SHMC_COVERAGE_FLUSH();
-    execvpe(sp->argv[0], sp->argv, env);
+    /* Not execvpe: it would run a file the kernel refuses (ENOEXEC)
+     * through /bin/sh, as a script, where it should be reported. */
+    path = getenv("PATH");
+    cli_exec(sp->argv, env, path ? path : CLI_DEFAULT_PATH);
     e = errno;
     why = e == ENOENT ? 127 : 126;
     /* Tell the parent why, through the CLOEXEC pipe: 4 bytes into an
