@@ -206,7 +206,7 @@ class Fifos(unittest.TestCase):
     def test_suppressions_from_a_pipe(self):
         """Process substitution (a pipe with its writer) still works."""
         p = subprocess.run(["bash", "-c", '"$0" --suppressions <(printf '
-                            '"leaked_segment:main\\n") -- "$1" leak',
+                            '"leaked_segment:main\\n") --isolate -- "$1" leak',
                             SHMCHECK_PATH, PROG], capture_output=True,
                            text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)

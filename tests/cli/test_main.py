@@ -85,11 +85,11 @@ class Options(CliTest):
                              "--errors: '%s' is not a list of finding kinds"
                              % k)
         # An empty list, however spelt, is refused, not taken as none.
-        for args, k in ((["--errors="], ""), (["--errors", ""], ""),
-                        (["-E", ""], ""), (["-E="], "=")):
+        for args in (["--errors="], ["--errors", ""], ["-E", ""]):
             self.usage_error(args + ["--", PROG, "clean"],
-                             "--errors: '%s' is not a list of finding kinds"
-                             % k)
+                             "option '--errors' needs a non-empty argument")
+        self.usage_error(["-E=", "--", PROG, "clean"],
+                         "--errors: '=' is not a list of finding kinds")
 
     def test_other_usage_errors(self):
         self.usage_error([], "no program to run")

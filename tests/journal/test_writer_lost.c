@@ -254,10 +254,12 @@ static void test_read_only_directory(void **state)
 static void refused_growth_child(struct fx *fx, int (*refuse)(int fd),
                                  uint32_t reason, int err)
 {
-    int next = dup(0);
+    /* Growth opens the directory (the first free descriptor), then the
+     * journal in it (the next one). */
+    int dirfd = dup(0), next = dup(0);
 
     if (shmc_jwriter_open(&fx->w, fx->dir, PID, PPID, 0, 0, 0) != 0 ||
-        next < 0 || close(next) != 0)
+        dirfd < 0 || next < 0 || close(dirfd) != 0 || close(next) != 0)
         child_exit(2);
     uint32_t n = fill_chunk(fx, 4);
     if (refuse(next) != 0)
