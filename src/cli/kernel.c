@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <time.h>
 
 #include "analysis.h"
 #include "kernel.h"
@@ -175,18 +176,50 @@ void cli_judge_segments(struct analysis *a)
     never_removed(a);
 }
 
-unsigned cli_remove_leaked(const struct cli_run *run, long start)
+/* CLOCK_REALTIME seconds of a CLOCK_MONOTONIC time in ns (the journals'
+ * clock), by the offset between the two clocks now. */
+static double realtime_of(uint64_t mono_ns)
 {
-    unsigned removed = 0;
+    struct timespec r, m;
+
+    clock_gettime(CLOCK_REALTIME, &r);
+    clock_gettime(CLOCK_MONOTONIC, &m);
+    double offset =
+        (double)(r.tv_sec - m.tv_sec) + (double)(r.tv_nsec - m.tv_nsec) / 1e9;
+    return (double)mono_ns / 1e9 + offset;
+}
+
+/* Whether the live segment is the one f's journal record created: the
+ * same shmid (a removed id comes back with another sequence number), the
+ * same creator pid, and a creation time within CLI_CTIME_SLACK seconds
+ * of the shmget call the journal recorded, which a process that reused
+ * the pid later could not have. */
+static int proven(const struct cli_finding *f, const struct shmid_ds *ds)
+{
+    double made = realtime_of(f->when);
+
+    return !f->seen_by_kernel && f->when != 0 &&
+           ds->shm_cpid == f->creator_pid &&
+           (double)ds->shm_ctime >= made - CLI_CTIME_SLACK &&
+           (double)ds->shm_ctime <= made + CLI_CTIME_SLACK;
+}
+
+struct cli_cleanup cli_remove_leaked(const struct cli_run *run, int isolated)
+{
+    struct cli_cleanup c = {0, 0};
 
     for (size_t i = 0; i < run->nfindings; i++) {
         const struct cli_finding *f = &run->findings[i];
         struct shmid_ds ds;
         if (f->kind != CLI_LEAKED_SEGMENT ||
             shmctl(f->shmid, IPC_STAT, &ds) != 0 ||
-            ds.shm_cpid != f->creator_pid || ds.shm_ctime < start)
+            (ds.shm_perm.mode & SHM_DEST))
             continue;
-        removed += shmctl(f->shmid, IPC_RMID, NULL) == 0;
+        if (!isolated && !proven(f, &ds)) {
+            c.unproven++;
+            continue;
+        }
+        c.removed += shmctl(f->shmid, IPC_RMID, NULL) == 0;
     }
-    return removed;
+    return c;
 }

@@ -245,6 +245,19 @@ static int status(const struct cli_opts *o, const struct cli_run *run,
     return run->value == 0 && intr->after_top ? 128 + intr->sig : run->value;
 }
 
+static void say_cleanup(struct cli_cleanup c)
+{
+    fprintf(stderr, "%s: --cleanup removed %u leaked segment(s)", cli_prog,
+            c.removed);
+    if (c.unproven)
+        fprintf(stderr,
+                "; left %u not proven to be this run's (created by a "
+                "process without a journal, or the segment is not the one "
+                "its journal recorded)",
+                c.unproven);
+    fputc('\n', stderr);
+}
+
 int main(int argc, char **argv)
 {
     struct cli_opts o = {0};
@@ -265,8 +278,7 @@ int main(int argc, char **argv)
         return fail("out of memory while analysing", "");
     code = report(&o, &run);
     if (o.cleanup)
-        fprintf(stderr, "%s: --cleanup removed %u leaked segment(s)\n",
-                cli_prog, cli_remove_leaked(&run, t.start));
+        say_cleanup(cli_remove_leaked(&run, o.isolate && !o.replay));
     code = code ? code : status(&o, &run, &t.intr);
     if (!t.keep_log_dir)
         cli_log_dir_remove(t.log_dir);

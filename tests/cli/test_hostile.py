@@ -2,15 +2,21 @@
 (nobody, uid 65534) who owns or can write the log directory, a directory
 above it, or a symlink in its place: the run is refused with a message
 that says why, before anything is written there, and the tracer alone
-does not write journals into such a directory either."""
+does not write journals into such a directory either. A FIFO with nobody
+at the other end never hangs the run; a process outside the tree that
+takes the pid of one of the tree's is never signalled nor has its
+segment removed by --cleanup. (A journal swapped for another file, even
+an exact copy: tests/journal/test_writer_swap.c.)"""
 import os
 import select
 import shutil
 import subprocess
+import tempfile
 import threading
 import unittest
 
-from support import PROG, SHMCHECK as SHMCHECK_PATH, TRACER, Tmp, main, run
+from support import (HELPERS, PROG, SHMCHECK as SHMCHECK_PATH, TRACER, Tmp,
+                     main, run)
 
 NOBODY = 65534
 
@@ -211,6 +217,48 @@ class Fifos(unittest.TestCase):
                            text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("1 suppressed", p.stderr)
+
+
+class PidReuse(unittest.TestCase):
+    """Another process takes the pid of a process of the tree that ended:
+    --cleanup never removes what it made, and a signal sent to shmcheck
+    never reaches it."""
+
+    def test_cleanup_spares_a_segment_made_with_a_reused_pid(self):
+        need_root()
+        if shutil.which("unshare") is None or shutil.which("ipcmk") is None:
+            self.skipTest("needs unshare and ipcmk")
+        with Tmp() as tmp:
+            p = subprocess.run(
+                ["unshare", "--ipc", "--pid", "--fork", "--mount-proc",
+                 "python3", os.path.join(HELPERS, "cleanup_reuse.py"),
+                 SHMCHECK_PATH, os.path.join(tmp, "r.json")],
+                capture_output=True, text=True, timeout=120)
+        if p.returncode != 0 and "could not take" in p.stdout:
+            self.skipTest("the pid could not be taken here")
+        self.assertEqual(p.stdout.splitlines()[0], "bystander's segment kept",
+                         p.stdout + p.stderr)
+        self.assertIn("left 1 not proven to be this run's", p.stdout)
+
+    def test_reaped_pid_taken_by_a_bystander(self):
+        """The shell shmcheck started is reaped and its pid goes to a
+        process outside the tree: SIGTERM to shmcheck must not reach it
+        (it reaches the sleep the shell left running)."""
+        if os.geteuid() != 0 or shutil.which("unshare") is None:
+            self.skipTest("needs root and unshare (a private PID namespace)")
+        tmp = tempfile.mkdtemp(prefix="shmc-reuse-")
+        try:
+            p = subprocess.run(
+                ["unshare", "--pid", "--fork", "--mount-proc", "python3",
+                 os.path.join(HELPERS, "pid_reuse.py"), SHMCHECK_PATH,
+                 os.path.join(tmp, "r.json")],
+                capture_output=True, text=True, timeout=120)
+        finally:
+            shutil.rmtree(tmp)
+        if p.returncode != 0 and "could not take" in p.stdout:
+            self.skipTest("the pid could not be taken here")
+        self.assertEqual(p.stdout, "bystander alive\nshmcheck exit %d\n"
+                         % (128 + 15), p.stderr)
 
 
 if __name__ == "__main__":

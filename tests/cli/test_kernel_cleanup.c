@@ -1,9 +1,11 @@
 /*
  * test_kernel_cleanup.c - --cleanup (cli_remove_leaked, src/cli/kernel.c)
  * on real segments of the test's private IPC namespace: only a leaked
- * segment the kernel says this tree made (its creator pid, created not
- * before the run's start) is removed; another creator, one created before
- * the start, one already gone and a finding of another kind are left.
+ * segment proven to be the one the journal recorded (its shmid, its
+ * creator pid, a creation time within seconds of the recorded shmget) is
+ * removed; another creator (a reused pid), a creation time far from the
+ * record, a segment only the kernel saw, one already gone and a finding
+ * of another kind are left; isolated, every leaked one goes.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -36,54 +38,77 @@ static int exists(int id)
     return shmctl(id, IPC_STAT, &ds) == 0;
 }
 
-static void leak(struct cli_run *run, enum cli_kind kind, int id, int cpid)
+/* The journal's clock (CLOCK_MONOTONIC, ns) seconds from now. */
+static uint64_t mono_ns(int seconds)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)(t.tv_sec + seconds) * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* A finding of kind on shmid id, created by cpid at `when` as the
+ * journal says (0 and by_kernel: no record, only the kernel saw it). */
+static void leak(struct cli_run *run, enum cli_kind kind, int id, int cpid,
+                 uint64_t when, int by_kernel)
 {
     struct cli_finding *f = add_finding(run, kind, cpid);
     f->shmid = id;
     f->creator_pid = cpid;
+    f->when = when;
+    f->seen_by_kernel = by_kernel;
 }
 
-static void test_removes_only_the_tree_s(void **state)
+static void test_removes_only_the_proven(void **state)
 {
     struct report_fx *fx = *state;
-    int mine = segment(), other = segment(), lint = segment();
-    int gone = segment();
+    int mine = segment(), reused = segment(), lint = segment();
+    int gone = segment(), early = segment(), kernel = segment();
     assert_int_equal(shmctl(gone, IPC_RMID, NULL), 0);
-    long start = (long)time(NULL);
 
-    leak(&fx->run, CLI_LEAKED_SEGMENT, mine, getpid());
-    leak(&fx->run, CLI_LEAKED_SEGMENT, other, getpid() + 1);
-    leak(&fx->run, CLI_LINT, lint, getpid());
-    leak(&fx->run, CLI_LEAKED_SEGMENT, gone, getpid());
+    leak(&fx->run, CLI_LEAKED_SEGMENT, mine, getpid(), mono_ns(0), 0);
+    /* The journal's creator had this pid; the kernel names ours. */
+    leak(&fx->run, CLI_LEAKED_SEGMENT, reused, getpid() + 1, mono_ns(0), 0);
+    leak(&fx->run, CLI_LINT, lint, getpid(), mono_ns(0), 0);
+    leak(&fx->run, CLI_LEAKED_SEGMENT, gone, getpid(), mono_ns(0), 0);
+    /* Recorded a minute before this segment was made: not this one. */
+    leak(&fx->run, CLI_LEAKED_SEGMENT, early, getpid(), mono_ns(-60), 0);
+    leak(&fx->run, CLI_LEAKED_SEGMENT, kernel, getpid(), 0, 1);
 
-    assert_int_equal(cli_remove_leaked(&fx->run, start), 1);
+    struct cli_cleanup c = cli_remove_leaked(&fx->run, 0);
+    assert_int_equal(c.removed, 1);
+    assert_int_equal(c.unproven, 3);
     assert_false(exists(mine));
-    assert_true(exists(other));
-    assert_true(exists(lint));
-    assert_int_equal(shmctl(other, IPC_RMID, NULL), 0);
-    assert_int_equal(shmctl(lint, IPC_RMID, NULL), 0);
+    int left[] = {reused, lint, early, kernel};
+    for (size_t i = 0; i < sizeof left / sizeof left[0]; i++) {
+        assert_true(exists(left[i]));
+        assert_int_equal(shmctl(left[i], IPC_RMID, NULL), 0);
+    }
 }
 
-/* Created before the run started (a segment with the same id from an
- * earlier run, say): left. */
-static void test_created_before_start(void **state)
+/* In the tree's own IPC namespace (--isolate) every leaked segment is the
+ * tree's: removed, proven or not. */
+static void test_isolated_removes_every_leak(void **state)
 {
     struct report_fx *fx = *state;
-    int old = segment();
-    leak(&fx->run, CLI_LEAKED_SEGMENT, old, getpid());
+    int a = segment(), b = segment();
 
-    assert_int_equal(cli_remove_leaked(&fx->run, (long)time(NULL) + 3600), 0);
-    assert_true(exists(old));
-    assert_int_equal(shmctl(old, IPC_RMID, NULL), 0);
+    leak(&fx->run, CLI_LEAKED_SEGMENT, a, getpid(), 0, 1);
+    leak(&fx->run, CLI_LEAKED_SEGMENT, b, getpid() + 1, mono_ns(-60), 0);
+    struct cli_cleanup c = cli_remove_leaked(&fx->run, 1);
+    assert_int_equal(c.removed, 2);
+    assert_int_equal(c.unproven, 0);
+    assert_false(exists(a));
+    assert_false(exists(b));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_removes_only_the_tree_s,
+        cmocka_unit_test_setup_teardown(test_removes_only_the_proven,
                                         report_setup, report_teardown),
-        cmocka_unit_test_setup_teardown(test_created_before_start, report_setup,
-                                        report_teardown),
+        cmocka_unit_test_setup_teardown(test_isolated_removes_every_leak,
+                                        report_setup, report_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
