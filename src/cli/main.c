@@ -25,6 +25,7 @@
 #include "files.h"
 #include "run.h"
 #include "signals.h"
+#include "snapshot.h"
 #include "suppress.h"
 #include "symbolize.h"
 #include "text.h"
@@ -159,6 +160,26 @@ static int symbolize(const struct cli_opts *o, struct cli_run *run)
     return rc;
 }
 
+/* The kernel's segments to judge the journals against: with --replay,
+ * those the run left (its snapshot, with the run's isolation and start),
+ * when the log directory has one; else the kernel's now, kept as the
+ * snapshot when the log directory is kept (--log-dir). */
+static long kernel_view(const struct cli_opts *o, const struct tree *t,
+                        struct cli_kseg **kernel, int *isolated, long *start,
+                        int *damaged)
+{
+    if (o->replay) {
+        long n = cli_snapshot_load(t->log_dir, kernel, isolated, start);
+        if (n >= 0)
+            return n;
+        *damaged = errno != ENOENT; /* else an older log dir: none */
+        return cli_kernel_segments(NULL, kernel);
+    }
+    if (t->keep_log_dir)
+        (void)cli_snapshot_save(t->log_dir, NULL, *isolated, *start);
+    return cli_kernel_segments(NULL, kernel);
+}
+
 /* The findings from the journals and the kernel, symbolized, then
  * suppressed (rules match function and file names). 0, or -1 when
  * memory ran out. */
@@ -166,15 +187,17 @@ static int analyse(const struct cli_opts *o, const struct tree *t,
                    struct cli_supp *supp, struct cli_run *run)
 {
     struct cli_kseg *kernel = NULL;
-    long nkernel = cli_kernel_segments(NULL, &kernel);
+    int isolated = o->isolate && !o->replay, damaged = 0;
+    long start = t->start,
+         nkernel = kernel_view(o, t, &kernel, &isolated, &start, &damaged);
     struct cli_inputs in = {.log_dir = t->log_dir,
                             .kernel = kernel,
                             .nkernel = nkernel > 0 ? (size_t)nkernel : 0,
                             .reaped = t->reaped,
                             .nreaped = t->nreaped,
                             .top_pid = t->top_pid,
-                            .start_time = t->start,
-                            .isolated = o->isolate && !o->replay,
+                            .start_time = start,
+                            .isolated = isolated,
                             .intr = &t->intr};
     if (t->events_on) {
         in.seen = cli_procevents_list(&t->events, &in.nseen);
@@ -183,7 +206,11 @@ static int analyse(const struct cli_opts *o, const struct tree *t,
     int rc = cli_analyze(&in, run);
 
     free(kernel);
-    if (rc != 0 || cli_log_dir_messages(t->log_dir, run) != 0)
+    if (rc != 0 || cli_log_dir_messages(t->log_dir, run) != 0 ||
+        (damaged && cli_run_warn(run, CLI_SNAPSHOT_NAME
+                                 " in the log directory "
+                                 "is damaged: the journals were judged "
+                                 "against the kernel's segments now") != 0))
         return -1;
     run->command = o->argv; /* empty (argv[argc]) with --replay */
     if (symbolize(o, run) != 0)

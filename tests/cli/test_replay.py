@@ -63,7 +63,8 @@ class Replay(CliTest):
         p = subprocess.run([SHMCHECK, "--isolate", "-q", "--log-dir", logs,
                             "--", PROG, "double_detach"], capture_output=True,
                            text=True)
-        journal = os.path.join(logs, os.listdir(logs)[0])
+        journal = os.path.join(logs, [n for n in os.listdir(logs)
+                                      if n.endswith(".shmj")][0])
         with open(journal, "rb") as f:
             data = f.read()
         with open(journal, "wb") as f:  # cut the last record in half
