@@ -33,6 +33,8 @@ struct analysis {
     size_t nkins, cap_kins;
     struct shmc_table created; /* shmid -> struct created */
     struct shmc_table removed; /* shmid -> (nothing): IPC_RMID seen */
+    struct shmc_table exited;  /* pid -> uint64_t: the time its last
+                                  journaled image called exit, last record */
     int oom;
     int lost;         /* some journal lost records: removals may be missing */
     size_t strangers; /* segments made during the run by unknown pids   */
@@ -63,7 +65,8 @@ struct image {
     int exec_pending;       /* an EXEC not (yet) followed by EXEC_FAIL */
     const struct shmc_jrec *exec_rec; /* that EXEC */
     int exited;
-    int lost; /* its journal lost records: its end cannot be judged */
+    uint64_t last_ns; /* the time of its last record */
+    int lost;         /* its journal lost records: its end cannot be judged */
 };
 
 /* An attachment live in the image. */

@@ -127,6 +127,7 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
 
     shmc_table_init(&a.created, sizeof(struct created));
     shmc_table_init(&a.removed, 1);
+    shmc_table_init(&a.exited, sizeof(uint64_t));
     replay_all(&a);
     exits(&a);
     cli_untraced_known(&a);
@@ -135,6 +136,7 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
         free(((struct created *)v)->stack);
     shmc_table_destroy(&a.created);
     shmc_table_destroy(&a.removed);
+    shmc_table_destroy(&a.exited);
     free(a.kins);
     if (run->nprocs) /* qsort's array may not be NULL, even when empty */
         qsort(run->procs, run->nprocs, sizeof *run->procs, by_pid);

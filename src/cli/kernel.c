@@ -46,6 +46,19 @@ long cli_kernel_segments(const char *path, struct cli_kseg **out)
     return (long)n;
 }
 
+/* CLOCK_REALTIME seconds of a CLOCK_MONOTONIC time in ns (the journals'
+ * clock), by the offset between the two clocks now. */
+static double realtime_of(uint64_t mono_ns)
+{
+    struct timespec r, m;
+
+    clock_gettime(CLOCK_REALTIME, &r);
+    clock_gettime(CLOCK_MONOTONIC, &m);
+    double offset =
+        (double)(r.tv_sec - m.tv_sec) + (double)(r.tv_nsec - m.tv_nsec) / 1e9;
+    return (double)mono_ns / 1e9 + offset;
+}
+
 static int in_tree(const struct analysis *a, int pid)
 {
     return cli_analysis_find_process(a->run, pid) != NULL;
@@ -81,6 +94,25 @@ static int tree_made(struct analysis *a, const struct cli_kseg *k,
         if ((p->reason = cli_run_strdup(a->run, why)) == NULL)
             a->oom = 1;
     }
+    return 1;
+}
+
+/* Whether k was made with the pid of a process of the tree after that
+ * process exited (its journal's last record, plus the slack of a
+ * creation time in whole seconds): another process took the pid, and k
+ * is not the tree's. Said, since it is judged by times. */
+static int after_exit(struct analysis *a, const struct cli_kseg *k)
+{
+    const uint64_t *end = shmc_table_get(&a->exited, (uint64_t)k->cpid);
+
+    if (end == NULL || (double)k->ctime <= realtime_of(*end) + CLI_CTIME_SLACK)
+        return 0;
+    cli_analysis_warn(a,
+                      "shmid %d (key 0x%08x, %llu bytes) was created by pid "
+                      "%d after the process of the tree with that pid had "
+                      "exited: another process took the pid; not the tree's",
+                      k->shmid, (unsigned)k->key, (unsigned long long)k->size,
+                      k->cpid);
     return 1;
 }
 
@@ -121,6 +153,8 @@ static void leaked_segments(struct analysis *a)
         if (k->mode & SHM_DEST)
             continue;
         if (c == NULL || c->pid != k->cpid) {
+            if (!in->isolated && after_exit(a, k))
+                continue;
             if (!tree_made(a, k, c)) {
                 stranger(a, k);
                 continue;
@@ -174,19 +208,6 @@ void cli_judge_segments(struct analysis *a)
 {
     leaked_segments(a);
     never_removed(a);
-}
-
-/* CLOCK_REALTIME seconds of a CLOCK_MONOTONIC time in ns (the journals'
- * clock), by the offset between the two clocks now. */
-static double realtime_of(uint64_t mono_ns)
-{
-    struct timespec r, m;
-
-    clock_gettime(CLOCK_REALTIME, &r);
-    clock_gettime(CLOCK_MONOTONIC, &m);
-    double offset =
-        (double)(r.tv_sec - m.tv_sec) + (double)(r.tv_nsec - m.tv_nsec) / 1e9;
-    return (double)mono_ns / 1e9 + offset;
 }
 
 /* Whether the live segment is the one f's journal record created: the

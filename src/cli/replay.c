@@ -312,6 +312,24 @@ static void image_exec(struct image *im)
         im->a->oom = 1;
 }
 
+/* An image that called exit, with nothing lost: when its pid was last
+ * its (kernel.c: a segment made with that pid later is not the tree's).
+ * A later image of the pid (a process of the tree that took it again)
+ * replaces it, or, if it did not exit, removes it. */
+static void note_exit(struct image *im)
+{
+    int existed;
+    uint64_t *t =
+        im->exited && !im->lost
+            ? shmc_table_put(&im->a->exited, (uint64_t)im->pid, &existed)
+            : NULL;
+
+    if (t != NULL)
+        *t = im->last_ns;
+    else if (!im->exited || im->lost)
+        shmc_table_del(&im->a->exited, (uint64_t)im->pid);
+}
+
 /* The records of the journal held in data, then the image's end. */
 static void replay_image(struct analysis *a, const char *path,
                          struct shmc_jreader *rd)
@@ -322,14 +340,17 @@ static void replay_image(struct analysis *a, const char *path,
 
     shmc_table_init(&im.atts, sizeof(struct att));
     image_begin(&im, &rd->header);
-    while ((st = shmc_jreader_next(rd, &r)) == SHMC_JOK)
+    while ((st = shmc_jreader_next(rd, &r)) == SHMC_JOK) {
+        im.last_ns = r->time_ns > im.last_ns ? r->time_ns : im.last_ns;
         if (replay[r->type] != NULL) /* LCOV_EXCL_BR_LINE: types read have */
             replay[r->type](&im, r);
+    }
     if (st == SHMC_JTRUNCATED)
         cli_analysis_warn(
             a, "%s: damaged at byte %zu: read up to the last whole record",
             path, rd->off);
     im.lost = cli_analysis_lost(a, path, &rd->header);
+    note_exit(&im);
     end_attachments(&im, image_end(&im));
     image_exec(&im);
     shmc_table_destroy(&im.atts);

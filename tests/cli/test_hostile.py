@@ -240,6 +240,30 @@ class PidReuse(unittest.TestCase):
                          p.stdout + p.stderr)
         self.assertIn("left 1 not proven to be this run's", p.stdout)
 
+    def test_segment_made_with_a_pid_after_its_process_exited(self):
+        """Made 3 s after the traced process with that pid exited (its
+        journal's last record): not reported as the tree's leak; a
+        warning says why."""
+        need_root()
+        if shutil.which("unshare") is None or shutil.which("ipcmk") is None:
+            self.skipTest("needs unshare and ipcmk")
+        with Tmp() as tmp:
+            p = subprocess.run(
+                ["unshare", "--ipc", "--pid", "--fork", "--mount-proc",
+                 "python3", os.path.join(HELPERS, "cleanup_reuse.py"),
+                 SHMCHECK_PATH, os.path.join(tmp, "r.json"), "3.5"],
+                capture_output=True, text=True, timeout=120)
+        if p.returncode != 0 and "could not take" in p.stdout:
+            self.skipTest("the pid could not be taken here")
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[:3], [
+            "bystander's segment kept",
+            "shmcheck: --cleanup removed 0 leaked segment(s)",
+            "reported as leaked: False"], p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"was created by pid \d+ after the "
+                         r"process of the tree with that pid had exited: "
+                         r"another process took the pid; not the tree's")
+
     def test_reaped_pid_taken_by_a_bystander(self):
         """The shell shmcheck started is reaped and its pid goes to a
         process outside the tree: SIGTERM to shmcheck must not reach it
