@@ -32,7 +32,7 @@ class LogDir(CliTest):
             mode = stat.S_IMODE(os.stat(logs).st_mode)
             again = run(["--log-dir", logs, "--isolate", "--", PROG, "clean"])
             empty = os.path.join(tmp, "empty")
-            os.mkdir(empty)
+            os.mkdir(empty, 0o700)  # whatever the umask
             reuse = run(["--log-dir", empty, "--isolate", "--", PROG,
                          "clean"])
             kept = os.listdir(empty)
