@@ -136,6 +136,9 @@ NONE(dropnest)
 ARG(leak_to)
 SELF(exec_leaks)
 SELF(popen_leaks)
+NONE(remap_refused)
+NONE(remap_late)
+NONE(fork_in_report)
 
 static int m_exec_via(const char *self, const char *arg)
 {
@@ -227,6 +230,9 @@ static const struct mode modes[] = {
     {"exec-leaks", m_exec_leaks, 0},
     {"child-leaks", m_child_leaks, 1},
     {"popen-leaks", m_popen_leaks, 0},
+    {"remap-refused", m_remap_refused, 0},
+    {"remap-late", m_remap_late, 0},
+    {"fork-in-report", m_fork_in_report, 0},
 };
 
 int main(int argc, char **argv)

@@ -86,4 +86,10 @@ int cmd_popen_leaks(const char *self);
 /* traced_unmap.c: attachments taken away by munmap, mremap, mmap. */
 int cmd_unmap(const char *how);
 
+/* traced_cov.c: remap_file_pages with nothing to record; a fork while
+ * the final report is written. */
+int cmd_remap_refused(void);
+int cmd_remap_late(void);
+int cmd_fork_in_report(void);
+
 #endif
