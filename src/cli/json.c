@@ -293,7 +293,9 @@ void cli_json_key_escaped(struct cli_json *j, const char *key, const char *s)
 
     shmc_textbuf_init(&t, NULL, 0); /* a first pass counts */
     shmc_textbuf_put_escaped(&t, s, n);
+    /* LCOV_EXCL_BR_START: SIZE_MAX only for a string larger than memory */
     if (t.total == SIZE_MAX || (text = malloc(t.total + 1)) == NULL) {
+        /* LCOV_EXCL_BR_STOP */
         cli_json_fail(j);
         return;
     }
