@@ -17,8 +17,10 @@ static FILE *stream(int fd, const char *mode)
     int flags = fcntl(fd, F_GETFL);
     FILE *f = NULL;
 
+    /* LCOV_EXCL_BR_START: F_GETFL and F_SETFL on our open fd cannot fail */
     if (flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0)
         f = fdopen(fd, mode);
+    /* LCOV_EXCL_BR_STOP */
     if (f == NULL) { /* LCOV_EXCL_BR_LINE: fdopen fails only without memory */
         int err = errno; /* LCOV_EXCL_LINE */
         close(fd);       /* LCOV_EXCL_LINE */

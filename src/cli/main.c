@@ -214,7 +214,7 @@ static int analyse(const struct cli_opts *o, const struct tree *t,
         return -1;
     run->command = o->argv; /* empty (argv[argc]) with --replay */
     if (symbolize(o, run) != 0)
-        return -1;
+        return -1; /* LCOV_EXCL_LINE: only cli_run_warn out of memory */
     for (size_t i = 0; supp && i < run->nfindings; i++)
         run->findings[i].suppressed =
             cli_supp_match(supp, &run->findings[i]) != 0;

@@ -5,7 +5,9 @@
  * creator pid, a creation time within seconds of the recorded shmget) is
  * removed; another creator (a reused pid), a creation time far from the
  * record, a segment only the kernel saw, one already gone and a finding
- * of another kind are left; isolated, every leaked one goes.
+ * of another kind are left, as are a record without a time, one made
+ * after the segment, and a segment already marked for removal; isolated,
+ * every leaked one goes.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -102,6 +104,30 @@ static void test_isolated_removes_every_leak(void **state)
     assert_false(exists(b));
 }
 
+/* Not proven either: a record without a time, and one a minute after the
+ * segment was made; a segment already marked for removal (still attached)
+ * is neither removed again nor counted. */
+static void test_more_unproven(void **state)
+{
+    struct report_fx *fx = *state;
+    int untimed = segment(), later = segment(), marked = segment();
+    void *at = shmat(marked, NULL, 0);
+
+    assert_true(at != (void *)-1);
+    assert_int_equal(shmctl(marked, IPC_RMID, NULL), 0);
+    leak(&fx->run, CLI_LEAKED_SEGMENT, untimed, getpid(), 0, 0);
+    leak(&fx->run, CLI_LEAKED_SEGMENT, later, getpid(), mono_ns(60), 0);
+    leak(&fx->run, CLI_LEAKED_SEGMENT, marked, getpid(), mono_ns(0), 0);
+    struct cli_cleanup c = cli_remove_leaked(&fx->run, 0);
+    assert_int_equal(c.removed, 0);
+    assert_int_equal(c.unproven, 2);
+    assert_true(exists(marked));
+    assert_int_equal(shmdt(at), 0);
+    assert_false(exists(marked));
+    assert_int_equal(shmctl(untimed, IPC_RMID, NULL), 0);
+    assert_int_equal(shmctl(later, IPC_RMID, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -109,6 +135,8 @@ int main(void)
                                         report_setup, report_teardown),
         cmocka_unit_test_setup_teardown(test_isolated_removes_every_leak,
                                         report_setup, report_teardown),
+        cmocka_unit_test_setup_teardown(test_more_unproven, report_setup,
+                                        report_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
