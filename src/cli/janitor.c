@@ -141,6 +141,15 @@ int cli_janitor_start(const char *dir, const struct shmc_jdir_pin *pin)
     const char *name;
     pid_t mid;
 
+    /* The janitor, an orphan, goes to the nearest subreaper above us or
+     * to init; were that us, the tree's reaping would wait for it. As the
+     * init of a PID namespace (a container's first process), we have no
+     * one above, and our end kills every process of the namespace, the
+     * janitor too: none. A subreaper setting we inherited across exec is
+     * dropped (cli_spawn_tree sets ours). */
+    if (getpid() == 1)
+        return errno = EPERM, -1;
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
     if (open_both(dir, pin, &keep[1], &keep[2], &name) != 0)
         return -1; /* LCOV_EXCL_LINE: see open_both */
     /* LCOV_EXCL_START: pipe2 and fork fail only without memory or fds */

@@ -22,6 +22,9 @@
  * names the same directory: one that another user made there after we
  * removed ours is never touched.
  *
+ * None when we are process 1 of a PID namespace: the orphaned janitor
+ * would be ours to reap, and our end ends every process of the namespace.
+ *
  * Returns the write end (close-on-exec: the tree does not inherit it),
  * which we keep open until we end, or -1 with errno when the janitor could
  * not start: the run goes on, and only a killed run leaves the directory. */

@@ -3,6 +3,7 @@ however shmcheck ends: by shmcheck itself at every end it reaches (a
 normal one, a SIGTERM it forwards), by its janitor when it is killed
 (SIGKILL); the janitor never touches a directory that has taken the
 name since, and never keeps shmcheck's output pipes open."""
+import ctypes
 import os
 import select
 import shutil
@@ -11,7 +12,9 @@ import subprocess
 import tempfile
 import unittest
 
-from support import SHMCHECK, main
+from support import SHMCHECK, main, need_root_tools
+
+PR_SET_CHILD_SUBREAPER = 36
 
 WAIT = "echo $$; exec sleep 60"  # the program: its pid, then it waits
 
@@ -159,6 +162,29 @@ class TempDir(unittest.TestCase):
         self.kill_all(p)
         wait_end(jan, self)
         self.assertEqual(os.listdir(path), ["theirs"])
+
+    def test_init_of_a_pid_namespace_ends(self):
+        """shmcheck as process 1 of a PID namespace (a container's first
+        process): an orphaned janitor would be its child, which its
+        reaping would wait for; it starts none, and ends."""
+        need_root_tools("unshare")
+        p = subprocess.run(["unshare", "--pid", "--fork", SHMCHECK, "--",
+                            "true"], env=self.env, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_inherited_subreaper_setting_ends(self):
+        """shmcheck exec'd by a subreaper, whose setting survives exec:
+        the janitor must not become its child; the run ends, and a killed
+        one is still swept."""
+        def subreaper():
+            ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        p = subprocess.run([SHMCHECK, "--", "true"], env=self.env,
+                           capture_output=True, text=True, timeout=60,
+                           preexec_fn=subreaper)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.listdir(self.tmp), [])
 
     def test_no_janitor_for_log_dir(self):
         """--log-dir: the directory is the user's; no janitor, and a
