@@ -23,6 +23,7 @@
 #include "procevents.h"
 #include "report.h"
 #include "files.h"
+#include "janitor.h"
 #include "run.h"
 #include "signals.h"
 #include "snapshot.h"
@@ -87,6 +88,10 @@ static int run_tree(const struct cli_opts *o, struct tree *t)
                          err, sizeof err) != 0)
         return fail("", err);
     t->keep_log_dir = o->log_dir != NULL;
+    /* Ours is removed at every end we reach, and by the janitor at the
+     * others (killed, crashed). Its pipe stays open until we end. */
+    if (!t->keep_log_dir)
+        cli_janitor_start(t->log_dir, &t->pin);
     if (o->isolate && cli_isolate(err, sizeof err) != 0) {
         if (!t->keep_log_dir)
             cli_log_dir_remove(t->log_dir);
