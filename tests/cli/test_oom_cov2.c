@@ -1,12 +1,10 @@
 /*
- * test_cov2_oom.c - the analysis when memory runs out where the run's
+ * test_oom_cov2.c - the analysis when memory runs out where the run's
  * after-exit judgement is noted (replay.c's note_exit) and where the
  * untraced program the CLI started is named (untraced.c's top_name):
  * each allocation in turn fails, and cli_analyze either says so (-1) or
- * gives the whole run, never a run that silently lacks something. The
- * failures come from malloc, calloc and realloc replaced here (as in
- * oom.c, which only test_oom*.c link); sanitizer builds have their own
- * allocator, and there the test is skipped.
+ * gives the whole run, never a run that silently lacks something (the
+ * failures: oom.h's injector).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -23,66 +21,9 @@
 
 #include "analyze.h"
 #include "fixtures.h"
+#include "oom.h"
 #include "journal/format.h"
 #include "report.h"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define FAULTS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define FAULTS 0
-#endif
-#endif
-#ifndef FAULTS
-#define FAULTS 1
-#endif
-
-static long countdown = -1; /* allocations that succeed before one fails */
-static int failed;          /* a failure was injected */
-
-#if FAULTS
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t size);
-void *__libc_realloc(void *p, size_t n);
-
-static int inject(void)
-{
-    if (countdown < 0)
-        return 0;
-    if (countdown-- > 0)
-        return 0;
-    failed = 1;
-    errno = ENOMEM;
-    return 1;
-}
-
-void *malloc(size_t n)
-{
-    return inject() ? NULL : __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    return inject() ? NULL : __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    return inject() ? NULL : __libc_realloc(p, n);
-}
-#endif
-
-static char *as_json(const struct cli_run *run)
-{
-    char *text = NULL;
-    size_t len;
-    FILE *m = open_memstream(&text, &len);
-
-    assert_non_null(m);
-    assert_int_equal(cli_report_json(run, m), 0);
-    assert_int_equal(fclose(m), 0);
-    return text;
-}
 
 /* Pid 100 exited at boot (time 0) and the kernel has a segment pid 100
  * made now: another process's. The program the CLI started, pid 200,
@@ -109,8 +50,7 @@ static void test_oom_after_exit_and_top_name(void **state)
     struct jfile j;
     long n, failures = 0;
 
-    if (!FAULTS)
-        skip();
+    need_faults();
     jf_start(&j, 100, 1);
     jf_add(&j, REC(.type = SHMC_J_EXIT, .a = {0, SHMC_JEXIT_EXIT}));
     jf_save(&j, fx->dir, "100.0.shmj");
@@ -122,10 +62,9 @@ static void test_oom_after_exit_and_top_name(void **state)
 
     for (n = 0; n < 100000; n++) {
         struct cli_run run = {.command = cmd};
-        failed = 0;
-        countdown = n;
+        arm(n);
         int rc = cli_analyze(&in, &run);
-        countdown = -1;
+        int failed = disarm();
         char *got = rc == 0 ? as_json(&run) : NULL;
         cli_run_free(&run);
         if (got != NULL && strcmp(got, want) != 0)
