@@ -72,6 +72,9 @@ int reap(pid_t child);
 size_t lost(struct shmc_jwriter *w);
 /* How a child ends: _exit, after writing its coverage counts. */
 _Noreturn void child_exit(int code);
+/* The exit status of a child that could not have a private mount
+ * namespace (the test then skips). */
+#define NO_NAMESPACE 77
 /* Fills fx->w's first chunk with small records of tid, seq 0.., up to
  * where the next one would need growth; returns how many. */
 uint32_t fill_chunk(struct fx *fx, int tid);

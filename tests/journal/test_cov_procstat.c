@@ -22,11 +22,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixtures.h"
+#include "fake_proc.h"
 #include "journal/compiler.h"
 #include "journal/procstat.h"
 #include "journal/textbuf.h"
-
-#define NO_NAMESPACE 77
 
 /* Eighteen fields after the state: the next one is field 22. */
 #define TO_START " 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1"
@@ -60,10 +60,7 @@ static int start_lines(void)
         {"7 (a) S" TO_START " 42z 0\n", 0, 42},  /* digits end at 'z' */
     };
 
-    if (unshare(CLONE_NEWNS) != 0 ||
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-        mount("none", "/proc", "tmpfs", 0, NULL) != 0 ||
-        mkdir("/proc/7", 0700) != 0)
+    if (fake_proc_7() != 0)
         return NO_NAMESPACE;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int r = start_is(cases[i].line, cases[i].rc, cases[i].start);
@@ -77,20 +74,8 @@ static int start_lines(void)
 
 static void test_start_time_lines(void **state)
 {
-    int status;
-    pid_t pid = fork();
-
     (void)state;
-    if (pid == 0) {
-        int code = start_lines();
-        SHMC_COVERAGE_FLUSH(); /* _exit writes no coverage counters */
-        _exit(code);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    if (WEXITSTATUS(status) == NO_NAMESPACE)
-        skip();
-    assert_int_equal(WEXITSTATUS(status), 0);
+    in_child(start_lines);
 }
 
 /* The marks that reorder text (U+200E, U+200F, U+2066..U+2069) are

@@ -24,10 +24,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixtures.h"
+#include "fake_proc.h"
 #include "journal/compiler.h"
 #include "journal/procstat.h"
-
-#define NO_NAMESPACE 77 /* the child's exit status when it has none */
 
 static void test_self(void **state)
 {
@@ -102,10 +102,7 @@ static int malformed_lines(void)
         {"7 (a) R /5", 0, 'R', 0},          /* not a digit */
     };
 
-    if (unshare(CLONE_NEWNS) != 0 ||
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-        mount("none", "/proc", "tmpfs", 0, NULL) != 0 ||
-        mkdir("/proc/7", 0700) != 0)
+    if (fake_proc_7() != 0)
         return NO_NAMESPACE;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int r =
@@ -120,20 +117,8 @@ static int malformed_lines(void)
 
 static void test_malformed_lines(void **state)
 {
-    int status;
-    pid_t pid = fork();
-
     (void)state;
-    if (pid == 0) {
-        int code = malformed_lines();
-        SHMC_COVERAGE_FLUSH(); /* _exit writes no coverage counters */
-        _exit(code);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    if (WEXITSTATUS(status) == NO_NAMESPACE)
-        skip();
-    assert_int_equal(WEXITSTATUS(status), 0);
+    in_child(malformed_lines);
 }
 
 /* Clock ticks since boot, from /proc/uptime, rounded up. */

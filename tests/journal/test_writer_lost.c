@@ -32,7 +32,6 @@
 #include "fixtures.h"
 
 /* Child exit status when no private mount namespace can be had. */
-#define NO_NAMESPACE 77
 /* And when no seccomp filter can be installed. */
 #define NO_FILTER 78
 
