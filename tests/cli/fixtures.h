@@ -84,6 +84,19 @@ void put_bytes(const char *dir, const char *name, const void *data, size_t len);
 /* dir/name into path (len bytes). */
 void path_in(const char *dir, const char *name, char *path, size_t len);
 
+/* --- a journal broker ---------------------------------------------------- */
+
+#include "broker.h"
+
+/* A private log directory and a broker serving it (test_broker*.c). */
+struct broker_fx {
+    char dir[64];
+    struct cli_broker b;
+};
+
+int broker_setup(void **state);
+int broker_teardown(void **state);
+
 /* --- analysing a directory of journals ----------------------------------- */
 
 /* A private directory of journals and the run analysed from it. */

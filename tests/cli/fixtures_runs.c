@@ -229,3 +229,26 @@ int render_summarized(struct report_fx *fx, writer *w)
     cli_summarize(&fx->run);
     return render(fx, w);
 }
+
+int broker_setup(void **state)
+{
+    struct broker_fx *fx = calloc(1, sizeof *fx);
+    char err[256];
+
+    assert_non_null(fx);
+    mk_dir(fx->dir, sizeof fx->dir);
+    assert_int_equal(cli_broker_start(&fx->b, fx->dir, NULL, err, sizeof err),
+                     0);
+    *state = fx;
+    return 0;
+}
+
+int broker_teardown(void **state)
+{
+    struct broker_fx *fx = *state;
+
+    cli_broker_stop(&fx->b);
+    rm_dir(fx->dir);
+    free(fx);
+    return 0;
+}

@@ -32,36 +32,8 @@
 #include "journal/reader.h"
 #include "journal/writer.h"
 
-struct fx {
-    char dir[64];
-    struct cli_broker b;
-};
-
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof *fx);
-    char err[256];
-
-    assert_non_null(fx);
-    mk_dir(fx->dir, sizeof fx->dir);
-    assert_int_equal(cli_broker_start(&fx->b, fx->dir, NULL, err, sizeof err),
-                     0);
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-
-    cli_broker_stop(&fx->b);
-    rm_dir(fx->dir);
-    free(fx);
-    return 0;
-}
-
 /* Runs fn in a child (a descendant of the broker); its exit status. */
-static int in_child(int (*fn)(struct fx *), struct fx *fx)
+static int in_child(int (*fn)(struct broker_fx *), struct broker_fx *fx)
 {
     int status;
     pid_t pid = fork();
@@ -77,7 +49,7 @@ static int in_child(int (*fn)(struct fx *), struct fx *fx)
 }
 
 /* As nobody when we are root: credentials do not matter. */
-static int create_reopen_messages(struct fx *fx)
+static int create_reopen_messages(struct broker_fx *fx)
 {
     const struct shmc_broker *a = &fx->b.addr;
     uint32_t image = 99, again;
@@ -111,7 +83,7 @@ static int create_reopen_messages(struct fx *fx)
 
 static void test_descendant_gets_its_files(void **state)
 {
-    struct fx *fx = *state;
+    struct broker_fx *fx = *state;
     char path[128];
     struct stat st;
 
@@ -124,7 +96,7 @@ static void test_descendant_gets_its_files(void **state)
     assert_int_equal(st.st_uid, getuid());
 }
 
-static int refused(struct fx *fx)
+static int refused(struct broker_fx *fx)
 {
     struct shmc_broker wrong = fx->b.addr;
     uint32_t image = 0;
@@ -147,7 +119,7 @@ static int refused(struct fx *fx)
 
 static void test_refusals(void **state)
 {
-    struct fx *fx = *state;
+    struct broker_fx *fx = *state;
 
     assert_int_equal(in_child(refused, fx), 0);
     assert_int_equal(find_files(fx->dir, ".shmj", NULL, 0), 0);
@@ -159,7 +131,7 @@ static void test_refusals(void **state)
  * the pipe fx->result. */
 static int result_pipe[2];
 
-static int orphan(struct fx *fx)
+static int orphan(struct broker_fx *fx)
 {
     int gone[2];
     pid_t parent = getpid(), pid;
@@ -186,7 +158,7 @@ static int orphan(struct fx *fx)
 
 static void test_outside_the_tree(void **state)
 {
-    struct fx *fx = *state;
+    struct broker_fx *fx = *state;
     char c = 0;
 
     assert_int_equal(pipe(result_pipe), 0);
@@ -202,7 +174,7 @@ static void test_outside_the_tree(void **state)
  * write: the broker creates the journal and reopens it at each growth;
  * 20,000 records later nothing is lost. Exit status: what failed. */
 #define RECORDS 20000
-static int write_as_nobody(struct fx *fx)
+static int write_as_nobody(struct broker_fx *fx)
 {
     struct shmc_jwriter w;
 
@@ -224,7 +196,7 @@ static int write_as_nobody(struct fx *fx)
 
 static void test_writer_through_broker(void **state)
 {
-    struct fx *fx = *state;
+    struct broker_fx *fx = *state;
     struct shmc_jreader r;
     const struct shmc_jrec *rec;
     char path[128];
@@ -249,7 +221,7 @@ static void test_writer_through_broker(void **state)
 }
 
 /* No broker to ask: the writer fails with the reason its own open had. */
-static int write_without_broker(struct fx *fx)
+static int write_without_broker(struct broker_fx *fx)
 {
     struct shmc_jwriter w;
     struct shmc_broker gone = fx->b.addr;
@@ -267,7 +239,7 @@ static int write_without_broker(struct fx *fx)
 
 static void test_writer_without_broker(void **state)
 {
-    struct fx *fx = *state;
+    struct broker_fx *fx = *state;
 
     assert_int_equal(in_child(write_without_broker, fx), 0);
     assert_int_equal(find_files(fx->dir, ".shmj", NULL, 0), 0);
@@ -276,7 +248,7 @@ static void test_writer_without_broker(void **state)
 /* Not a regular file where the journal or the messages would be: a FIFO
  * (open for reading, so that opening it to write would work) and a
  * directory: refused, the broker never blocks on them. */
-static int not_files(struct fx *fx)
+static int not_files(struct broker_fx *fx)
 {
     char path[128];
     uint32_t image = 3;
@@ -321,7 +293,7 @@ static void test_in_tree(void **state)
 
 static void test_address_text(void **state)
 {
-    struct fx *fx = *state;
+    struct broker_fx *fx = *state;
     struct shmc_broker b;
     char text[SHMC_BROKER_TEXT], bad[SHMC_BROKER_TEXT + 8];
     const char *eq = strchr(fx->b.env, '=');
@@ -353,7 +325,7 @@ static void test_address_text(void **state)
 
 static void test_no_broker(void **state)
 {
-    struct fx *fx = *state;
+    struct broker_fx *fx = *state;
     struct shmc_broker gone = fx->b.addr;
     struct cli_broker b;
     char err[256];
@@ -371,17 +343,22 @@ static void test_no_broker(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_descendant_gets_its_files, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_outside_the_tree, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_address_text, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_broker, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_writer_through_broker, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_writer_without_broker, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_not_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_descendant_gets_its_files,
+                                        broker_setup, broker_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, broker_setup,
+                                        broker_teardown),
+        cmocka_unit_test_setup_teardown(test_outside_the_tree, broker_setup,
+                                        broker_teardown),
+        cmocka_unit_test_setup_teardown(test_address_text, broker_setup,
+                                        broker_teardown),
+        cmocka_unit_test_setup_teardown(test_no_broker, broker_setup,
+                                        broker_teardown),
+        cmocka_unit_test_setup_teardown(test_writer_through_broker,
+                                        broker_setup, broker_teardown),
+        cmocka_unit_test_setup_teardown(test_writer_without_broker,
+                                        broker_setup, broker_teardown),
+        cmocka_unit_test_setup_teardown(test_not_files, broker_setup,
+                                        broker_teardown),
         cmocka_unit_test(test_in_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,34 +30,6 @@
 #include "fixtures.h"
 #include "journal/compiler.h"
 
-struct fx {
-    char dir[64];
-    struct cli_broker b;
-};
-
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof *fx);
-    char err[256];
-
-    assert_non_null(fx);
-    mk_dir(fx->dir, sizeof fx->dir);
-    assert_int_equal(cli_broker_start(&fx->b, fx->dir, NULL, err, sizeof err),
-                     0);
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-
-    cli_broker_stop(&fx->b);
-    rm_dir(fx->dir);
-    free(fx);
-    return 0;
-}
-
 /* A connection to the broker at a, made by a child of ours (the broker
  * serves its descendants only, not itself): the peer the broker sees is
  * that child, which stays until the test writes to or closes *hold. */
@@ -131,7 +103,7 @@ static int ask_raw(const struct shmc_broker *a, struct shmc_broker_req q,
 }
 
 /* A well-formed CREATE request of ours. */
-static struct shmc_broker_req request(const struct fx *fx)
+static struct shmc_broker_req request(const struct broker_fx *fx)
 {
     struct shmc_broker_req q;
 
@@ -144,7 +116,7 @@ static struct shmc_broker_req request(const struct fx *fx)
 
 static void test_malformed(void **state)
 {
-    struct fx *fx = *state;
+    struct broker_fx *fx = *state;
     struct shmc_broker_req q = request(fx);
 
     /* The well-formed one works: what follows fails for its one flaw. */
@@ -170,7 +142,7 @@ static void test_malformed(void **state)
  * broker answers each without waiting for more. */
 static void test_no_request(void **state)
 {
-    struct fx *fx = *state;
+    struct broker_fx *fx = *state;
     struct shmc_broker_req q = request(fx);
     pid_t peer;
     int hold, s = dial(&fx->b.addr, &peer, &hold);
@@ -245,7 +217,7 @@ static int in_new_pidns(void *arg)
 /* Our pid is nothing the broker can see: refused, whatever we claim. */
 static void test_peer_without_pid(void **state)
 {
-    struct fx *fx = *state;
+    struct broker_fx *fx = *state;
     struct inner in = {fx->dir, {-1, -1}, {-1, -1}};
     struct shmc_broker a;
     unsigned long refused = 0;
@@ -314,7 +286,7 @@ static int start_squeezed(void *arg)
 
 static void test_start_without_descriptors(void **state)
 {
-    struct fx *fx = *state;
+    struct broker_fx *fx = *state;
     struct squeeze sock = {fx->dir, 1, "journal broker: socket: "};
     struct squeeze pipe = {fx->dir, 3, "journal broker: pipe: "};
 
@@ -371,11 +343,14 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_start_without_thread),
-        cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_peer_without_pid, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_start_without_descriptors, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_malformed, broker_setup,
+                                        broker_teardown),
+        cmocka_unit_test_setup_teardown(test_no_request, broker_setup,
+                                        broker_teardown),
+        cmocka_unit_test_setup_teardown(test_peer_without_pid, broker_setup,
+                                        broker_teardown),
+        cmocka_unit_test_setup_teardown(test_start_without_descriptors,
+                                        broker_setup, broker_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
