@@ -38,6 +38,10 @@ struct analysis {
     int oom;
     int lost;         /* some journal lost records: removals may be missing */
     size_t strangers; /* segments made during the run by unknown pids   */
+    uint32_t repeat;  /* the record being replayed stands for 1 + repeat
+                         calls (a checkpointed journal folds identical
+                         ones: docs/journal-format.md); its findings
+                         count that many times                          */
 };
 
 /* A segment some process of the tree created. */
