@@ -35,6 +35,7 @@ struct analysis {
     struct shmc_table removed; /* shmid -> (nothing): IPC_RMID seen */
     struct shmc_table exited;  /* pid -> uint64_t: the time its last
                                   journaled image called exit, last record */
+    struct shmc_table lineage; /* pid -> its latest image event (lineage.c) */
     int oom;
     int lost;         /* some journal lost records: removals may be missing */
     size_t strangers; /* segments made during the run by unknown pids   */

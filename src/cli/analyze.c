@@ -18,6 +18,7 @@
 #include "analyze.h"
 #include "journal/reader.h"
 #include "kernel.h"
+#include "lineage.h"
 #include "replay.h"
 #include "untraced.h"
 
@@ -128,7 +129,9 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
     shmc_table_init(&a.created, sizeof(struct created));
     shmc_table_init(&a.removed, 1);
     shmc_table_init(&a.exited, sizeof(uint64_t));
+    shmc_table_init(&a.lineage, CLI_LINEAGE_VALUE);
     replay_all(&a);
+    cli_lineage_finish(&a);
     exits(&a);
     cli_untraced_known(&a);
     cli_judge_segments(&a);
@@ -137,6 +140,7 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
     shmc_table_destroy(&a.created);
     shmc_table_destroy(&a.removed);
     shmc_table_destroy(&a.exited);
+    shmc_table_destroy(&a.lineage);
     free(a.kins);
     if (run->nprocs) /* qsort's array may not be NULL, even when empty */
         qsort(run->procs, run->nprocs, sizeof *run->procs, by_pid);

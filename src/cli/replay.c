@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "journal/reader.h"
+#include "lineage.h"
 #include "lints.h"
 #include "replay.h"
 #include "untraced.h"
@@ -291,7 +292,6 @@ static void image_begin(struct image *im, const struct shmc_jheader *h)
         return;
     p->traced = 1;
     p->ppid = (int)h->ppid;
-    p->exec_path = NULL;
 }
 
 /* An image ended by an exec: the next image of its pid, if one is
@@ -308,8 +308,7 @@ static void image_exec(struct image *im)
     n = strnlen(shmc_jrec_payload(r), r->payload);
     memcpy(path, shmc_jrec_payload(r), n);
     path[n] = '\0';
-    if ((p->exec_path = cli_run_strdup(im->a->run, n ? path : "?")) == NULL)
-        im->a->oom = 1;
+    cli_lineage_note(im->a, im->pid, r->time_ns, path);
 }
 
 /* An image that called exit, with nothing lost: when its pid was last
@@ -341,6 +340,8 @@ static void replay_image(struct analysis *a, const char *path,
     shmc_table_init(&im.atts, sizeof(struct att));
     image_begin(&im, &rd->header);
     while ((st = shmc_jreader_next(rd, &r)) == SHMC_JOK) {
+        if (im.last_ns == 0) /* the image began traced by its first record */
+            cli_lineage_note(a, im.pid, r->time_ns, NULL);
         im.last_ns = r->time_ns > im.last_ns ? r->time_ns : im.last_ns;
         if (replay[r->type] != NULL) /* LCOV_EXCL_BR_LINE: types read have */
             replay[r->type](&im, r);
@@ -349,6 +350,8 @@ static void replay_image(struct analysis *a, const char *path,
         cli_analysis_warn(
             a, "%s: damaged at byte %zu: read up to the last whole record",
             path, rd->off);
+    if (im.last_ns == 0)
+        cli_lineage_note(a, im.pid, rd->header.start_ns, NULL);
     im.lost = cli_analysis_lost(a, path, &rd->header);
     note_exit(&im);
     end_attachments(&im, image_end(&im));

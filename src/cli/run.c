@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "journal/compiler.h" /* SHMC_COVERAGE_FLUSH */
 #include "broker.h"
 #include "exec.h"
+#include "journal/registry.h"
 #include "run.h"
 #include "signals.h"
 
@@ -107,7 +109,8 @@ static char *third_setting(const struct cli_spawn *sp, int *asan)
  * LD_PRELOAD the user has, its journals in the log dir through our broker
  * and the verdict left to the CLI, then the rest of ours. NULL when
  * memory runs out. */
-static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin)
+static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin,
+                       char *registry)
 {
     const char *old = getenv("LD_PRELOAD");
     char **env = calloc(4, sizeof *env);
@@ -127,7 +130,8 @@ static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin)
                       sp->quiet_tracer ? "SHMCHECK_REPORT=none"
                                        : "SHMCHECK_REPORT=stderr") != 0) ||
         push(&env, &n, "SHMCHECK_EXITCODE=0") != 0 ||
-        push(&env, &n, broker) != 0 || push(&env, &n, pin) != 0)
+        push(&env, &n, broker) != 0 || push(&env, &n, pin) != 0 ||
+        push(&env, &n, registry) != 0)
         goto fail;
     for (size_t i = 0; environ[i]; i++)
         if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
@@ -136,6 +140,8 @@ static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin)
             strncmp(environ[i], "SHMCHECK_EXITCODE=", 18) &&
             strncmp(environ[i], SHMC_BROKER_ENV "=", sizeof SHMC_BROKER_ENV) &&
             strncmp(environ[i], SHMC_JDIR_ENV "=", sizeof SHMC_JDIR_ENV) &&
+            strncmp(environ[i], SHMC_REGISTRY_ENV "=",
+                    sizeof SHMC_REGISTRY_ENV) &&
             (!asan || strncmp(environ[i], "ASAN_OPTIONS=", 13)) &&
             push(&env, &n, environ[i]) != 0)
             goto fail;
@@ -196,11 +202,34 @@ static void pin_setting(const struct shmc_jdir_pin *pin, char *out, size_t n)
                  (unsigned long long)pin->dev, (unsigned long long)pin->ino);
 }
 
+/* The image registry (journal/registry.h), made empty in the pinned log
+ * directory, and its identity for the tracers; when it cannot be made
+ * (a --log-dir that has one already), an empty setting: every process
+ * then journals from its start. */
+static void registry_setting(const struct cli_spawn *sp, char *out, size_t n)
+{
+    char path[PATH_MAX + sizeof SHMC_REGISTRY_NAME + 1];
+    struct stat st;
+    int fd;
+
+    if (sp->pin == NULL)
+        return;
+    snprintf(path, sizeof path, "%s/%s", sp->log_dir, SHMC_REGISTRY_NAME);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    if (fstat(fd, &st) == 0)
+        snprintf(out, n, "%s=%llu:%llu", SHMC_REGISTRY_ENV,
+                 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    close(fd);
+}
+
 int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
                    size_t *nreaped, int *top_pid, char *err, size_t errlen)
 {
     struct cli_broker broker;
     char **env, pin[80] = SHMC_JDIR_ENV "=";
+    char registry[80] = SHMC_REGISTRY_ENV "=";
     sigset_t oldmask;
     int p[2], code;
     pid_t child;
@@ -208,7 +237,8 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
     if (cli_broker_start(&broker, sp->log_dir, sp->pin, err, errlen) != 0)
         return -1;
     pin_setting(sp->pin, pin, sizeof pin);
-    if ((env = tree_env(sp, broker.env, pin)) == NULL) {
+    registry_setting(sp, registry, sizeof registry);
+    if ((env = tree_env(sp, broker.env, pin, registry)) == NULL) {
         snprintf(err, errlen, "out of memory");
         cli_broker_stop(&broker);
         return -1;

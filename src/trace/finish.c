@@ -11,6 +11,7 @@
 #include "journal/compiler.h"
 #include "emit.h"
 #include "finish.h"
+#include "record.h"
 #include "report.h"
 #include "start.h"
 #include "state.h"
@@ -28,7 +29,7 @@ int shmc__finish(const char *how, int status, int exit_how)
         !atomic_compare_exchange_strong(&t->phase, &expected, SHMC_DONE))
         return 0;
     shmc__in_tracer = 1;
-    shmc__journal(SHMC_J_EXIT, NULL, 0, args, NULL, 0);
+    shmc__on_exit(args);
     errors = shmc__report(how);
     if (t->journal_on)
         shmc_jwriter_close(&t->journal);
@@ -43,7 +44,7 @@ int shmc__finish(const char *how, int status, int exit_how)
 
 void shmc__finish_exec(const char *file, const int64_t args[4])
 {
-    shmc__journal(SHMC_J_EXEC, NULL, 0, args, file, shmc__string_payload(file));
+    shmc__on_exec(file, args);
     shmc__report("exec");
     SHMC_COVERAGE_FLUSH();
 }

@@ -45,7 +45,7 @@ SHMC_EXPORT SHMC_NOINLINE int shmget(key_t key, size_t size, int shmflg)
     struct shmc_call c;
     int r, saved;
 
-    if (!shmc__enter())
+    if (!shmc__enter_sysv())
         return SHMC_REAL.shmget(key, size, shmflg);
     BEGIN_CALL(c);
     r = SHMC_REAL.shmget(key, size, shmflg);
@@ -62,7 +62,7 @@ SHMC_EXPORT SHMC_NOINLINE void *shmat(int shmid, const void *addr, int shmflg)
     void *p;
     int saved;
 
-    if (!shmc__enter())
+    if (!shmc__enter_sysv())
         return SHMC_REAL.shmat(shmid, addr, shmflg);
     BEGIN_CALL(c);
     p = SHMC_REAL.shmat(shmid, addr, shmflg);
@@ -81,7 +81,7 @@ SHMC_EXPORT SHMC_NOINLINE int shmdt(const void *addr)
     struct shmc_dt d;
     int r, saved;
 
-    if (!shmc__enter())
+    if (!shmc__enter_sysv())
         return SHMC_REAL.shmdt(addr);
     shmc__before_shmdt(addr, &d);
     c.time_ns = shmc__now_ns();
@@ -101,7 +101,7 @@ SHMC_EXPORT SHMC_NOINLINE int shmctl(int shmid, int cmd, struct shmid_ds *buf)
     struct shmc_call c;
     int r, saved;
 
-    if (!shmc__enter())
+    if (!shmc__enter_sysv())
         return SHMC_REAL.shmctl(shmid, cmd, buf);
     BEGIN_CALL(c);
     r = SHMC_REAL.shmctl(shmid, cmd, buf);
@@ -118,7 +118,7 @@ SHMC_EXPORT SHMC_NOINLINE key_t ftok(const char *path, int proj_id)
     key_t r;
     int saved;
 
-    if (!shmc__enter())
+    if (!shmc__enter_sysv())
         return SHMC_REAL.ftok(path, proj_id);
     BEGIN_CALL(c);
     r = SHMC_REAL.ftok(path, proj_id);

@@ -3,6 +3,7 @@
  * record, and the per-process tables the exit report reads.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/ipc.h>
@@ -11,6 +12,7 @@
 
 #include "emit.h"
 #include "record.h"
+#include "registry.h"
 #include "shmcheck.h"
 #include "stack.h"
 #include "state.h"
@@ -221,6 +223,26 @@ void shmc__on_ftok(struct shmc_call *c, int err, const char *path, int proj,
         failed(SHMC_J_FTOK, c, shmc_validate_proj(proj), args);
 }
 
+/* A lineage event of this image: into its journal, or, while it has
+ * none (journal_wanted), into the CLI's image registry; when the registry
+ * cannot take it, the journal is made now and takes it. */
+static void lineage(uint16_t type, const struct shmc_call *c, int64_t result,
+                    const int64_t args[4], const char *path,
+                    enum shmc_reg_kind kind, int64_t reg_arg)
+{
+    struct shmc_trace *t = &shmc__trace;
+    int saved = errno;
+
+    if (!t->journal_on && atomic_load(&t->journal_wanted) == 1 &&
+        shmc__registry_write(kind, reg_arg, NULL, path) != 0 &&
+        t->journal_now != NULL)
+        t->journal_now();
+    shmc__journal(type, c, result, args, path, shmc__string_payload(path));
+    errno = saved;
+}
+
+/* A fork: the child says where it comes from (start.c); the parent's
+ * journal, when it has one, says it too. */
 void shmc__on_fork(struct shmc_call *c, int err, pid_t pid)
 {
     int64_t args[4] = {0, 0, 0, 0};
@@ -230,20 +252,30 @@ void shmc__on_fork(struct shmc_call *c, int err, pid_t pid)
     shmc__journal(SHMC_J_FORK, c, pid, args, NULL, 0);
 }
 
+void shmc__on_exit(const int64_t args[4])
+{
+    lineage(SHMC_J_EXIT, NULL, 0, args, NULL, SHMC_REG_EXIT, args[0]);
+}
+
+void shmc__on_exec(const char *file, const int64_t args[4])
+{
+    lineage(SHMC_J_EXEC, NULL, 0, args, file, SHMC_REG_EXEC, args[1]);
+}
+
 void shmc__on_exec_fail(int err, int r, const int64_t args[4])
 {
     struct shmc_call c = {.time_ns = shmc__now_ns(), .err = err};
 
-    shmc__journal(SHMC_J_EXEC_FAIL, &c, r, args, NULL, 0);
+    lineage(SHMC_J_EXEC_FAIL, &c, r, args, NULL, SHMC_REG_EXEC_FAIL, err);
 }
 
 void shmc__on_spawn(int search, const char *file, int r, const pid_t *child)
 {
     struct shmc_call c = {.time_ns = shmc__now_ns(), .err = r};
     int64_t args[4] = {search, 0, 0, 0};
+    pid_t pid = r == 0 ? *child : -1;
 
-    shmc__journal(SHMC_J_SPAWN, &c, r == 0 ? *child : -1, args, file,
-                  shmc__string_payload(file));
+    lineage(SHMC_J_SPAWN, &c, pid, args, file, SHMC_REG_SPAWN, pid);
 }
 
 /* What taking [a, end) away leaves of the attachment (lock held): nothing

@@ -63,6 +63,11 @@ void shmc__on_unmap(struct shmc_call *c, int how, uintptr_t addr, size_t len,
  * exec that returned (args: its EXEC record's), a posix_spawn (r: its
  * result; *child read only when r is 0). */
 void shmc__on_fork(struct shmc_call *c, int err, pid_t pid);
+/* The end of the image by exit (args: status, how). */
+void shmc__on_exit(const int64_t args[4]);
+
+/* An exec about to be made (args: fd, how), and one that returned. */
+void shmc__on_exec(const char *file, const int64_t args[4]);
 void shmc__on_exec_fail(int err, int r, const int64_t args[4]);
 void shmc__on_spawn(int search, const char *file, int r, const pid_t *child);
 

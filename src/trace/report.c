@@ -337,7 +337,7 @@ int shmc__report(const char *how)
     shmc_textbuf_init_flush(&o.text, o.buf, sizeof o.buf, flush_to_destination,
                             &o);
     put(&o, "==%d== shmcheck: process %d (%s) at %s:\n", (int)t->pid,
-        (int)t->pid, esc(exe, sizeof exe, t->exe), how);
+        (int)t->pid, esc(exe, sizeof exe, shmc__exe()), how);
     shmc__lock();
     leaked_segments(&o, &n);
     unmatched(&o, &n, how);

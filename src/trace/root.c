@@ -132,16 +132,18 @@ void shmc__find_root(char **envp)
     unsigned long long start = 0;
     int pid = (int)getpid();
 
-    if (shmc_proc_start(pid, &start) != 0)
+    /* SHMCHECK_EXITCODE=0 (the CLI's setting): no status ever changes,
+     * so which process is the root does not matter; nothing is read. */
+    if (t->cfg.exitcode != 0 && shmc_proc_start(pid, &start) != 0)
         start = 0; /* no /proc: the pid alone */
     for (size_t i = 0; envp[i]; i++)
         if (strncmp(envp[i], SHMC_ROOT_ENV "=", n) == 0) {
-            t->root = names_me(envp[i] + n, pid, start);
+            t->root = t->cfg.exitcode != 0 && names_me(envp[i] + n, pid, start);
             if ((size_t)snprintf(t->root_env, room, "%s", envp[i]) >= room)
                 snprintf(t->root_env, room, SHMC_ROOT_ENV "=0:0"); /* none */
             return;
         }
-    t->root = !parent_traced();
+    t->root = t->cfg.exitcode != 0 && !parent_traced();
     if (t->root)
         snprintf(t->root_env, room, SHMC_ROOT_ENV "=%d:%llu", pid, start);
     else /* pid 0 names no process */

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <linux/kcmp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
@@ -27,6 +28,7 @@
 #include "emit.h"
 #include "env.h"
 #include "modules.h"
+#include "registry.h"
 #include "root.h"
 #include "stack.h"
 #include "messages.h"
@@ -46,12 +48,27 @@ static size_t read_cmdline(char *buf, size_t len)
     return n > 0 ? (size_t)n : 0;
 }
 
+/* What a journal needs that a process without one never pays for: the
+ * executable's path, and, for fast stacks, where the main thread's stack
+ * ends (glibc reads /proc for it). */
+static void journal_needs(void)
+{
+    struct shmc_trace *t = &shmc__trace;
+
+    shmc__exe();
+    if (t->cfg.stacks == SHMC_STACKS_FAST && t->main_stack_top == 0)
+        t->main_stack_top = shmc__thread_stack_top();
+}
+
 static void journal_start(pid_t ppid)
 {
     struct shmc_trace *t = &shmc__trace;
     char payload[SHMC_JMAX_RECORD - 256];
-    size_t exe_len = strlen(t->exe) + 1, n;
+    size_t exe_len, n;
     int64_t args[4] = {ppid, 0, 0, 0};
+
+    journal_needs();
+    exe_len = strlen(t->exe) + 1;
 
     if (shmc_jwriter_open_via(&t->journal, t->broker_on ? &t->broker : NULL,
                               t->cfg.log_dir, &t->dir_pin, t->pid, ppid,
@@ -123,9 +140,64 @@ static void journal_inherited(void)
     }
 }
 
+/* The journal of an image that had none (journal_wanted 1), made at its
+ * first System V call or when the registry cannot take a record. One
+ * thread makes it; one that comes meanwhile waits for it. */
+static void journal_now(void)
+{
+    struct shmc_trace *t = &shmc__trace;
+    int wanted = 1;
+
+    if (atomic_compare_exchange_strong(&t->journal_wanted, &wanted, 2)) {
+        journal_start(t->ppid);
+        if (t->journal_on)
+            shmc__modules_scan();
+        else /* its calls go unrecorded from now on: the CLI must know */
+            shmc__registry_write(SHMC_REG_NOJOURNAL, errno, NULL, NULL);
+        atomic_store(&t->journal_wanted, 0);
+        return;
+    }
+    while (atomic_load(&t->journal_wanted) == 2)
+        sched_yield();
+}
+
+/* Whether the process holds an attachment (after a fork: inherited). */
+static int holds_attachments(void)
+{
+    size_t pos = 0;
+    uint64_t addr;
+    void *v;
+
+    while (shmc_table_next(&shmc__trace.atts, &pos, &addr, &v))
+        if (!((const struct shmc_att *)v)->detached)
+            return 1;
+    return 0;
+}
+
+/* Where the image's lineage goes from its start: under the CLI, while it
+ * needs no journal, one registry record (how it started); else, or when
+ * the registry cannot take it, a journal now. */
+static void image_start(pid_t ppid, enum shmc_reg_start how, int needs)
+{
+    struct shmc_trace *t = &shmc__trace;
+    extern void *__libc_stack_end; /* ld.so's: argc, then argv */
+    char **argv = (char **)__libc_stack_end + 1;
+
+    t->ppid = ppid;
+    atomic_store(&t->journal_wanted, 0);
+    if (!needs && t->registry_on &&
+        shmc__registry_write(SHMC_REG_START, how, argv, NULL) == 0) {
+        atomic_store(&t->journal_wanted, 1);
+        return;
+    }
+    journal_start(ppid);
+    shmc__modules_scan();
+}
+
 /* The new process, first of all (after a fork or a raw clone): its locks
- * and ids, its stamp, a journal of its own whose parent is `parent`. */
-static void start_child(pid_t parent)
+ * and ids, its stamp, and its lineage (a journal of its own, with the
+ * attachments it inherited, or a registry record), parent `parent`. */
+static void start_child(pid_t parent, enum shmc_reg_start how)
 {
     struct shmc_trace *t = &shmc__trace;
 
@@ -134,12 +206,13 @@ static void start_child(pid_t parent)
     t->root = 0; /* its status is its own (finish.c) */
     if (t->journal_on)
         shmc_jwriter_abandon(&t->journal);
+    t->journal_on = 0;
+    atomic_store(&t->journal_wanted, 0);
     inherit_tables();
     /* A fork after the final report (phase DONE) is not traced. */
     if (t->cfg.log_dir[0] && atomic_load(&t->phase) == SHMC_READY) {
-        journal_start(parent);
         t->nmodules = 0; /* journal every module again, in the new file */
-        shmc__modules_scan();
+        image_start(parent, how, holds_attachments());
         journal_inherited();
     }
 }
@@ -157,7 +230,7 @@ static void atfork_prepare(void)
 
 static void atfork_child(void)
 {
-    start_child(shmc__trace.pid);
+    start_child(shmc__trace.pid, SHMC_REG_FORKED);
     shmc__in_tracer = 0;
 }
 
@@ -222,7 +295,7 @@ int shmc__adopt_clone(void)
         parent = ppid;
     }
     shmc__in_tracer = 1;
-    start_child(parent);
+    start_child(parent, SHMC_REG_CLONED);
     shmc__in_tracer = was;
     errno = saved;
     return 1;
@@ -240,15 +313,12 @@ static void remember_stderr(void)
 static void find_self(void)
 {
     Dl_info info;
-    ssize_t n;
 
     /* LCOV_EXCL_BR_START: dladdr finds this object; its opened path fits */
     if (dladdr((void *)&shmc__enter, &info) && info.dli_fname &&
         strlen(info.dli_fname) < sizeof shmc__trace.self_path)
         strcpy(shmc__trace.self_path, info.dli_fname);
     /* LCOV_EXCL_BR_STOP */
-    n = readlink("/proc/self/exe", shmc__trace.exe, sizeof shmc__trace.exe - 1);
-    shmc__trace.exe[n > 0 ? n : 0] = '\0';
 }
 
 static void init(void)
@@ -263,6 +333,8 @@ static void init(void)
     shmc__keep_settings(env);
     shmc__find_root(env);
     shmc__find_cli(env, getauxval(AT_SECURE) != 0);
+    shmc__find_registry(env, getauxval(AT_SECURE) != 0);
+    t->journal_now = journal_now;
     t->pid = getpid();
     t->start_ns = shmc__now_ns();
     shmc_table_init(&t->atts, sizeof(struct shmc_att));
@@ -271,16 +343,14 @@ static void init(void)
     remember_stderr();
     find_self();
     map_stamp();
-    if (t->cfg.stacks == SHMC_STACKS_FAST) /* glibc reads /proc: once, now */
-        t->main_stack_top = shmc__thread_stack_top();
     if (t->cfg.stacks == SHMC_STACKS_FULL) {
         void *prime[2]; /* loads the unwinder now, not inside a call */
         backtrace(prime, 2);
     }
-    if (t->cfg.log_dir[0]) {
-        journal_start(getppid());
-        shmc__modules_scan();
-    }
+    if (t->cfg.log_dir[0])
+        image_start(getppid(), SHMC_REG_EXECED, 0);
+    else /* no journal: the report's stacks still need it */
+        journal_needs();
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
@@ -320,6 +390,19 @@ int shmc__enter(void)
     if (shmc__cloned() && !shmc__adopt_clone())
         return 0; /* a vfork child of a raw clone child */
     shmc__in_tracer = 1;
+    return 1;
+}
+
+int shmc__enter_sysv(void)
+{
+    if (!shmc__enter())
+        return 0;
+    if (SHMC_UNLIKELY(atomic_load_explicit(&shmc__trace.journal_wanted,
+                                           memory_order_acquire) != 0)) {
+        int saved = errno; /* the program's, which the call may keep */
+        journal_now();
+        errno = saved;
+    }
     return 1;
 }
 

@@ -13,6 +13,10 @@
  * either way. */
 int shmc__enter(void);
 
+/* As shmc__enter, for a System V call (shmget, shmat, shmdt, shmctl,
+ * ftok): an image that has no journal yet makes it first. */
+int shmc__enter_sysv(void);
+
 /* As shmc__enter, and 0 in a vfork or posix_spawn child, which shares this
  * process's memory until it execs or exits and must touch no state. */
 int shmc__enter_own(void);

@@ -89,6 +89,17 @@ uint64_t shmc__now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+const char *shmc__exe(void)
+{
+    struct shmc_trace *t = &shmc__trace;
+
+    if (t->exe[0] == '\0') {
+        ssize_t n = readlink("/proc/self/exe", t->exe, sizeof t->exe - 1);
+        t->exe[n > 0 ? n : 0] = '\0';
+    }
+    return t->exe;
+}
+
 void shmc__state_after_fork(void)
 {
     atomic_store(&shmc__trace.lock, 0); /* another thread may have held it */

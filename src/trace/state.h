@@ -11,8 +11,9 @@
  *   2  record.c modules.c     what each call leaves; the module list
  *   1  emit.c stack.c env.c   journal records; call stacks and their
  *      root.c messages.c      depot; the environment passed on at exec;
- *                             the root of the traced tree; the tracer's
- *                             messages, the log directory
+ *      registry.c             the root of the traced tree; the tracer's
+ *                             messages, the log directory; the image
+ *                             registry (lineage without a journal)
  *   0  state.c                the state and its primitives (this header)
  * What libc starts on its own (fork's handlers, the end of the process)
  * enters through the handlers the lifecycle registers: pthread_atfork in
@@ -137,8 +138,19 @@ struct shmc_trace {
     struct shmc_trace_config cfg;
     _Atomic int lock; /* shmc__lock/shmc__unlock                      */
     pid_t pid;
+    pid_t ppid; /* the parent when this image (or fork child) started  */
     uint64_t start_ns;
     int journal_on;
+    /* Under the CLI an image journals only once it needs to (start.c):
+     * until then its lineage goes to the CLI's image registry
+     * (registry.h). 1: no journal yet, one is to be made at the first
+     * System V call; 2: one thread is making it; 0: made, or none due. */
+    _Atomic int journal_wanted;
+    void (*journal_now)(void); /* start.c's: makes that journal now;
+                                  lower layers call it through this, as
+                                  libc calls the lifecycle's handlers  */
+    int registry_on; /* the CLI's registry (SHMC_REGISTRY_ENV) is known */
+    uint64_t registry_dev, registry_ino;
     struct shmc_jwriter journal;
     int broker_on; /* under the CLI: journals through its broker */
     struct shmc_broker broker;
@@ -192,6 +204,10 @@ static inline void shmc__leave(void)
 {
     shmc__in_tracer = 0;
 }
+
+/* The executable's path (shmc__trace.exe), read from /proc once, when
+ * first needed: a process that needs no journal never pays for it. */
+const char *shmc__exe(void);
 
 /* Thread id, cached per thread; the monotonic clock in nanoseconds. */
 int shmc__tid(void);

@@ -1,0 +1,70 @@
+/*
+ * registry.c - the image registry's writing side (API: registry.h). One
+ * record is one open, one fstat, one write and one close: the file is
+ * opened by path, and written only when it is the very file the CLI made
+ * (its device and inode), so a file put in its place is left alone.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "journal/textbuf.h"
+#include "messages.h"
+#include "registry.h"
+#include "state.h"
+
+void shmc__find_registry(char **env, int secure)
+{
+    struct shmc_trace *t = &shmc__trace;
+    const size_t n = sizeof SHMC_REGISTRY_ENV; /* with the '=' */
+    uint64_t dev, ino;
+    char end;
+
+    for (size_t i = 0; env[i] != NULL && !secure; i++) {
+        if (strncmp(env[i], SHMC_REGISTRY_ENV "=", n) != 0)
+            continue;
+        if (sscanf(env[i] + n, "%" SCNu64 ":%" SCNu64 "%c", &dev, &ino, &end) ==
+            2) {
+            t->registry_dev = dev;
+            t->registry_ino = ino;
+            t->registry_on = t->cfg.log_dir[0] != '\0';
+        } else {
+            shmc__say("shmcheck: " SHMC_REGISTRY_ENV " is malformed: "
+                      "every process journals from its start\n");
+        }
+        return;
+    }
+}
+
+int shmc__registry_write(enum shmc_reg_kind kind, int64_t arg,
+                         char *const *list, const char *one)
+{
+    const struct shmc_trace *t = &shmc__trace;
+    uint64_t rec[SHMC_REG_MAX / 8];
+    char path[PATH_MAX + sizeof SHMC_REGISTRY_NAME + 1];
+    struct shmc_textbuf p;
+    struct stat st;
+    int saved = errno, ok = 0, fd;
+
+    if (!t->registry_on)
+        return -1;
+    shmc_textbuf_init(&p, path, sizeof path);
+    shmc_textbuf_printf(&p, "%s/%s", t->cfg.log_dir, SHMC_REGISTRY_NAME);
+    fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        size_t len = shmc_reg_build(rec, kind, (int)t->pid, (int)t->ppid,
+                                    shmc__now_ns(), arg, list, one);
+        ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+             (uint64_t)st.st_dev == t->registry_dev &&
+             (uint64_t)st.st_ino == t->registry_ino &&
+             write(fd, rec, len) == (ssize_t)len;
+        close(fd);
+    }
+    errno = saved;
+    return ok ? 0 : -1;
+}
