@@ -15,6 +15,7 @@
 
 #include "findings.h"
 #include "journal/reader.h"
+#include "journal/registry.h"
 #include "journal/settings.h"
 #include "logdir.h"
 
@@ -130,6 +131,13 @@ static int check_dir(const char *name, const char *dir,
 }
 
 /* A new directory under $TMPDIR, mode 0700. */
+/* What a run leaves in its log directory: journals, and the image
+ * registry (a run whose processes never needed a journal has only it). */
+static int run_entry(const struct dirent *d)
+{
+    return shmc_journal_entry(d) || strcmp(d->d_name, SHMC_REGISTRY_NAME) == 0;
+}
+
 static int make_temporary(char *out, size_t len, struct shmc_jdir_pin *pin,
                           char *err, size_t errlen)
 {
@@ -179,7 +187,7 @@ int cli_log_dir_make(const char *given, char *out, size_t len,
         return -1;
     /* LCOV_EXCL_START: out was just checked ours and a directory;
      * scandir fails only without memory or if it is replaced meanwhile */
-    if ((n = scandir(out, &names, shmc_journal_entry, NULL)) < 0) {
+    if ((n = scandir(out, &names, run_entry, NULL)) < 0) {
         snprintf(err, errlen, "--log-dir: '%s': %s", given, strerror(errno));
         return -1;
     }
@@ -293,7 +301,7 @@ int cli_log_dir_has_journal(const char *dir)
     if (d == NULL)
         return -1;
     while (!found && (e = readdir(d)) != NULL)
-        found = shmc_journal_name(e->d_name);
+        found = run_entry(e);
     closedir(d);
     return found;
 }

@@ -338,9 +338,11 @@ static void replay_image(struct analysis *a, const char *path,
     enum shmc_jstatus st;
 
     shmc_table_init(&im.atts, sizeof(struct att));
+    int any = 0;
+
     image_begin(&im, &rd->header);
     while ((st = shmc_jreader_next(rd, &r)) == SHMC_JOK) {
-        if (im.last_ns == 0) /* the image began traced by its first record */
+        if (!any++) /* the image began traced by its first record */
             cli_lineage_note(a, im.pid, r->time_ns, NULL);
         im.last_ns = r->time_ns > im.last_ns ? r->time_ns : im.last_ns;
         if (replay[r->type] != NULL) /* LCOV_EXCL_BR_LINE: types read have */
@@ -350,7 +352,7 @@ static void replay_image(struct analysis *a, const char *path,
         cli_analysis_warn(
             a, "%s: damaged at byte %zu: read up to the last whole record",
             path, rd->off);
-    if (im.last_ns == 0)
+    if (!any)
         cli_lineage_note(a, im.pid, rd->header.start_ns, NULL);
     im.lost = cli_analysis_lost(a, path, &rd->header);
     note_exit(&im);

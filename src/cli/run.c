@@ -105,6 +105,40 @@ static char *third_setting(const struct cli_spawn *sp, int *asan)
                                        : "SHMCHECK_REPORT=stderr");
 }
 
+/* Room for a setting of the tree's that names a file's identity. */
+#define SETTING_LEN 80
+
+/* The log directory's identity for the tracers (jfile.h); without one,
+ * an empty setting, which they ignore. */
+static void pin_setting(const struct shmc_jdir_pin *pin, char *out, size_t n)
+{
+    if (pin != NULL)
+        snprintf(out, n, "%s=%llu:%llu", SHMC_JDIR_ENV,
+                 (unsigned long long)pin->dev, (unsigned long long)pin->ino);
+}
+
+/* The image registry (journal/registry.h), made empty in the pinned log
+ * directory, and its identity for the tracers; when it cannot be made
+ * (a --log-dir that has one already), an empty setting: every process
+ * then journals from its start. */
+static void registry_setting(const struct cli_spawn *sp, char *out, size_t n)
+{
+    char path[PATH_MAX + sizeof SHMC_REGISTRY_NAME + 1];
+    struct stat st;
+    int fd;
+
+    if (sp->pin == NULL)
+        return;
+    snprintf(path, sizeof path, "%s/%s", sp->log_dir, SHMC_REGISTRY_NAME);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    if (fstat(fd, &st) == 0)
+        snprintf(out, n, "%s=%llu:%llu", SHMC_REGISTRY_ENV,
+                 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    close(fd);
+}
+
 /* The environment for the tree: first the tracer preloaded after any
  * LD_PRELOAD the user has, its journals in the log dir through our broker
  * and the verdict left to the CLI, then the rest of ours. NULL when
@@ -112,6 +146,8 @@ static char *third_setting(const struct cli_spawn *sp, int *asan)
 static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin,
                        char *registry)
 {
+    pin_setting(sp->pin, pin, SETTING_LEN);
+    registry_setting(sp, registry, SETTING_LEN);
     const char *old = getenv("LD_PRELOAD");
     char **env = calloc(4, sizeof *env);
     size_t n = 3;
@@ -193,51 +229,18 @@ static int exec_error(int pipe_r, const char *prog, char *err, size_t errlen)
     return e == ENOENT ? 127 : 126;
 }
 
-/* The log directory's identity for the tracers (jfile.h); without one,
- * an empty setting, which they ignore. */
-static void pin_setting(const struct shmc_jdir_pin *pin, char *out, size_t n)
-{
-    if (pin != NULL)
-        snprintf(out, n, "%s=%llu:%llu", SHMC_JDIR_ENV,
-                 (unsigned long long)pin->dev, (unsigned long long)pin->ino);
-}
-
-/* The image registry (journal/registry.h), made empty in the pinned log
- * directory, and its identity for the tracers; when it cannot be made
- * (a --log-dir that has one already), an empty setting: every process
- * then journals from its start. */
-static void registry_setting(const struct cli_spawn *sp, char *out, size_t n)
-{
-    char path[PATH_MAX + sizeof SHMC_REGISTRY_NAME + 1];
-    struct stat st;
-    int fd;
-
-    if (sp->pin == NULL)
-        return;
-    snprintf(path, sizeof path, "%s/%s", sp->log_dir, SHMC_REGISTRY_NAME);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return;
-    if (fstat(fd, &st) == 0)
-        snprintf(out, n, "%s=%llu:%llu", SHMC_REGISTRY_ENV,
-                 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
-    close(fd);
-}
-
 int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
                    size_t *nreaped, int *top_pid, char *err, size_t errlen)
 {
     struct cli_broker broker;
-    char **env, pin[80] = SHMC_JDIR_ENV "=";
-    char registry[80] = SHMC_REGISTRY_ENV "=";
+    char **env, pin[SETTING_LEN] = SHMC_JDIR_ENV "=";
+    char registry[SETTING_LEN] = SHMC_REGISTRY_ENV "=";
     sigset_t oldmask;
     int p[2], code;
     pid_t child;
 
     if (cli_broker_start(&broker, sp->log_dir, sp->pin, err, errlen) != 0)
         return -1;
-    pin_setting(sp->pin, pin, sizeof pin);
-    registry_setting(sp, registry, sizeof registry);
     if ((env = tree_env(sp, broker.env, pin, registry)) == NULL) {
         snprintf(err, errlen, "out of memory");
         cli_broker_stop(&broker);

@@ -26,6 +26,7 @@
 #include "journal/reader.h"
 #include "journal/textbuf.h"
 #include "emit.h"
+#include "image.h"
 #include "env.h"
 #include "modules.h"
 #include "registry.h"
@@ -34,64 +35,6 @@
 #include "messages.h"
 #include "start.h"
 #include "state.h"
-
-/* The program's command line, for the START record. */
-static size_t read_cmdline(char *buf, size_t len)
-{
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    ssize_t n;
-
-    if (fd < 0)
-        return 0;
-    n = read(fd, buf, len);
-    close(fd);
-    return n > 0 ? (size_t)n : 0;
-}
-
-/* What a journal needs that a process without one never pays for: the
- * executable's path, and, for fast stacks, where the main thread's stack
- * ends (glibc reads /proc for it). */
-static void journal_needs(void)
-{
-    struct shmc_trace *t = &shmc__trace;
-
-    shmc__exe();
-    if (t->cfg.stacks == SHMC_STACKS_FAST && t->main_stack_top == 0)
-        t->main_stack_top = shmc__thread_stack_top();
-}
-
-static void journal_start(pid_t ppid)
-{
-    struct shmc_trace *t = &shmc__trace;
-    char payload[SHMC_JMAX_RECORD - 256];
-    size_t exe_len, n;
-    int64_t args[4] = {ppid, 0, 0, 0};
-
-    journal_needs();
-    exe_len = strlen(t->exe) + 1;
-
-    if (shmc_jwriter_open_via(&t->journal, t->broker_on ? &t->broker : NULL,
-                              t->cfg.log_dir, &t->dir_pin, t->pid, ppid,
-                              t->cfg.stacks ? SHMC_JF_STACKS : 0, t->start_ns,
-                              0) != 0) {
-        const char *name = strerrorname_np(errno);
-        char text[256];
-        struct shmc_textbuf o;
-        shmc_textbuf_init(&o, text, sizeof text);
-        shmc_textbuf_printf(&o, /* LCOV_EXCL_BR_LINE: each errno has a name */
-                            "shmcheck: cannot create a journal in "
-                            "SHMCHECK_LOG_DIR: errno %d (%s); tracing "
-                            "without one\n",
-                            errno, name ? name : "?");
-        shmc__say(text);
-        t->journal_on = 0;
-        return;
-    }
-    t->journal_on = 1;
-    memcpy(payload, t->exe, exe_len);
-    n = read_cmdline(payload + exe_len, sizeof payload - exe_len);
-    shmc__journal_write(SHMC_J_START, NULL, 0, args, payload, exe_len + n);
-}
 
 static void atfork_parent(void)
 {
@@ -117,83 +60,6 @@ static void inherit_tables(void)
     }
 }
 
-static void journal_inherited(void)
-{
-    struct shmc_trace *t = &shmc__trace;
-    size_t pos = 0;
-    uint64_t addr;
-    void *v;
-
-    while (shmc_table_next(&t->atts, &pos, &addr, &v)) {
-        const struct shmc_att *a = v;
-        const struct shmc_stack *s = shmc__stack_get(a->stack);
-        int64_t args[4] = {(int64_t)addr, a->shmid, (int64_t)a->segsz, 0};
-        struct shmc_call c = {.time_ns = shmc__now_ns()};
-        if (a->detached)
-            continue;
-        /* Where the parent attached it (NULL: the depot ran out of memory) */
-        if (s != NULL) { /* LCOV_EXCL_BR_LINE: only out of memory */
-            c.nframes = s->nframes;
-            memcpy(c.frames, s->frames, 8u * s->nframes);
-        }
-        shmc__journal(SHMC_J_INHERIT, &c, 0, args, NULL, 0);
-    }
-}
-
-/* The journal of an image that had none (journal_wanted 1), made at its
- * first System V call or when the registry cannot take a record. One
- * thread makes it; one that comes meanwhile waits for it. */
-static void journal_now(void)
-{
-    struct shmc_trace *t = &shmc__trace;
-    int wanted = 1;
-
-    if (atomic_compare_exchange_strong(&t->journal_wanted, &wanted, 2)) {
-        journal_start(t->ppid);
-        if (t->journal_on)
-            shmc__modules_scan();
-        else /* its calls go unrecorded from now on: the CLI must know */
-            shmc__registry_write(SHMC_REG_NOJOURNAL, errno, NULL, NULL);
-        atomic_store(&t->journal_wanted, 0);
-        return;
-    }
-    while (atomic_load(&t->journal_wanted) == 2)
-        sched_yield();
-}
-
-/* Whether the process holds an attachment (after a fork: inherited). */
-static int holds_attachments(void)
-{
-    size_t pos = 0;
-    uint64_t addr;
-    void *v;
-
-    while (shmc_table_next(&shmc__trace.atts, &pos, &addr, &v))
-        if (!((const struct shmc_att *)v)->detached)
-            return 1;
-    return 0;
-}
-
-/* Where the image's lineage goes from its start: under the CLI, while it
- * needs no journal, one registry record (how it started); else, or when
- * the registry cannot take it, a journal now. */
-static void image_start(pid_t ppid, enum shmc_reg_start how, int needs)
-{
-    struct shmc_trace *t = &shmc__trace;
-    extern void *__libc_stack_end; /* ld.so's: argc, then argv */
-    char **argv = (char **)__libc_stack_end + 1;
-
-    t->ppid = ppid;
-    atomic_store(&t->journal_wanted, 0);
-    if (!needs && t->registry_on &&
-        shmc__registry_write(SHMC_REG_START, how, argv, NULL) == 0) {
-        atomic_store(&t->journal_wanted, 1);
-        return;
-    }
-    journal_start(ppid);
-    shmc__modules_scan();
-}
-
 /* The new process, first of all (after a fork or a raw clone): its locks
  * and ids, its stamp, and its lineage (a journal of its own, with the
  * attachments it inherited, or a registry record), parent `parent`. */
@@ -212,8 +78,8 @@ static void start_child(pid_t parent, enum shmc_reg_start how)
     /* A fork after the final report (phase DONE) is not traced. */
     if (t->cfg.log_dir[0] && atomic_load(&t->phase) == SHMC_READY) {
         t->nmodules = 0; /* journal every module again, in the new file */
-        image_start(parent, how, holds_attachments());
-        journal_inherited();
+        shmc__image_start(parent, how, shmc__holds_attachments());
+        shmc__journal_inherited();
     }
 }
 
@@ -334,7 +200,7 @@ static void init(void)
     shmc__find_root(env);
     shmc__find_cli(env, getauxval(AT_SECURE) != 0);
     shmc__find_registry(env, getauxval(AT_SECURE) != 0);
-    t->journal_now = journal_now;
+    t->journal_now = shmc__journal_now;
     t->pid = getpid();
     t->start_ns = shmc__now_ns();
     shmc_table_init(&t->atts, sizeof(struct shmc_att));
@@ -348,9 +214,9 @@ static void init(void)
         backtrace(prime, 2);
     }
     if (t->cfg.log_dir[0])
-        image_start(getppid(), SHMC_REG_EXECED, 0);
-    else /* no journal: the report's stacks still need it */
-        journal_needs();
+        shmc__image_start(getppid(), SHMC_REG_EXECED, 0);
+    else if (t->cfg.stacks == SHMC_STACKS_FAST) /* for the report's stacks */
+        t->main_stack_top = shmc__thread_stack_top();
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
@@ -400,7 +266,7 @@ int shmc__enter_sysv(void)
     if (SHMC_UNLIKELY(atomic_load_explicit(&shmc__trace.journal_wanted,
                                            memory_order_acquire) != 0)) {
         int saved = errno; /* the program's, which the call may keep */
-        journal_now();
+        shmc__journal_now();
         errno = saved;
     }
     return 1;

@@ -194,7 +194,8 @@ class RealPrograms(CliTest):
         deadline = time.time() + 30
         while not os.path.exists(mark) and time.time() < deadline:
             time.sleep(0.02)  # the target is running once it has made the mark
-        showmap = [int(n.split(".")[0]) for n in os.listdir(logs)]
+        showmap = [int(n.split(".")[0]) for n in os.listdir(logs)
+                   if n.endswith(".shmj")]
         victim = min(showmap)  # afl-showmap itself: the first traced process
         os.kill(victim, signal.SIGKILL)
         proc.stdin.close()  # the target reads EOF and ends; so does its server
