@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "journal/reader.h" /* SHMC_MESSAGES_SUFFIX */
 #include "journal/registry.h"
 #include "lineage.h"
 #include "untraced.h"
@@ -211,6 +212,24 @@ static void read_registry(struct analysis *a)
     munmap(data, (size_t)sb.st_size);
 }
 
+/* Whether pid's messages say its journal could not be made (the tracer
+ * says so there too when even the registry could not take it). */
+static int said_no_journal(const struct analysis *a, int pid)
+{
+    char path[PATH_MAX + 32], text[4096];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "%s/%d" SHMC_MESSAGES_SUFFIX, a->in->log_dir,
+             pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+        return 0;
+    n = read(fd, text, sizeof text - 1);
+    close(fd);
+    text[n > 0 ? n : 0] = '\0';
+    return strstr(text, "cannot create a journal") != NULL;
+}
+
 static void note_exited(struct analysis *a, uint64_t pid, uint64_t t)
 {
     uint64_t *when =
@@ -234,6 +253,9 @@ void cli_lineage_finish(struct analysis *a)
         uint64_t *when;
         if (p == NULL)
             return;
+        if (p->traced == 2 && a->in->log_dir != NULL &&
+            said_no_journal(a, p->pid))
+            p->traced = 0; /* untraced.c says why, from the messages */
         p->traced = p->traced == 1 || p->traced == 2;
         p->exec_path = p->traced ? e->exec_path : NULL;
         when = shmc_table_get(&a->exited, pid);

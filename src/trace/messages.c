@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "journal/broker.h"
@@ -57,6 +58,7 @@ void shmc__say(const char *text)
 {
     char buf[4096];
     struct shmc_textbuf o;
+    struct stat st2;
     int saved = errno, fd = message_fd();
 
     shmc_textbuf_init(&o, buf, sizeof buf);
@@ -70,11 +72,17 @@ void shmc__say(const char *text)
         shmc_textbuf_putn(&o, l, (size_t)(nl - l));
     }
     if (fd != 2) {
-        ssize_t n = write(fd, buf, o.len);
+        struct stat st;
+        /* A message past the file size limit would raise SIGXFSZ in the
+         * program: then it goes to stderr (unless that is a file too). */
+        ssize_t n = fstat(fd, &st) == 0 && shmc__fits(st.st_size, o.len, 0)
+                        ? write(fd, buf, o.len)
+                        : -1;
         close(fd);
         fd = n == (ssize_t)o.len ? -1 : 2; /* a full log directory: stderr */
     }
-    if (fd == 2)
+    if (fd == 2 && !(fstat(2, &st2) == 0 && S_ISREG(st2.st_mode) &&
+                     !shmc__fits(st2.st_size, o.len, 0)))
         shmc__write_all(2, buf, o.len);
     errno = saved;
 }

@@ -18,6 +18,8 @@
 #include "registry.h"
 #include "state.h"
 
+#define SHMC_REG_SLACK (64u * 1024) /* records others may add meanwhile */
+
 void shmc__find_registry(char **env, int secure)
 {
     struct shmc_trace *t = &shmc__trace;
@@ -62,6 +64,7 @@ int shmc__registry_write(enum shmc_reg_kind kind, int64_t arg,
         ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
              (uint64_t)st.st_dev == t->registry_dev &&
              (uint64_t)st.st_ino == t->registry_ino &&
+             shmc__fits(st.st_size, len, SHMC_REG_SLACK) &&
              write(fd, rec, len) == (ssize_t)len;
         close(fd);
     }

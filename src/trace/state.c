@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "journal/compiler.h"
@@ -87,6 +88,14 @@ uint64_t shmc__now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int shmc__fits(off_t size, size_t len, size_t slack)
+{
+    struct rlimit rl;
+
+    return getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+           (uint64_t)size + len + slack <= (uint64_t)rl.rlim_cur;
 }
 
 const char *shmc__exe(void)

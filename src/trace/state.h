@@ -205,6 +205,11 @@ static inline void shmc__leave(void)
     shmc__in_tracer = 0;
 }
 
+/* Whether a file of size bytes can take len more (and slack for other
+ * writers) within the file size limit: a write past it would raise
+ * SIGXFSZ in the program. */
+int shmc__fits(off_t size, size_t len, size_t slack);
+
 /* The executable's path (shmc__trace.exe), read from /proc once, when
  * first needed: a process that needs no journal never pays for it. */
 const char *shmc__exe(void);
