@@ -7,7 +7,8 @@
  * The tracer's layers; a file calls and includes only files below it:
  *   5  interpose.c process.c  the interposed functions (exports.map)
  *   4  start.c finish.c       the lifecycle: start and fork; exit and exec
- *   3  report.c               the report at the end of a process image
+ *   3  report.c image.c       the report at the end of a process image;
+ *                             its lineage (journal, or registry record)
  *   2  record.c modules.c     what each call leaves; the module list
  *   1  emit.c stack.c env.c   journal records; call stacks and their
  *      root.c messages.c      depot; the environment passed on at exec;
