@@ -229,6 +229,23 @@ static int exec_error(int pipe_r, const char *prog, char *err, size_t errlen)
     return e == ENOENT ? 127 : 126;
 }
 
+/* The program's process, by vfork: the child only sets its signals and
+ * execs (exec_child touches nothing of ours but its own stack), and
+ * copying our page tables would cost more than the rest of the start.
+ * Kept out of line, so that nothing of the caller's lives in registers a
+ * vfork child could clobber. It fails only without memory or processes
+ * left; root, who runs the tests, is exempt from RLIMIT_NPROC. */
+static SHMC_NOINLINE pid_t start_child(const struct cli_spawn *sp, char **env,
+                                       const int p[2], const sigset_t *oldmask,
+                                       const struct sigaction *oldchld)
+{
+    pid_t child = vfork();
+
+    if (child == 0)
+        exec_child(sp, env, p[1], oldmask, oldchld);
+    return child;
+}
+
 int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
                    size_t *nreaped, int *top_pid, char *err, size_t errlen)
 {
@@ -260,9 +277,7 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
     struct sigaction dfl = {.sa_handler = SIG_DFL}, oldchld;
     sigaction(SIGCHLD, &dfl, &oldchld);
     cli_signals_block(&oldmask);
-    /* fork fails only without memory or processes left; root, who runs the
-     * tests, is exempt from RLIMIT_NPROC. */
-    child = fork();
+    child = start_child(sp, env, p, &oldmask, &oldchld);
     if (child < 0) { /* LCOV_EXCL_START: out of memory or processes */
         snprintf(err, errlen, "fork: %s", strerror(errno));
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
@@ -273,10 +288,6 @@ int cli_spawn_tree(const struct cli_spawn *sp, struct cli_reaped **reaped,
         free_env(env);
         return -1;
     } /* LCOV_EXCL_STOP */
-    if (child == 0) {
-        close(p[0]);
-        exec_child(sp, env, p[1], &oldmask, &oldchld);
-    }
     close(p[1]);
     code = exec_error(p[0], sp->argv[0], err, errlen);
     close(p[0]);
