@@ -334,10 +334,20 @@ int shmc__report(const char *how)
     int saved = errno, errors;
     char exe[512]; /* what a 511-byte line can show */
 
+    /* Nothing shown and no status to change (the CLI's settings): the
+     * CLI judges the journal; no need to go through the tables. */
+    if (t->cfg.report == SHMC_REPORT_NONE && t->cfg.exitcode == 0)
+        return 0;
+
     shmc_textbuf_init_flush(&o.text, o.buf, sizeof o.buf, flush_to_destination,
                             &o);
+    /* With no report (the CLI's setting) the path is never shown: a
+     * process without a journal never reads it. */
     put(&o, "==%d== shmcheck: process %d (%s) at %s:\n", (int)t->pid,
-        (int)t->pid, esc(exe, sizeof exe, shmc__exe()), how);
+        (int)t->pid,
+        esc(exe, sizeof exe,
+            t->cfg.report == SHMC_REPORT_NONE ? "" : shmc__exe()),
+        how);
     shmc__lock();
     leaked_segments(&o, &n);
     unmatched(&o, &n, how);

@@ -68,7 +68,7 @@ static void start_child(pid_t parent, enum shmc_reg_start how)
     struct shmc_trace *t = &shmc__trace;
 
     shmc__state_after_fork();
-    *t->stamp = 1;
+    *shmc__stamp = 1;
     t->root = 0; /* its status is its own (finish.c) */
     if (t->journal_on)
         shmc_jwriter_abandon(&t->journal);
@@ -117,7 +117,7 @@ static void map_stamp(void)
     }
     /* LCOV_EXCL_BR_STOP */
     *page = 1;
-    shmc__trace.stamp = page;
+    shmc__stamp = page;
 }
 
 /* Whether this process has an address space of its own, not ppid's:

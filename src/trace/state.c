@@ -19,8 +19,11 @@
  * no MADV_WIPEONFORK (before Linux 4.14): never wiped. */
 static int stamp_unwiped = 1;
 
-struct shmc_trace shmc__trace = {.scan_lock = PTHREAD_MUTEX_INITIALIZER,
-                                 .stamp = &stamp_unwiped};
+/* All zeros (the mutex initializer is): the state is in .bss, so a
+ * process that never needs it touches few of its pages; the stamp's
+ * pointer, which needs a relocation, lives apart. */
+struct shmc_trace shmc__trace = {.scan_lock = PTHREAD_MUTEX_INITIALIZER};
+int *shmc__stamp = &stamp_unwiped;
 
 __thread int shmc__in_tracer;
 static __thread int cached_tid;

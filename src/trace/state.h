@@ -175,14 +175,16 @@ struct shmc_trace {
     char env_keep[4096]; /* SHMCHECK_* entries at start, NUL-separated,
                             ending with an empty string: kept across exec */
     uint32_t gen;        /* attachment generations, under lock */
-    int *stamp;          /* nonzero; a MADV_WIPEONFORK page once started, which
-                            reads 0 in a child made by a raw clone (no CLONE_VM) */
     int root;            /* the root of the traced tree (root.c): the only
                             process whose exit status may change        */
     char root_env[64];   /* SHMC_ROOT_ENV entry to pass on at exec     */
 };
 
 extern struct shmc_trace shmc__trace;
+
+/* The stamp: nonzero; a MADV_WIPEONFORK page once started, which reads 0
+ * in a child made by a raw clone (no CLONE_VM). */
+extern int *shmc__stamp;
 
 /* The real functions (resolved by shmc__resolve): a call through them
  * never reaches the tracer's own interposers. */
@@ -231,7 +233,7 @@ static inline int shmc__own_process(void)
  * the stamp. One load and a compare: the interposers' fast path. */
 static inline int shmc__cloned(void)
 {
-    return SHMC_UNLIKELY(*shmc__trace.stamp == 0);
+    return SHMC_UNLIKELY(*shmc__stamp == 0);
 }
 
 /* In a forked child, first of all: the locks as if no other thread held
