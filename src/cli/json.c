@@ -244,6 +244,14 @@ void cli_json_key_stringf(struct cli_json *j, const char *key, const char *fmt,
     va_end(ap);
 }
 
+void cli_json_seconds(struct cli_json *j, int64_t ns)
+{
+    uint64_t us = (uint64_t)(ns < 0 ? -(ns / 1000) : ns / 1000);
+
+    put_literal(j, "%s%" PRIu64 ".%06" PRIu64, ns < 0 ? "-" : "", us / 1000000u,
+                us % 1000000u);
+}
+
 void cli_json_key_int(struct cli_json *j, const char *key, int64_t v)
 {
     cli_json_key(j, key);

@@ -58,6 +58,9 @@ void cli_json_int(struct cli_json *j, int64_t v);
 void cli_json_uint(struct cli_json *j, uint64_t v);
 void cli_json_bool(struct cli_json *j, int v);
 void cli_json_null(struct cli_json *j);
+/* ns nanoseconds as a number of seconds with six decimals ("0.012345"),
+ * whatever the locale. */
+void cli_json_seconds(struct cli_json *j, int64_t ns);
 
 /* A key and its value in one call. */
 void cli_json_key_string(struct cli_json *j, const char *key, const char *s);

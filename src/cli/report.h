@@ -53,6 +53,33 @@ const char *cli_report_errno_name(int err, char buf[CLI_ERRNO_NAME_MAX]);
  * line or drive the terminal. Nothing for NULL. */
 void cli_report_put_escaped(FILE *out, const char *s);
 
+/* A finding's occurrences as a group has them (findings.h); a finding
+ * made without the analysis (count 0) is one occurrence, its own. */
+struct cli_report_occ {
+    uint64_t count;
+    struct cli_occurrence first, last;
+    const int *pids; /* sorted, distinct */
+    size_t npids;
+};
+void cli_report_occurrences(const struct cli_finding *f,
+                            struct cli_report_occ *o);
+
+/* The time of occurrence o in ns since the run's start; 0 with *known 0
+ * when either is unknown. */
+int64_t cli_report_since_start(const struct cli_run *run,
+                               struct cli_occurrence o, int *known);
+
+/* "count", "first": {"pid", "time_s"}, "last" and "pids" of f into the
+ * open object of j (the JSON report's fields; SARIF's properties). */
+struct cli_json;
+void cli_report_put_occurrences(struct cli_json *j, const struct cli_run *run,
+                                const struct cli_finding *f);
+
+/* The "message" of f's SARIF result: what it is (of its first
+ * occurrence), "(N times in K processes)" when repeated, then its own
+ * message; escaped (cli_report_put_escaped). */
+void cli_report_sarif_message(struct cli_json *j, const struct cli_finding *f);
+
 /* "exit", "exec" or "signal"; NULL for CLI_END_UNKNOWN. */
 const char *cli_report_end_name(enum cli_end end);
 
