@@ -118,11 +118,35 @@ static int settle(struct cli_finding *f)
     return 0;
 }
 
-/* Whether occurrence a came before b: a time unknown (0) is no earlier
- * than any. */
-static int earlier(struct cli_occurrence a, struct cli_occurrence b)
+/* Whether the first occurrence of a came before b's: by time, a time
+ * unknown (0) after every known one; on a tie as the report orders
+ * findings (analyze.c), so that which comes first does not depend on the
+ * order they were folded in. */
+static int first_before(const struct cli_finding *a,
+                        const struct cli_finding *b)
 {
-    return a.when != 0 && (b.when == 0 || a.when < b.when);
+    if ((a->first.when == 0) != (b->first.when == 0))
+        return b->first.when == 0;
+    if (a->first.when != b->first.when)
+        return a->first.when < b->first.when;
+    if (a->pid != b->pid)
+        return a->pid < b->pid;
+    if (a->shmid != b->shmid)
+        return a->shmid < b->shmid;
+    if (a->addr != b->addr)
+        return a->addr < b->addr;
+    return a->order < b->order;
+}
+
+/* Whether occurrence a came after b: the latest known time, else the
+ * highest pid. */
+static int last_after(struct cli_occurrence a, struct cli_occurrence b)
+{
+    if ((a.when == 0) != (b.when == 0))
+        return b.when == 0;
+    if (a.when != b.when)
+        return a.when > b.when;
+    return a.pid > b.pid;
 }
 
 /* The occurrence f, settled, folded into its group g; f is then empty
@@ -144,9 +168,9 @@ static int merge(struct cli_finding *g, struct cli_finding *f)
         memcpy(s + g->nsegments, f->segments, f->nsegments * sizeof *s);
     g->nsegments += f->nsegments;
     g->count += f->count;
-    if (f->last.when >= g->last.when)
+    if (last_after(f->last, g->last))
         g->last = f->last;
-    if (earlier(f->first, g->first)) {
+    if (first_before(f, g)) {
         struct cli_finding agg = *g;
         int *own_pids = f->pids;
         struct cli_segment *own_segments = f->segments;
@@ -161,24 +185,28 @@ static int merge(struct cli_finding *g, struct cli_finding *f)
     return 0;
 }
 
-/* The group of run->findings[i] among those indexed, or, if none has its
- * key, i becomes the group of that key. Returns the group's index (i
- * when new, or when memory ran out: it then stays alone). */
-static size_t group_of(struct cli_groups *g, struct cli_run *run, size_t i)
+/* The group of run->findings[i] among those indexed into *to, or, if
+ * none has its key, i becomes the group of that key (*to = i). -1 when
+ * memory ran out: it then stays alone (*to = i). */
+static int group_of(struct cli_groups *g, struct cli_run *run, size_t i,
+                    size_t *to)
 {
     uint64_t h = g->hash(&run->findings[i]);
     size_t *slot;
     int existed;
 
+    *to = i;
     for (;; h++) {
         if ((slot = shmc_table_put(&g->index, h, &existed)) == NULL)
-            return i;
+            return -1;
         if (!existed) {
             *slot = i;
-            return i;
+            return 0;
         }
-        if (cli_group_same(&run->findings[*slot], &run->findings[i]))
-            return *slot;
+        if (cli_group_same(&run->findings[*slot], &run->findings[i])) {
+            *to = *slot;
+            return 0;
+        }
     }
 }
 
@@ -193,7 +221,8 @@ static int fold_pending(struct cli_groups *g, struct cli_run *run)
         return -1;
     if (g->ungrouped || run->findings[i].kind == CLI_LEAKED_SEGMENT)
         return 0;
-    to = group_of(g, run, i);
+    if (group_of(g, run, i, &to) != 0)
+        return -1;
     if (to == i)
         return 0;
     if (merge(&run->findings[to], &run->findings[i]) != 0)
@@ -241,15 +270,13 @@ int cli_group_finish(struct cli_groups *g, struct cli_run *run)
      * the places the findings move to. */
     shmc_table_clear(&g->index);
     for (size_t i = 0; i < run->nfindings; i++) {
-        size_t to;
+        size_t to = w;
         run->findings[w] = run->findings[i];
-        if (g->ungrouped || run->findings[w].kind != CLI_LEAKED_SEGMENT ||
-            (to = group_of(g, run, w)) == w) {
-            w++;
-            continue;
-        }
-        if (merge(&run->findings[to], &run->findings[w]) != 0) {
+        if (!g->ungrouped && run->findings[w].kind == CLI_LEAKED_SEGMENT &&
+            group_of(g, run, w, &to) != 0)
             rc = -1;
+        if (to == w || merge(&run->findings[to], &run->findings[w]) != 0) {
+            rc = to == w ? rc : -1;
             w++;
         }
     }
