@@ -120,18 +120,19 @@ static void interrupted(struct analysis *a)
 }
 
 /* The run's start on the journals' clock, which the reports give times
- * from: the CLI's own start, or, replaying a log directory (which does
- * not keep it), the earliest start of a tracer in it. */
+ * from: the earliest start of a tracer in the log directory (the top
+ * program's), kept in the journals, so that --replay gives the same
+ * times; the CLI's own start when no journal has one. */
 static uint64_t start_of(const struct analysis *a)
 {
-    uint64_t start = a->in->start_mono_ns;
+    uint64_t start = 0;
 
-    for (size_t i = 0; a->in->start_mono_ns == 0 && i < a->nkins; i++) {
+    for (size_t i = 0; i < a->nkins; i++) {
         uint64_t t = a->kins[i].journal ? a->kins[i].start_ns : 0;
         if (t != 0 && (start == 0 || t < start))
             start = t;
     }
-    return start;
+    return start != 0 ? start : a->in->start_mono_ns;
 }
 
 int cli_analyze(const struct cli_inputs *in, struct cli_run *run)

@@ -46,8 +46,10 @@ struct cli_inputs {
     int top_pid;                 /* the program the CLI started      */
     long start_time;             /* CLOCK_REALTIME seconds at start  */
     uint64_t start_mono_ns;      /* CLOCK_MONOTONIC ns at start (the
-                                    journals' clock); 0 (--replay):
-                                    the earliest journal's start     */
+                                    journals' clock), 0 with --replay:
+                                    the reports' times are from the
+                                    earliest journal's start, this
+                                    when no journal has one          */
     const struct cli_seen *seen; /* every process the events showed  */
     size_t nseen;
     int tree_known; /* 1: seen lists the whole tree (events worked)   */
