@@ -16,12 +16,14 @@
 /*
  * The JSON report, pretty-printed (two spaces an indent level, keys in the
  * order docs/report-format.md gives them, a final newline): "module" and
- * "offset" in each frame; "message" in a finding when it has one;
- * "failed_calls" and "lints" at the end of "summary"; "warnings" (the
- * run's, [] when none) after "summary". An exit that is neither a status
- * nor a signal (unknown) is {"status": null}; an unmatched attach whose
- * end is unknown has "ended_by": null; "errno" is the symbolic name
- * ("EINVAL"), or the number as a string when it has none ("4242").
+ * "offset" in each frame; a finding's group (findings.h) before its
+ * "stack": "count", "first", "last", "pids", a leak's "segments";
+ * "message" in a finding when it has one; "failed_calls" and "lints" at
+ * the end of "summary"; "warnings" (the run's, [] when none) after
+ * "summary". An exit that is neither a status nor a signal (unknown) is
+ * {"status": null}; an unmatched attach whose end is unknown has
+ * "ended_by": null; "errno" is the symbolic name ("EINVAL"), or the
+ * number as a string when it has none ("4242").
  * Returns 0, or -1 if writing failed (ferror or fflush) or memory ran out.
  */
 int cli_report_json(const struct cli_run *run, FILE *out);
@@ -32,7 +34,9 @@ int cli_report_json(const struct cli_run *run, FILE *out);
  * has a file, or, when none has, at the program of the finding's process
  * (GitHub rejects a log that has a result without a location); the whole
  * stack in "stacks"; partialFingerprints "shmcheck/v1" from the kind (and
- * lint rule) and that frame's function, file and line. The invocation
+ * lint rule) and that frame's function, file and line; occurrenceCount
+ * and, in "properties", the group's count, first, last and pids. The
+ * invocation
  * carries the traced program's exit status or signal and the run's
  * warnings. Returns 0, or -1 if writing failed or memory ran out.
  */
