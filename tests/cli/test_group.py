@@ -4,7 +4,8 @@ on tests/cli/helpers/repeat_prog.c: one mistake made thousands of times
 in four processes is one finding with its count, first and last
 occurrence and pids, in the text, JSON and SARIF reports; the JSON
 report's size does not grow with the count; two call sites are two
-findings; the leaks of one call site are one finding of every segment,
+findings, and a suppression hides one whole, counting all its
+occurrences; the leaks of one call site are one finding of every segment,
 and --cleanup removes them all.
 Run: SHMC_BUILD_DIR=build python3 tests/cli/test_group.py
 """
@@ -108,6 +109,21 @@ class Group(CliTest):
         self.assertEqual(r["summary"]["invalid_detaches"], 100)
         self.assertEqual([x["occurrenceCount"]
                           for x in log["runs"][0]["results"]], [50, 50])
+
+    def test_a_suppression_takes_the_whole_group(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".supp") as supp:
+            supp.write("invalid_detach:fun:detach_bad\n")
+            supp.flush()
+            proc, text, log = reports(["--suppressions", supp.name],
+                                      ["two", "50"])
+        self.expect(proc, 23, contains=(
+            "50 invalid detach(es), 0 failed call(s), 0 lint(s); "
+            "50 suppressed\n",))
+        r = json.loads(text)
+        self.assertEqual([(f["stack"][0]["function"], f["count"])
+                          for f in r["findings"]], [("detach_elsewhere", 50)])
+        self.assertEqual((r["summary"]["invalid_detaches"],
+                          r["summary"]["suppressed"]), (50, 50))
 
     def test_leaks_of_one_call_site_and_cleanup(self):
         before = segments()
