@@ -244,7 +244,7 @@ static struct tally tally(const struct cli_run *run, int k)
 }
 
 /* The grouped analysis accounts for every occurrence of the ungrouped
- * one (each of which has count 1). */
+ * one (whose findings are each one record's). */
 static void grouped_agrees(struct world *w, const struct cli_inputs *in,
                            const struct cli_run *each)
 {
