@@ -11,6 +11,12 @@
  * attaches and invalid detaches must be some of the model's (none
  * invented), no more. Leaked segments are the kernel's view: exact
  * whoever lost records.
+ *
+ * The model's findings are each one occurrence, so the analysis is run
+ * ungrouped (cli_inputs.ungrouped) to compare them one by one; then
+ * grouped as the CLI runs it, which must account for the same
+ * occurrences: per kind the same count, the same processes, and every
+ * leaked segment in its leak's group.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -213,6 +219,54 @@ static void show(struct world *w, const struct sides *sd,
         note(w, "warning: %s\n", run->warnings[i]);
 }
 
+/* The occurrences of kind k in run, the pids they were in (a bit of
+ * 1 << (pid % 64) each) and the sum of its leaks' shmids (grouped, their
+ * segments'). */
+struct tally {
+    unsigned long long count, pids, shmids;
+};
+
+static struct tally tally(const struct cli_run *run, int k)
+{
+    struct tally t = {0, 0, 0};
+
+    for (size_t i = 0; i < run->nfindings; i++) {
+        const struct cli_finding *f = &run->findings[i];
+        if ((int)f->kind != k)
+            continue;
+        t.count += f->count;
+        for (size_t p = 0; p < f->npids; p++)
+            t.pids |= 1ull << ((unsigned)f->pids[p] % 64);
+        for (size_t s = 0; s < f->nsegments; s++)
+            t.shmids += (unsigned)f->segments[s].shmid;
+    }
+    return t;
+}
+
+/* The grouped analysis accounts for every occurrence of the ungrouped
+ * one (whose findings are each one record's). */
+static void grouped_agrees(struct world *w, const struct cli_inputs *in,
+                           const struct cli_run *each)
+{
+    struct cli_inputs grouped = *in;
+    struct cli_run run = {0};
+
+    grouped.ungrouped = 0;
+    if (cli_analyze(&grouped, &run) != 0)
+        fail(w, "analysis ran out of memory");
+    for (int k = 0; k < CLI_KIND_COUNT; k++) {
+        struct tally a = tally(each, k), b = tally(&run, k);
+        if (a.count != b.count || a.pids != b.pids || a.shmids != b.shmids) {
+            note(w, "kind %d: %llu occurrence(s) apart, %llu grouped\n", k,
+                 a.count, b.count);
+            fail(w, "the grouped findings differ from the ungrouped ones");
+        }
+    }
+    if (run.nfindings > each->nfindings)
+        fail(w, "grouping made more findings");
+    cli_run_free(&run);
+}
+
 void judge(struct world *w, int top)
 {
     static struct sides sd;
@@ -231,9 +285,11 @@ void judge(struct world *w, int top)
                             .nkernel = nk > 0 ? (size_t)nk : 0,
                             .reaped = reaped,
                             .nreaped = nr,
-                            .top_pid = top};
+                            .top_pid = top,
+                            .ungrouped = 1};
     if (cli_analyze(&in, &run) != 0)
         fail(w, "analysis ran out of memory");
+    grouped_agrees(w, &in, &run);
     memset(&sd, 0, sizeof sd);
     expected(w, &sd);
     found(w, &run, &sd);

@@ -58,20 +58,14 @@ void cli_analysis_warn(struct analysis *a, const char *fmt, ...)
 struct cli_finding *cli_analysis_finding(struct analysis *a, enum cli_kind kind,
                                          int pid)
 {
-    struct cli_run *run = a->run;
-    struct cli_finding *f = cli_analysis_grow(run->findings, &a->cap_findings,
-                                              run->nfindings, sizeof *f);
-    if (f == NULL) {
+    struct cli_finding *f;
+
+    if (cli_group_fold(&a->groups, a->run) != 0)
         a->oom = 1;
-        return NULL;
-    }
-    run->findings = f;
-    f = &f[run->nfindings];
-    memset(f, 0, sizeof *f);
-    f->order = run->nfindings++;
-    f->kind = kind;
-    f->pid = pid;
-    f->shmid = -1;
+    f = cli_group_new(&a->groups, a->run, &a->cap_findings, kind, pid,
+                      a->repeat);
+    if (f == NULL)
+        a->oom = 1;
     return f;
 }
 

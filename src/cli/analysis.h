@@ -12,6 +12,7 @@
 
 #include "journal/compiler.h"
 #include "findings.h"
+#include "group.h"
 #include "inputs.h"
 #include "journal/format.h"
 #include "journal/table.h"
@@ -43,6 +44,7 @@ struct analysis {
                          calls (a checkpointed journal folds identical
                          ones: docs/journal-format.md); its findings
                          count that many times                          */
+    struct cli_groups groups; /* the findings folded as they come */
 };
 
 /* A segment some process of the tree created. */
@@ -92,8 +94,11 @@ void *cli_analysis_need(struct analysis *a, void *p);
 void cli_analysis_warn(struct analysis *a, const char *fmt, ...)
     SHMC_PRINTF_LIKE(2, 3);
 
-/* A new finding of kind in pid's name, zeroed but for shmid -1 and its
- * order; NULL when memory ran out. */
+/* A new finding of kind in pid's name, zeroed but for shmid -1, its
+ * order and its count (1 + a->repeat); NULL when memory ran out. The
+ * caller fills it in; the next call (or the end of the analysis) folds it
+ * into the finding of its group (group.h), if there is one already: a
+ * finding handed out before is not to be used after this call. */
 struct cli_finding *cli_analysis_finding(struct analysis *a, enum cli_kind kind,
                                          int pid);
 

@@ -50,7 +50,8 @@ static int by_pid(const void *x, const void *y)
 }
 
 /* Errors by default first, then warnings, then the rest; within a kind by
- * process, then in the order the process made the calls (a hash table's
+ * the first occurrence (a group's fields are its first's): by process,
+ * then in the order the process made the calls (a hash table's
  * order, or addresses that mmap hands out downwards, would reverse it),
  * then by segment, address and the order found, so that reports are the
  * same whatever the qsort (glibc's falls back from a stable merge sort to
@@ -119,6 +120,22 @@ static void interrupted(struct analysis *a)
                           sigabbrev_np(i->sig) ? sigabbrev_np(i->sig) : "?");
 }
 
+/* The run's start on the journals' clock, which the reports give times
+ * from: the earliest start of a tracer in the log directory (the top
+ * program's), kept in the journals, so that --replay gives the same
+ * times; the CLI's own start when no journal has one. */
+static uint64_t start_of(const struct analysis *a)
+{
+    uint64_t start = 0;
+
+    for (size_t i = 0; i < a->nkins; i++) {
+        uint64_t t = a->kins[i].journal ? a->kins[i].start_ns : 0;
+        if (t != 0 && (start == 0 || t < start))
+            start = t;
+    }
+    return start != 0 ? start : a->in->start_mono_ns;
+}
+
 int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
 {
     struct analysis a = {.in = in, .run = run};
@@ -130,8 +147,11 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
     shmc_table_init(&a.removed, 1);
     shmc_table_init(&a.exited, sizeof(uint64_t));
     shmc_table_init(&a.lineage, CLI_LINEAGE_VALUE);
+    cli_groups_init(&a.groups, in->ungrouped);
     replay_all(&a);
     cli_lineage_finish(&a);
+    a.repeat = 0; /* what follows judges segments, no replayed record */
+    run->start_ns = start_of(&a);
     exits(&a);
     cli_untraced_known(&a);
     cli_judge_segments(&a);
@@ -146,6 +166,9 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
         qsort(run->procs, run->nprocs, sizeof *run->procs, by_pid);
     cli_untraced_report(&a);
     interrupted(&a);
+    if (cli_group_finish(&a.groups, run) != 0)
+        a.oom = 1;
+    cli_groups_destroy(&a.groups);
     if (run->nfindings)
         qsort(run->findings, run->nfindings, sizeof *run->findings,
               finding_order);

@@ -74,6 +74,17 @@ int cli_run_has_errors(const struct cli_run *run, unsigned mask)
     return 0;
 }
 
+/* The bytes of a leak's segments (its own size when it has no list: a
+ * finding made by hand). */
+static unsigned long leaked_bytes(const struct cli_finding *f)
+{
+    unsigned long n = f->nsegments ? 0 : (unsigned long)f->size;
+
+    for (size_t i = 0; i < f->nsegments; i++)
+        n += (unsigned long)f->segments[i].size;
+    return n;
+}
+
 void cli_summarize(struct cli_run *run)
 {
     struct cli_summary *s = &run->summary;
@@ -81,27 +92,28 @@ void cli_summarize(struct cli_run *run)
     memset(s, 0, sizeof *s);
     for (size_t i = 0; i < run->nfindings; i++) {
         const struct cli_finding *f = &run->findings[i];
+        unsigned long n = f->count > 0 ? (unsigned long)f->count : 1;
         if (f->suppressed) {
-            s->suppressed++;
+            s->suppressed += n;
             continue;
         }
         switch (f->kind) {
         case CLI_LEAKED_SEGMENT:
-            s->leaked_segments++;
-            s->leaked_bytes += f->size;
+            s->leaked_segments += n;
+            s->leaked_bytes += leaked_bytes(f);
             break;
         case CLI_UNMATCHED_ATTACH:
             *(f->inherited ? &s->inherited_unmatched
-                           : &s->unmatched_attaches) += 1;
+                           : &s->unmatched_attaches) += n;
             break;
         case CLI_INVALID_DETACH:
-            s->invalid_detaches++;
+            s->invalid_detaches += n;
             break;
         case CLI_FAILED_CALL:
-            s->failed_calls++;
+            s->failed_calls += n;
             break;
         default:
-            s->lints++;
+            s->lints += n;
             break;
         }
     }
@@ -135,6 +147,10 @@ void cli_run_free(struct cli_run *run)
     for (size_t i = 0; i < run->nprocs; i++)
         free_argv(run->procs[i].argv);
     free(run->procs);
+    for (size_t i = 0; i < run->nfindings; i++) {
+        free(run->findings[i].pids);
+        free(run->findings[i].segments);
+    }
     free(run->findings);
     free_argv(run->warnings);
     while (run->pool) {

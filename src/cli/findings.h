@@ -66,6 +66,27 @@ enum cli_kind {
     CLI_KIND_COUNT = SHMC_KIND_REPORTED
 };
 
+/* One occurrence of a finding: its process and time (the journal's
+ * clock, CLOCK_MONOTONIC ns; 0 when unknown). */
+struct cli_occurrence {
+    int pid;
+    uint64_t when;
+};
+
+/* A segment of a leak ("segments"): a leak's group keeps every one, each
+ * what --cleanup removes and proves to be the run's. */
+struct cli_segment {
+    int shmid;          /* "shmid"        */
+    int32_t key;        /* "key"          */
+    uint64_t size;      /* "size"         */
+    int creator_pid;    /* "creator_pid"  */
+    int seen_by_kernel; /* no journal has its creation */
+    uint64_t when;      /* its shmget's time; 0 when unknown */
+};
+
+/* A finding is a group (group.h): every occurrence of one kind at one
+ * stack. Its fields from kind to order are those of its first occurrence
+ * (the earliest; a single finding's own), the rest sum up the group. */
 struct cli_finding {
     enum cli_kind kind;
     int pid;                /* process the finding belongs to ("pid")      */
@@ -89,6 +110,13 @@ struct cli_finding {
                                leak); 0 when none is known: the report lists a
                                process's findings of a kind in call order     */
     size_t order;           /* the analysis found it order-th: last sort key  */
+    uint64_t count;         /* "count": occurrences (>= 1); a leak's segments */
+    struct cli_occurrence first, last; /* "first", "last"                  */
+    int *pids; /* "pids": the distinct processes, sorted; owned by the run */
+    size_t npids;
+    struct cli_segment *segments; /* leaked_segment: "segments"; owned by
+                                     the run (none: the finding's own)  */
+    size_t nsegments;
 };
 
 struct cli_summary {
@@ -105,8 +133,10 @@ struct cli_run {
     struct cli_finding *findings; /* "findings", in report order       */
     size_t nfindings;
     struct cli_summary summary; /* "summary" (suppressed not counted
-                                   in the other fields)              */
-    char **warnings;            /* damaged journals and the like; NULL-ended */
+                                   in the other fields): occurrences */
+    uint64_t start_ns; /* the run's start on the journals' clock: reports
+                          give times relative to it (0: unknown)      */
+    char **warnings;   /* damaged journals and the like; NULL-ended */
     size_t nwarnings;
     struct cli_pool *pool; /* strings the frames and findings point to  */
 };
@@ -137,7 +167,8 @@ int cli_finding_is_error(const struct cli_finding *f, unsigned mask);
  * mask. */
 int cli_run_has_errors(const struct cli_run *run, unsigned mask);
 
-/* Recomputes run->summary from the findings (after suppression). */
+/* Recomputes run->summary from the findings (after suppression): each
+ * counts its occurrences, a leak the bytes of all its segments. */
 void cli_summarize(struct cli_run *run);
 
 /* Frees everything the run owns. */

@@ -45,11 +45,19 @@ struct cli_inputs {
     size_t nreaped;
     int top_pid;                 /* the program the CLI started      */
     long start_time;             /* CLOCK_REALTIME seconds at start  */
+    uint64_t start_mono_ns;      /* CLOCK_MONOTONIC ns at start (the
+                                    journals' clock), 0 with --replay:
+                                    the reports' times are from the
+                                    earliest journal's start, this
+                                    when no journal has one          */
     const struct cli_seen *seen; /* every process the events showed  */
     size_t nseen;
     int tree_known; /* 1: seen lists the whole tree (events worked)   */
     int isolated;   /* --isolate: every segment left is the tree's    */
     const struct cli_interrupt *intr; /* signals forwarded, or NULL  */
+    int ungrouped; /* 1: every occurrence a finding of its own (count 1),
+                      for a test that compares them one by one with a
+                      model; 0: repeated ones grouped (group.h)       */
 };
 
 #endif

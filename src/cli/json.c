@@ -244,6 +244,17 @@ void cli_json_key_stringf(struct cli_json *j, const char *key, const char *fmt,
     va_end(ap);
 }
 
+void cli_json_seconds(struct cli_json *j, int64_t ns)
+{
+    uint64_t us = (uint64_t)(ns < 0 ? -(ns / 1000) : ns / 1000);
+    char frac[8];
+    int n = snprintf(frac, sizeof frac, "%06u", (unsigned)(us % 1000000u));
+
+    while (n > 1 && frac[n - 1] == '0') /* as Python writes a float */
+        frac[--n] = '\0';
+    put_literal(j, "%s%" PRIu64 ".%s", ns < 0 ? "-" : "", us / 1000000u, frac);
+}
+
 void cli_json_key_int(struct cli_json *j, const char *key, int64_t v)
 {
     cli_json_key(j, key);

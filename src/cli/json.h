@@ -58,6 +58,9 @@ void cli_json_int(struct cli_json *j, int64_t v);
 void cli_json_uint(struct cli_json *j, uint64_t v);
 void cli_json_bool(struct cli_json *j, int v);
 void cli_json_null(struct cli_json *j);
+/* ns nanoseconds as a number of seconds to the microsecond, without
+ * trailing zeros but one ("0.012", "3.0"), whatever the locale. */
+void cli_json_seconds(struct cli_json *j, int64_t ns);
 
 /* A key and its value in one call. */
 void cli_json_key_string(struct cli_json *j, const char *key, const char *s);

@@ -213,37 +213,50 @@ void cli_judge_segments(struct analysis *a)
     never_removed(a);
 }
 
-/* Whether the live segment is the one f's journal record created: the
+/* Whether the live segment is the one s's journal record created: the
  * same shmid (a removed id comes back with another sequence number), the
  * same creator pid, and a creation time within CLI_CTIME_SLACK seconds
  * of the shmget call the journal recorded, which a process that reused
  * the pid later could not have. */
-static int proven(const struct cli_finding *f, const struct shmid_ds *ds)
+static int proven(const struct cli_segment *s, const struct shmid_ds *ds)
 {
-    double made = realtime_of(f->when);
+    double made = realtime_of(s->when);
 
-    return !f->seen_by_kernel && f->when != 0 &&
-           ds->shm_cpid == f->creator_pid &&
+    return !s->seen_by_kernel && s->when != 0 &&
+           ds->shm_cpid == s->creator_pid &&
            (double)ds->shm_ctime >= made - CLI_CTIME_SLACK &&
            (double)ds->shm_ctime <= made + CLI_CTIME_SLACK;
 }
 
+static void remove_one(const struct cli_segment *s, int isolated,
+                       struct cli_cleanup *c)
+{
+    struct shmid_ds ds;
+
+    if (shmctl(s->shmid, IPC_STAT, &ds) != 0 || (ds.shm_perm.mode & SHM_DEST))
+        return;
+    if (!isolated && !proven(s, &ds)) {
+        c->unproven++;
+        return;
+    }
+    c->removed += shmctl(s->shmid, IPC_RMID, NULL) == 0;
+}
+
+/* Every segment of every leak: a leak's group keeps them all (a finding
+ * made without the analysis has none: its own). */
 struct cli_cleanup cli_remove_leaked(const struct cli_run *run, int isolated)
 {
     struct cli_cleanup c = {0, 0};
 
     for (size_t i = 0; i < run->nfindings; i++) {
         const struct cli_finding *f = &run->findings[i];
-        struct shmid_ds ds;
-        if (f->kind != CLI_LEAKED_SEGMENT ||
-            shmctl(f->shmid, IPC_STAT, &ds) != 0 ||
-            (ds.shm_perm.mode & SHM_DEST))
+        struct cli_segment own = {f->shmid,          f->key,
+                                  f->size,           f->creator_pid,
+                                  f->seen_by_kernel, f->when};
+        if (f->kind != CLI_LEAKED_SEGMENT)
             continue;
-        if (!isolated && !proven(f, &ds)) {
-            c.unproven++;
-            continue;
-        }
-        c.removed += shmctl(f->shmid, IPC_RMID, NULL) == 0;
+        for (size_t k = 0; k < (f->nsegments ? f->nsegments : 1); k++)
+            remove_one(f->nsegments ? &f->segments[k] : &own, isolated, &c);
     }
     return c;
 }

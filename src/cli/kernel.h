@@ -28,7 +28,8 @@ struct cli_cleanup {
     unsigned unproven; /* leaked ones left: not proven the tree's */
 };
 
-/* --cleanup: removes the leaked segments of run that are proven to be
+/* --cleanup: removes the leaked segments of run (every segment of each
+ * leak's group, findings.h) that are proven to be
  * the ones the tree made: its journal recorded their creation, and the
  * live segment has that shmid, that creator pid and a creation time
  * within CLI_CTIME_SLACK of the call (a process that took a reaped pid of

@@ -42,6 +42,7 @@ struct tree {
     size_t nreaped;
     int top_pid;
     long start;                   /* seconds; 0 with --replay */
+    uint64_t start_mono_ns;       /* CLOCK_MONOTONIC; 0 with --replay */
     struct cli_procevents events; /* every process of the tree (root) */
     int events_on;                /* events were read during the run  */
 };
@@ -99,6 +100,10 @@ static int run_tree(const struct cli_opts *o, struct tree *t)
         return fail("--isolate: ", err);
     }
     t->start = (long)time(NULL);
+    struct timespec mono;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    t->start_mono_ns =
+        (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec;
     /* As root: the kernel's process events tell every process of the
      * tree, static ones reaped by their own parents too. Without them
      * (not root), the report says what it could not know. */
@@ -203,6 +208,7 @@ static int analyse(const struct cli_opts *o, const struct tree *t,
                             .nreaped = t->nreaped,
                             .top_pid = t->top_pid,
                             .start_time = start,
+                            .start_mono_ns = t->start_mono_ns,
                             .isolated = isolated,
                             .intr = &t->intr};
     if (t->events_on) {

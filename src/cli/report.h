@@ -16,12 +16,14 @@
 /*
  * The JSON report, pretty-printed (two spaces an indent level, keys in the
  * order docs/report-format.md gives them, a final newline): "module" and
- * "offset" in each frame; "message" in a finding when it has one;
- * "failed_calls" and "lints" at the end of "summary"; "warnings" (the
- * run's, [] when none) after "summary". An exit that is neither a status
- * nor a signal (unknown) is {"status": null}; an unmatched attach whose
- * end is unknown has "ended_by": null; "errno" is the symbolic name
- * ("EINVAL"), or the number as a string when it has none ("4242").
+ * "offset" in each frame; a finding's group (findings.h) before its
+ * "stack": "count", "first", "last", "pids", a leak's "segments";
+ * "message" in a finding when it has one; "failed_calls" and "lints" at
+ * the end of "summary"; "warnings" (the run's, [] when none) after
+ * "summary". An exit that is neither a status nor a signal (unknown) is
+ * {"status": null}; an unmatched attach whose end is unknown has
+ * "ended_by": null; "errno" is the symbolic name ("EINVAL"), or the
+ * number as a string when it has none ("4242").
  * Returns 0, or -1 if writing failed (ferror or fflush) or memory ran out.
  */
 int cli_report_json(const struct cli_run *run, FILE *out);
@@ -32,7 +34,9 @@ int cli_report_json(const struct cli_run *run, FILE *out);
  * has a file, or, when none has, at the program of the finding's process
  * (GitHub rejects a log that has a result without a location); the whole
  * stack in "stacks"; partialFingerprints "shmcheck/v1" from the kind (and
- * lint rule) and that frame's function, file and line. The invocation
+ * lint rule) and that frame's function, file and line; occurrenceCount
+ * and, in "properties", the group's count, first, last and pids. The
+ * invocation
  * carries the traced program's exit status or signal and the run's
  * warnings. Returns 0, or -1 if writing failed or memory ran out.
  */
@@ -52,6 +56,33 @@ const char *cli_report_errno_name(int err, char buf[CLI_ERRNO_NAME_MAX]);
  * this into the text report and SARIF messages, so that none can forge a
  * line or drive the terminal. Nothing for NULL. */
 void cli_report_put_escaped(FILE *out, const char *s);
+
+/* A finding's occurrences as a group has them (findings.h); a finding
+ * made without the analysis (count 0) is one occurrence, its own. */
+struct cli_report_occ {
+    uint64_t count;
+    struct cli_occurrence first, last;
+    const int *pids; /* sorted, distinct */
+    size_t npids;
+};
+void cli_report_occurrences(const struct cli_finding *f,
+                            struct cli_report_occ *o);
+
+/* The time of occurrence o in ns since the run's start; 0 with *known 0
+ * when either is unknown. */
+int64_t cli_report_since_start(const struct cli_run *run,
+                               struct cli_occurrence o, int *known);
+
+/* "count", "first": {"pid", "time_s"}, "last" and "pids" of f into the
+ * open object of j (the JSON report's fields; SARIF's properties). */
+struct cli_json;
+void cli_report_put_occurrences(struct cli_json *j, const struct cli_run *run,
+                                const struct cli_finding *f);
+
+/* The "message" of f's SARIF result: what it is (of its first
+ * occurrence), "(N times in K processes)" when repeated, then its own
+ * message; escaped (cli_report_put_escaped). */
+void cli_report_sarif_message(struct cli_json *j, const struct cli_finding *f);
 
 /* "exit", "exec" or "signal"; NULL for CLI_END_UNKNOWN. */
 const char *cli_report_end_name(enum cli_end end);

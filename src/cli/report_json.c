@@ -53,6 +53,82 @@ const char *cli_report_end_name(enum cli_end end)
     }
 }
 
+void cli_report_occurrences(const struct cli_finding *f,
+                            struct cli_report_occ *o)
+{
+    o->count = f->count;
+    o->first = f->first;
+    o->last = f->last;
+    o->pids = f->pids;
+    o->npids = f->npids;
+    if (f->count == 0 || f->npids == 0) {
+        o->count = f->count ? f->count : 1;
+        o->first = o->last = (struct cli_occurrence){f->pid, f->when};
+        o->pids = &f->pid;
+        o->npids = 1;
+    }
+}
+
+int64_t cli_report_since_start(const struct cli_run *run,
+                               struct cli_occurrence o, int *known)
+{
+    *known = o.when != 0 && run->start_ns != 0;
+    return *known ? (int64_t)(o.when - run->start_ns) : 0;
+}
+
+/* {"pid": P, "time_s": seconds since the run's start, or null}. */
+static void put_occurrence(struct cli_json *j, const char *key,
+                           const struct cli_run *run, struct cli_occurrence o)
+{
+    int known;
+    int64_t ns = cli_report_since_start(run, o, &known);
+
+    cli_json_key_object(j, key);
+    cli_json_key_int(j, "pid", o.pid);
+    cli_json_key(j, "time_s");
+    if (known)
+        cli_json_seconds(j, ns);
+    else
+        cli_json_null(j);
+    cli_json_end(j);
+}
+
+void cli_report_put_occurrences(struct cli_json *j, const struct cli_run *run,
+                                const struct cli_finding *f)
+{
+    struct cli_report_occ o;
+
+    cli_report_occurrences(f, &o);
+    cli_json_key_uint(j, "count", o.count);
+    put_occurrence(j, "first", run, o.first);
+    put_occurrence(j, "last", run, o.last);
+    cli_json_key_array(j, "pids");
+    for (size_t i = 0; i < o.npids; i++)
+        cli_json_int(j, o.pids[i]);
+    cli_json_end(j);
+}
+
+/* Every segment of a leak's group (the finding's own when it has no
+ * list: one made without the analysis). */
+static void put_segments(struct cli_json *j, const struct cli_finding *f)
+{
+    struct cli_segment own = {
+        f->shmid, f->key, f->size, f->creator_pid, f->seen_by_kernel, f->when};
+    const struct cli_segment *v = f->nsegments ? f->segments : &own;
+    size_t n = f->nsegments ? f->nsegments : 1;
+
+    cli_json_key_array(j, "segments");
+    for (size_t i = 0; i < n; i++) {
+        cli_json_object(j);
+        cli_json_key_int(j, "shmid", v[i].shmid);
+        cli_json_key_stringf(j, "key", "0x%08" PRIx32, (uint32_t)v[i].key);
+        cli_json_key_uint(j, "size", v[i].size);
+        cli_json_key_int(j, "creator_pid", v[i].creator_pid);
+        cli_json_end(j);
+    }
+    cli_json_end(j);
+}
+
 /* An exit is {"status": N} or {"signal": N}; an unknown end (or an exec,
  * which ends no process) has no status: {"status": null}. */
 static void put_exit(struct cli_json *j, enum cli_end end, int value)
@@ -168,7 +244,8 @@ static put_fields_fn *const put_fields[CLI_KIND_COUNT] = {
     [CLI_LINT] = put_lint,
 };
 
-static void put_finding(struct cli_json *j, const struct cli_finding *f)
+static void put_finding(struct cli_json *j, const struct cli_run *run,
+                        const struct cli_finding *f)
 {
     cli_json_object(j);
     cli_json_key_string(j, "kind", cli_kind_name(f->kind));
@@ -178,6 +255,9 @@ static void put_finding(struct cli_json *j, const struct cli_finding *f)
         cli_json_key_int(j, "pid", f->pid);
     if (f->kind != CLI_LINT && f->message != NULL)
         cli_json_key_string(j, "message", f->message);
+    cli_report_put_occurrences(j, run, f);
+    if (f->kind == CLI_LEAKED_SEGMENT)
+        put_segments(j, f);
     put_stack(j, &f->stack);
     cli_json_end(j);
 }
@@ -232,7 +312,7 @@ int cli_report_json(const struct cli_run *run, FILE *out)
     cli_json_key_array(&j, "findings");
     for (size_t i = 0; i < run->nfindings; i++)
         if (!run->findings[i].suppressed)
-            put_finding(&j, &run->findings[i]);
+            put_finding(&j, run, &run->findings[i]);
     cli_json_end(&j);
     cli_json_key(&j, "summary");
     put_summary(&j, &run->summary);

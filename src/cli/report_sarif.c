@@ -216,82 +216,6 @@ static void put_stacks(struct cli_json *j, const struct cli_stack *st)
     cli_json_end(j);
 }
 
-static const char *ending(enum cli_end end)
-{
-    static const char *const text[] = {[CLI_END_UNKNOWN] = "it ended",
-                                       [CLI_END_EXIT] = "it exited",
-                                       [CLI_END_EXEC] = "it called exec",
-                                       [CLI_END_SIGNAL] = "a signal killed it"};
-    return (unsigned)end <= CLI_END_SIGNAL ? text[end] : text[0];
-}
-
-/* One line about the finding, without its own message. */
-static void describe(FILE *m, const struct cli_finding *f)
-{
-    char buf[CLI_ERRNO_NAME_MAX];
-    const char *err = cli_report_errno_name(f->err, buf);
-
-    switch (f->kind) {
-    case CLI_LEAKED_SEGMENT:
-        fprintf(m,
-                "leaked segment shmid %d (key 0x%08" PRIx32 ", %" PRIu64
-                " bytes) created by pid %d was never removed%s",
-                f->shmid, (uint32_t)f->key, f->size, f->creator_pid,
-                f->seen_by_kernel ? " (its creation was not traced)" : "");
-        break;
-    case CLI_UNMATCHED_ATTACH:
-        fprintf(m,
-                "pid %d %s shmid %d at 0x%" PRIx64
-                " and never detached it before %s",
-                f->pid,
-                f->inherited ? "inherited the attachment of" : "attached",
-                f->shmid, f->addr, ending(f->ended_by));
-        break;
-    case CLI_INVALID_DETACH:
-        fprintf(m,
-                "pid %d detached 0x%" PRIx64
-                ", which is not the start of an attachment (%s)",
-                f->pid, f->addr, err);
-        break;
-    case CLI_FAILED_CALL:
-        fprintf(m, "pid %d: %s failed with %s", f->pid,
-                f->call != NULL ? f->call : "a call", err);
-        break;
-    case CLI_LINT:
-        fprintf(m, "lint %s by pid %d", f->rule != NULL ? f->rule : "?",
-                f->pid);
-        if (f->shmid >= 0)
-            fprintf(m, " on shmid %d", f->shmid);
-        break;
-    default:
-        fprintf(m, "finding in pid %d", f->pid);
-        break;
-    }
-}
-
-/* "message": the description, then ": " and the finding's own message. */
-static void put_message(struct cli_json *j, const struct cli_finding *f)
-{
-    char *text = NULL;
-    size_t len;
-    FILE *m = open_memstream(&text, &len);
-
-    if (m == NULL) {
-        cli_json_fail(j);
-        return;
-    }
-    describe(m, f);
-    if (f->message != NULL)
-        fprintf(m, ": %s", f->message);
-    /* glibc's fclose returns 0 and sets text to NULL when its final
-     * realloc fails. */
-    if (fclose(m) == 0 && text != NULL) /* LCOV_EXCL_BR_LINE: it is 0 */
-        put_message_text(j, text);
-    else
-        cli_json_fail(j);
-    free(text);
-}
-
 /* What stays when the program is rebuilt or run again: the kind, the lint
  * rule, and the anchor frame's function, file and line (else the first
  * frame's function, or its module's name and offset). Not pids, shmids,
@@ -332,10 +256,15 @@ static void put_result(struct cli_json *j, const struct cli_run *run,
         cli_json_key_int(j, "ruleIndex", index[f->kind]);
         cli_json_key_string(j, "level", rules[f->kind].level);
     }
-    put_message(j, f);
+    cli_report_sarif_message(j, f);
     put_locations(j, run, f);
     put_stacks(j, &f->stack);
     put_fingerprint(j, f);
+    /* A group (findings.h): how often, in which processes, when. */
+    cli_json_key_uint(j, "occurrenceCount", f->count ? f->count : 1);
+    cli_json_key_object(j, "properties");
+    cli_report_put_occurrences(j, run, f);
+    cli_json_end(j);
     cli_json_end(j);
 }
 

@@ -1,6 +1,7 @@
 /*
  * text.c - the human report: one block per finding, its stack as
- * `function file:line (module+offset)`, and one grep-able SUMMARY line.
+ * `function file:line (module+offset)`, for a repeated one how many times
+ * in which processes, and one grep-able SUMMARY line.
  * What the program or the file system named is escaped (report.h), so
  * each line is one line and the SUMMARY line is the only one.
  */
@@ -134,6 +135,55 @@ static void headline(const struct cli_run *run, const struct cli_finding *f,
     }
 }
 
+/* How many pids (or shmids) an occurrence line names before "and N
+ * more": all of them are in --json. */
+#define SHOWN_IDS 10
+
+static void occurrence(const struct cli_run *run, const char *which,
+                       struct cli_occurrence o, FILE *out)
+{
+    int known;
+    int64_t ns = cli_report_since_start(run, o, &known);
+
+    if (known)
+        fprintf(out, ", %s at %s%lld.%03lld s (pid %d)", which,
+                ns < 0 ? "-" : "+", (long long)(ns < 0 ? -ns : ns) / 1000000000,
+                (long long)((ns < 0 ? -ns : ns) % 1000000000) / 1000000, o.pid);
+    else
+        fprintf(out, ", %s in pid %d", which, o.pid);
+}
+
+/* A group of more than one occurrence: how many, in which processes,
+ * when; for a leak, its segments. */
+static void occurrences(const struct cli_run *run, const struct cli_finding *f,
+                        FILE *out)
+{
+    struct cli_report_occ o;
+
+    cli_report_occurrences(f, &o);
+    if (o.count <= 1)
+        return;
+    fprintf(out, P "  %llu times in %zu process%s (pid%s ",
+            (unsigned long long)o.count, o.npids, o.npids == 1 ? "" : "es",
+            o.npids == 1 ? "" : "s");
+    for (size_t i = 0; i < o.npids && i < SHOWN_IDS; i++)
+        fprintf(out, "%s%d", i ? ", " : "", o.pids[i]);
+    if (o.npids > SHOWN_IDS)
+        fprintf(out, " and %zu more", o.npids - SHOWN_IDS);
+    fputc(')', out);
+    occurrence(run, "first", o.first, out);
+    occurrence(run, "last", o.last, out);
+    fputc('\n', out);
+    if (f->kind != CLI_LEAKED_SEGMENT || f->nsegments <= 1)
+        return;
+    fputs(P "  segments: shmid ", out);
+    for (size_t i = 0; i < f->nsegments && i < SHOWN_IDS; i++)
+        fprintf(out, "%s%d", i ? ", " : "", f->segments[i].shmid);
+    if (f->nsegments > SHOWN_IDS)
+        fprintf(out, " and %zu more", f->nsegments - SHOWN_IDS);
+    fputc('\n', out);
+}
+
 /* After the warnings that name them (the analysis gave each a reason):
  * what an untraced process means. */
 static void untraced_hint(const struct cli_run *run, FILE *out)
@@ -179,6 +229,7 @@ int cli_report_text(const struct cli_run *run, const struct cli_text_opts *o,
         fprintf(out, P "%s%s%s: ", on, lv, off);
         headline(run, f, out);
         stack(&f->stack, out);
+        occurrences(run, f, out);
         if (o->suggest && o->suggest(f, rule, sizeof rule) < sizeof rule)
             fprintf(out, P "  suppression: %s\n", rule);
     }

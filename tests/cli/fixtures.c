@@ -189,6 +189,24 @@ static const char *end_name(enum cli_end e)
     return names[e];
 }
 
+/* A group of more than one occurrence (group.h): " xN pids=P,Q" and, for
+ * a leak, " shmids=A,B". */
+static void describe_group(const struct cli_finding *f, char *out, size_t len)
+{
+    size_t n = strlen(out);
+
+    if (f->count <= 1)
+        return;
+    n += (size_t)snprintf(out + n, len - n,
+                          " x%llu pids=", (unsigned long long)f->count);
+    for (size_t i = 0; i < f->npids && n < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%s%d", i ? "," : "",
+                              f->pids[i]);
+    for (size_t i = 0; f->nsegments > 1 && i < f->nsegments && n < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%s%d",
+                              i ? "," : " shmids=", f->segments[i].shmid);
+}
+
 void describe_finding(const struct cli_finding *f, char *out, size_t len)
 {
     switch (f->kind) {
@@ -216,6 +234,7 @@ void describe_finding(const struct cli_finding *f, char *out, size_t len)
                  f->shmid);
         break;
     }
+    describe_group(f, out, len);
 }
 
 int analyze_dir(struct analysis_fx *fx, struct cli_inputs in)

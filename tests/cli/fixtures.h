@@ -42,6 +42,15 @@
 /* A record for jf_add: REC(.type = SHMC_J_SHMDT, .err = EINVAL, ...). */
 #define REC(...) (&(struct jspec){__VA_ARGS__})
 
+/* In a REC: the record was made at a stack of one frame, pc (in no
+ * module). Findings of one kind at one stack are one finding (group.h):
+ * records at different pcs keep theirs apart. */
+#define AT(pc)                                 \
+    .nframes = 1, .frames = (const uint64_t[]) \
+    {                                          \
+        pc                                     \
+    }
+
 struct jfile {
     unsigned char *buf;
     size_t len;

@@ -130,7 +130,8 @@ const char *intern(struct cli_run *run, const char *s)
 /* The traced command is borrowed (main's argv): cli_run_free leaves it. */
 char *prog_arg[] = {"prog", "arg", NULL};
 
-/* One finding of each kind, a suppressed leak, two processes, a warning. */
+/* One finding of each kind (the invalid detach three times), a
+ * suppressed leak, two processes, a warning. */
 void build_full_run(struct cli_run *run)
 {
     struct cli_finding *f;
@@ -150,8 +151,15 @@ void build_full_run(struct cli_run *run)
     f->shmid = 5, f->addr = 0x7f1234560000, f->inherited = 1;
     f->ended_by = CLI_END_SIGNAL;
 
+    /* repeated: three times in two processes (group.h) */
+    run->start_ns = 5000000000u;
     f = add_finding(run, CLI_INVALID_DETACH, 100);
     f->addr = 0x7f1234561000, f->err = EINVAL;
+    f->when = 5012000000u, f->count = 3;
+    f->first = (struct cli_occurrence){100, 5012000000u};
+    f->last = (struct cli_occurrence){101, 8400250000u};
+    assert_non_null(f->pids = malloc(2 * sizeof *f->pids));
+    f->pids[0] = 100, f->pids[1] = 101, f->npids = 2;
     add_frame(run, f,
               &(struct frame){0x401200, "/usr/bin/prog", 0x1200, "detach_twice",
                               "x.c", 30});

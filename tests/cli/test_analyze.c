@@ -40,9 +40,9 @@ static void test_report_order(void **state)
     jf_add(&j, REC(.type = SHMC_J_SHMGET, .result = 3,
                    .a = {0x5, 1, IPC_CREAT | 0600, 1}));
     jf_add(&j, REC(.type = SHMC_J_SHMCTL, .a = {3, IPC_RMID}));
-    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x9000, .a = {2}));
-    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x8000, .a = {2}));
-    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x7000, .a = {1}));
+    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x9000, .a = {2}, AT(1)));
+    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x8000, .a = {2}, AT(2)));
+    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x7000, .a = {1}, AT(3)));
     jf_add(&j, REC(.type = SHMC_J_SHMDT, .err = EINVAL, .a = {0x1, 2, 0}));
     jf_add(&j, REC(.type = SHMC_J_SHMAT, .err = EACCES, .a = {2}));
     jf_save(&j, fx->dir, "702.0.shmj");
@@ -99,8 +99,9 @@ static void test_bad_files(void **state)
     int rc = analyze_dir(fx, (struct cli_inputs){0});
 
     assert_int_equal(rc, 0);
-    assert_string_equal(fx->text, "detach pid=6 shmid=-1 addr=0x1 err=22\n"
-                                  "detach pid=7 shmid=-1 addr=0x3 err=22\n");
+    /* One stack (none), one message: one finding of both journals. */
+    assert_string_equal(fx->text,
+                        "detach pid=6 shmid=-1 addr=0x1 err=22 x2 pids=6,7\n");
     snprintf(want, sizeof want,
              "%s/1.0.shmj: empty, not a shmcheck journal\n"
              "%s/2.0.shmj: not a shmcheck journal (bad magic or version)\n"

@@ -35,9 +35,22 @@ static void test_unknown_kind(void **state)
     assert_int_equal(json, 0);
     assert_int_equal(sarif, 0);
     assert_non_null(j);
+    /* made by hand, not by the analysis: one occurrence, time unknown */
     assert_contains(j, "    {\n"
                        "      \"kind\": \"unknown\",\n"
                        "      \"pid\": 3,\n"
+                       "      \"count\": 1,\n"
+                       "      \"first\": {\n"
+                       "        \"pid\": 3,\n"
+                       "        \"time_s\": null\n"
+                       "      },\n"
+                       "      \"last\": {\n"
+                       "        \"pid\": 3,\n"
+                       "        \"time_s\": null\n"
+                       "      },\n"
+                       "      \"pids\": [\n"
+                       "        3\n"
+                       "      ],\n"
                        "      \"stack\": []\n"
                        "    },\n");
     assert_contains(fx->text, "\"ruleId\": \"unknown\",\n"

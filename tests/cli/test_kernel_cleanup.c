@@ -7,7 +7,8 @@
  * record, a segment only the kernel saw, one already gone and a finding
  * of another kind are left, as are a record without a time, one made
  * after the segment, and a segment already marked for removal; isolated,
- * every leaked one goes.
+ * every leaked one goes. A leak's group (findings.h) has every member
+ * segment proven and removed, not only its first.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -128,6 +129,35 @@ static void test_more_unproven(void **state)
     assert_int_equal(shmctl(later, IPC_RMID, NULL), 0);
 }
 
+/* One finding of three segments made at one stack: each is judged by
+ * its own creator and time; the proven ones go, the one another pid
+ * created stays. */
+static void test_group_removes_every_member(void **state)
+{
+    struct report_fx *fx = *state;
+    int a = segment(), b = segment(), c = segment(), other = segment();
+    struct cli_finding *f = add_finding(&fx->run, CLI_LEAKED_SEGMENT, getpid());
+    const struct cli_segment members[] = {
+        {a, 0, 4096, getpid(), 0, mono_ns(0)},
+        {b, 0, 4096, getpid(), 0, mono_ns(0)},
+        {other, 0, 4096, getpid() + 1, 0, mono_ns(0)},
+        {c, 0, 4096, getpid(), 0, mono_ns(0)},
+    };
+    assert_non_null(f->segments = malloc(sizeof members));
+    memcpy(f->segments, members, sizeof members);
+    f->nsegments = 4, f->count = 4;
+    f->shmid = a, f->creator_pid = getpid(), f->when = members[0].when;
+
+    struct cli_cleanup r = cli_remove_leaked(&fx->run, 0);
+    assert_int_equal(r.removed, 3);
+    assert_int_equal(r.unproven, 1);
+    assert_false(exists(a));
+    assert_false(exists(b));
+    assert_false(exists(c));
+    assert_true(exists(other));
+    assert_int_equal(shmctl(other, IPC_RMID, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +167,8 @@ int main(void)
                                         report_setup, report_teardown),
         cmocka_unit_test_setup_teardown(test_more_unproven, report_setup,
                                         report_teardown),
+        cmocka_unit_test_setup_teardown(test_group_removes_every_member,
+                                        report_setup, report_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

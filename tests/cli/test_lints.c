@@ -59,12 +59,13 @@ static void write_failed_calls(const char *dir)
                    .a = {8, 99, 0}));
     jf_add(&j, REC(.type = SHMC_J_FTOK, .result = 0x1234, .a = {1},
                    .payload = "/", .plen = 2));
+    /* three shmdt calls, each at its own place: three findings */
     jf_add(&j, REC(.type = SHMC_J_SHMDT, .err = EINVAL, .result = -1,
-                   .a = {0x1000, -1, 0}));
+                   .a = {0x1000, -1, 0}, AT(1)));
     jf_add(&j, REC(.type = SHMC_J_SHMDT, .err = EINVAL, .result = -1,
-                   .a = {0x2000, 9, 0}));
+                   .a = {0x2000, 9, 0}, AT(2)));
     jf_add(&j, REC(.type = SHMC_J_SHMDT, .err = EINVAL, .result = -1,
-                   .a = {0x3000, 9, 1}));
+                   .a = {0x3000, 9, 1}, AT(3)));
     jf_save(&j, dir, "100.0.shmj");
     jf_start(&j, 101, 100);
     jf_add(&j, REC(.type = SHMC_J_FTOK, .err = ENOENT, .result = -1, .a = {0},

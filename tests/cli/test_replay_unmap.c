@@ -85,10 +85,15 @@ static void test_partial_moved_unknown(void **state)
     struct analysis_fx *fx = *state;
     struct jfile j;
     jf_start(&j, 810, 1);
-    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x10000, .a = {5}));
-    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x20000, .a = {6}));
-    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x30000, .a = {7}));
-    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x40000, .a = {8}));
+    /* each shmat at its own place: a finding for each attachment left */
+    jf_add(&j,
+           REC(.type = SHMC_J_SHMAT, .result = 0x10000, .a = {5}, AT(0x10000)));
+    jf_add(&j,
+           REC(.type = SHMC_J_SHMAT, .result = 0x20000, .a = {6}, AT(0x20000)));
+    jf_add(&j,
+           REC(.type = SHMC_J_SHMAT, .result = 0x30000, .a = {7}, AT(0x30000)));
+    jf_add(&j,
+           REC(.type = SHMC_J_SHMAT, .result = 0x40000, .a = {8}, AT(0x40000)));
     jf_add(&j, UNMAP(0x10000, 5, SHMC_JUNMAP_MUNMAP, SHMC_JLEFT_PART, 0));
     jf_add(&j,
            UNMAP(0x20000, 6, SHMC_JUNMAP_MREMAP, SHMC_JLEFT_MOVED, 0x90000));
@@ -118,8 +123,11 @@ static void test_remapped_detach(void **state)
     struct analysis_fx *fx = *state;
     struct jfile j;
     jf_start(&j, 820, 1);
-    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x10000, .a = {5}));
-    jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x20000, .a = {6}));
+    /* each shmat at its own place: a finding for each attachment left */
+    jf_add(&j,
+           REC(.type = SHMC_J_SHMAT, .result = 0x10000, .a = {5}, AT(0x10000)));
+    jf_add(&j,
+           REC(.type = SHMC_J_SHMAT, .result = 0x20000, .a = {6}, AT(0x20000)));
     jf_add(&j,
            UNMAP(0x10000, 5, SHMC_JUNMAP_REMAP_FILE_PAGES, SHMC_JLEFT_PART, 0));
     jf_add(&j, REC(.type = SHMC_J_SHMDT, .err = 22, .result = -1,

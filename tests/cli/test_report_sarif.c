@@ -122,6 +122,21 @@ static const char sarif_one_finding_want[] =
     "          ],\n"
     "          \"partialFingerprints\": {\n"
     "            \"shmcheck/v1\": \"29a9a322e4d53646\"\n"
+    "          },\n"
+    "          \"occurrenceCount\": 1,\n"
+    "          \"properties\": {\n"
+    "            \"count\": 1,\n"
+    "            \"first\": {\n"
+    "              \"pid\": 100,\n"
+    "              \"time_s\": null\n"
+    "            },\n"
+    "            \"last\": {\n"
+    "              \"pid\": 100,\n"
+    "              \"time_s\": null\n"
+    "            },\n"
+    "            \"pids\": [\n"
+    "              100\n"
+    "            ]\n"
     "          }\n"
     "        }\n"
     "      ],\n"
@@ -197,6 +212,26 @@ static void test_sarif_full_run(void **state)
     assert_contains(fx->text, "\"text\": \"lint creat-without-excl by pid 100 "
                               "on shmid 5: IPC_CREAT without IPC_EXCL on key "
                               "0x0000f00f\"");
+    /* the invalid detach happened three times in two processes: one
+     * result, its occurrences counted and in its properties */
+    assert_contains(fx->text, "\"text\": \"pid 100 detached 0x7f1234561000, "
+                              "which is not the start of an attachment "
+                              "(EINVAL) (3 times in 2 processes)\"");
+    assert_contains(fx->text, "\"occurrenceCount\": 3,\n"
+                              "          \"properties\": {\n"
+                              "            \"count\": 3,\n"
+                              "            \"first\": {\n"
+                              "              \"pid\": 100,\n"
+                              "              \"time_s\": 0.012\n"
+                              "            },\n"
+                              "            \"last\": {\n"
+                              "              \"pid\": 101,\n"
+                              "              \"time_s\": 3.40025\n"
+                              "            },\n"
+                              "            \"pids\": [\n"
+                              "              100,\n"
+                              "              101\n"
+                              "            ]\n");
     assert_int_equal(
         python_check("check_sarif.py",
                      "leaked_segment unmatched_attach invalid_detach "

@@ -5,7 +5,8 @@ real programs (a static leaker, util-linux ipcmk, AFL++'s afl-showmap).
 
 Each scenario runs `shmcheck --json` and compares the report, normalized
 (pids, shmids and addresses replaced by placeholders in order of
-appearance, stacks cut to the frames in leaky_prog.c), with
+appearance, a group's times by TIME, stacks cut to the frames in
+leaky_prog.c), with
 tests/cli/expected/<name>.json exactly. SHMC_UPDATE_EXPECTED=1 rewrites
 the expected files (review the diff before committing).
 Run: SHMC_BUILD_DIR=build python3 tests/cli/test_scenarios.py
@@ -62,8 +63,23 @@ class Normalizer:
                 f["shmid"] = self.token("SHMID", f["shmid"])
             if "addr" in f:
                 f["addr"] = self.token("ADDR", f["addr"])
+            self.group(f)
             f["stack"] = self.stack(f["stack"])
         return r
+
+    def group(self, f):
+        """A group's pids and segments as tokens, its times checked and
+        replaced (they change from run to run)."""
+        for k in ("first", "last"):
+            o = f[k]
+            o["pid"] = self.token("PID", o["pid"])
+            t = o["time_s"]
+            assert t is None or (isinstance(t, float) and 0 <= t < 60), t
+            o["time_s"] = "TIME" if t is not None else None
+        f["pids"] = [self.token("PID", p) for p in f["pids"]]
+        for s in f.get("segments", []):
+            s["shmid"] = self.token("SHMID", s["shmid"])
+            s["creator_pid"] = self.token("PID", s["creator_pid"])
 
 
 class Scenarios(CliTest):

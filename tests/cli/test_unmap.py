@@ -49,6 +49,12 @@ class Placeholders:
 
     def finding(self, f):
         f = dict(f)
+        # each is one occurrence, at a known time: checked, then left out
+        assert f.pop("count") == 1, f
+        first, last = f.pop("first"), f.pop("last")
+        assert first == last and first["pid"] == f["pid"], f
+        assert isinstance(first["time_s"], float), f
+        assert f.pop("pids") == [f["pid"]], f
         for k, kind in (("pid", "PID"), ("shmid", "SHMID"), ("addr", "ADDR")):
             if k in f:
                 f[k] = self.token(kind, f[k])

@@ -56,8 +56,13 @@ def remove(shmid):
 
 
 def leak(shmid, pid):
+    """One segment only the kernel saw: no stack, no time."""
     return {"kind": "leaked_segment", "shmid": shmid, "key": "0x00000000",
             "size": 4096, "creator_pid": pid, "seen_by": "kernel",
+            "count": 1, "first": {"pid": pid, "time_s": None},
+            "last": {"pid": pid, "time_s": None}, "pids": [pid],
+            "segments": [{"shmid": shmid, "key": "0x00000000", "size": 4096,
+                          "creator_pid": pid}],
             "stack": []}
 
 
