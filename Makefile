@@ -387,6 +387,12 @@ $(B)/bench/bench_trace: $(B)/bench/bench_trace.o
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 $(B)/bench/bench_cli: $(B)/bench/bench_cli.o
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+# Symbolization per distinct frame, and a run's cost of 10 findings:
+#   bench_symbolize $(CLI) [OLD_SHMCHECK] (in a private IPC namespace)
+$(B)/bench/bench_symbolize.o: ALL_CFLAGS += -Isrc/cli
+$(B)/bench/bench_symbolize: $(B)/bench/bench_symbolize.o $(CLI_A) \
+	    $(JOURNAL_A) $(LIB_A)
+	$(CC) -o $@ $^ $(CLI_LIBS) $(LDFLAGS_ALL)
 
 bench: $(BENCH_BIN) $(B)/bench/bench_loop $(B)/bench/bench_trace $(TRACE_SO) \
 	    $(B)/bench/bench_cli $(CLI)

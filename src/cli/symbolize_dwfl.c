@@ -65,6 +65,28 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
     return fd;
 }
 
+/* Separate debug information. With DEBUGINFOD_URLS set, libdwfl's
+ * standard search: by build-id, then by .gnu_debuglink name, both in the
+ * debug directory only (debuginfo_path), then the servers. Without it,
+ * the build-id search alone: the standard one would load libdebuginfod,
+ * and the network libraries it needs, tens of milliseconds, to find that
+ * no server is configured. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata,
+                          const char *modname, Dwarf_Addr base,
+                          const char *file_name, const char *debuglink_file,
+                          GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+    const char *urls = getenv("DEBUGINFOD_URLS");
+
+    if (urls != NULL && urls[0] != '\0')
+        return dwfl_standard_find_debuginfo(mod, userdata, modname, base,
+                                            file_name, debuglink_file,
+                                            debuglink_crc, debuginfo_file_name);
+    return dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name,
+                                        debuglink_file, debuglink_crc,
+                                        debuginfo_file_name);
+}
+
 struct cli_dwfl *cli_dwfl_open(const char *debug_dir)
 {
     struct cli_dwfl *d = calloc(1, sizeof *d);
@@ -78,7 +100,7 @@ struct cli_dwfl *cli_dwfl_open(const char *debug_dir)
     }
     elf_version(EV_CURRENT);
     d->cb.find_elf = find_elf;
-    d->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+    d->cb.find_debuginfo = find_debuginfo;
     d->cb.section_address = dwfl_offline_section_address;
     d->cb.debuginfo_path = &d->debug_path;
     return d;

@@ -6,13 +6,14 @@
  * Each module (executable or shared object, by path) is opened once, on
  * its first address, and kept until cli_dwfl_close. Its debug
  * information comes from the file itself, else from a separate debug file
- * under the debug directory (by build-id, DIR/.build-id/xx/yyyy.debug as
- * Debian's *-dbgsym packages install it, or by .gnu_debuglink name under
- * DIR/<the module's directory>/), else, when DEBUGINFOD_URLS is set, from
- * a debuginfod server through libdebuginfod (libdw loads it itself). Only
- * that directory is searched: never the module's own directory, which
- * another user may own. Without line information the function still
- * comes from the ELF symbol table (.symtab, else .dynsym).
+ * under the debug directory by build-id (DIR/.build-id/xx/yyyy.debug, as
+ * Debian's *-dbgsym packages install it). When DEBUGINFOD_URLS is set,
+ * libdwfl's standard search follows: the .gnu_debuglink name under
+ * DIR/<the module's directory>/, then the debuginfod servers through
+ * libdebuginfod (libdw loads it itself). Only that directory is searched:
+ * never the module's own directory, which another user may own. Without
+ * line information the function still comes from the ELF symbol table
+ * (.symtab, else .dynsym).
  */
 #ifndef SHMC_CLI_SYMBOLIZE_DWFL_H
 #define SHMC_CLI_SYMBOLIZE_DWFL_H

@@ -8,7 +8,8 @@
  * with only debug sections stripped, every function has its name from
  * .symtab; a debug file beside the program (its .gnu_debuglink) is not
  * read, since another user may own that directory; a FIFO or a directory
- * at a module's path gives nothing, without blocking. Skips without cc,
+ * at a module's path gives nothing, without blocking; libdebuginfod is
+ * loaded only when DEBUGINFOD_URLS is set. Skips without cc,
  * objcopy, strip or readelf.
  */
 #define _GNU_SOURCE
@@ -18,6 +19,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dlfcn.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +219,46 @@ static void test_program_directory_not_searched(void **state)
     cli_run_free(&run);
 }
 
+/* Whether libdebuginfod is loaded in this process. */
+static int debuginfod_loaded(void)
+{
+    void *h = dlopen("libdebuginfod.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    if (h != NULL)
+        dlclose(h);
+    return h != NULL;
+}
+
+/* Without DEBUGINFOD_URLS, libdebuginfod (and the network libraries it
+ * loads, tens of milliseconds) is never loaded; with it, it is asked, here
+ * a server that refuses the connection. Runs after the tests above, which
+ * looked for debug files that were not there. */
+static void test_debuginfod_only_when_set(void **state)
+{
+    struct cli_run run = {0};
+    struct cli_frame f[2];
+    char cache[128];
+    (void)state;
+
+    symbolize("stripped", "empty", &run, f);
+    assert_false(debuginfod_loaded());
+
+    path_in(g.dir, "cache", cache, sizeof cache);
+    setenv("DEBUGINFOD_CACHE_PATH", cache, 1);
+    setenv("DEBUGINFOD_TIMEOUT", "5", 1);
+    setenv("DEBUGINFOD_URLS", "http://127.0.0.1:9/", 1);
+    symbolize("stripped", "empty", &run, f);
+    unsetenv("DEBUGINFOD_URLS");
+
+    assert_frame(&f[0], "exported_caller", NULL, 0);
+    if (!debuginfod_loaded()) { /* fine only where it is not installed */
+        void *h = dlopen("libdebuginfod.so.1", RTLD_LAZY);
+        assert_null(h);
+        cli_run_free(&run);
+        skip();
+    }
+    cli_run_free(&run);
+}
+
 /* Opening a FIFO for reading would wait for a writer: never done. */
 static void test_not_a_regular_file(void **state)
 {
@@ -240,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_symbol_table_only),
         cmocka_unit_test(test_program_directory_not_searched),
         cmocka_unit_test(test_not_a_regular_file),
+        cmocka_unit_test(test_debuginfod_only_when_set),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
