@@ -11,8 +11,12 @@
  * The frames are functions of libc and of this program. Per frame, in
  * process: a first run (the modules opened and their debug information
  * read) and a warm one (the same symbolizer, every frame new to its
- * cache); llvm-symbolizer: its start alone, then the same frames in one
- * batch, the start taken off. Medians over the rounds (default 7).
+ * cache), with the separate debug files of /usr/lib/debug (libc's, where
+ * libc6-dbg is installed) and without (SHMCHECK_DEBUG_DIR an empty
+ * directory: the modules' own debug information and symbol tables);
+ * llvm-symbolizer: its start alone, then the same frames in one batch,
+ * the start taken off. End to end, the same two ways, and the old
+ * shmcheck when given. Medians over the rounds (default 7).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -224,11 +229,28 @@ static void end_to_end(const char *name, const char *shmcheck, int rounds)
            clean / 1e6, STACKS, leak / 1e6, (leak - clean) / 1e6);
 }
 
+/* In process, with the separate debug files of /usr/lib/debug (default)
+ * or without any (debug_dir: an empty directory). */
+static void libdw(const struct frames *fr, const char *label,
+                  const char *debug_dir, int rounds)
+{
+    double first[MAX_ROUNDS], warm[MAX_ROUNDS];
+
+    if (debug_dir != NULL)
+        setenv("SHMCHECK_DEBUG_DIR", debug_dir, 1);
+    for (int r = 0; r < rounds; r++)
+        in_process(fr, &first[r], &warm[r]);
+    unsetenv("SHMCHECK_DEBUG_DIR");
+    printf("  libdw, %-22s first run %8.1f us/frame, modules open "
+           "%6.1f us/frame\n",
+           label, median(first, rounds) / 1e3, median(warm, rounds) / 1e3);
+}
+
 int main(int argc, char **argv)
 {
     int rounds = argc > 3 ? atoi(argv[3]) : 7;
-    double first[MAX_ROUNDS], warm[MAX_ROUNDS], start, per;
-    char dir[] = "/tmp/shmc-bench-XXXXXX";
+    double start, per;
+    char dir[] = "/tmp/shmc-bench-XXXXXX", empty[64];
     static struct frames fr;
 
     if (argc == 3 && strcmp(argv[1], "--traced") == 0)
@@ -242,27 +264,29 @@ int main(int argc, char **argv)
     }
     if (find_frames(&fr) != 0 || mkdtemp(dir) == NULL)
         return 1;
-    for (int r = 0; r < rounds; r++)
-        in_process(&fr, &first[r], &warm[r]);
+    unsetenv("DEBUGINFOD_URLS"); /* local files only */
+    snprintf(empty, sizeof empty, "%s/empty", dir);
+    mkdir(empty, 0700);
     printf("symbolization, %zu distinct frames (libc and this program), "
            "medians of %d:\n",
            NFRAMES, rounds);
-    printf("  libdw in process, first run    %8.1f us/frame\n",
-           median(first, rounds) / 1e3);
-    printf("  libdw in process, modules open %8.1f us/frame\n",
-           median(warm, rounds) / 1e3);
+    libdw(&fr, "/usr/lib/debug:", NULL, rounds);
+    libdw(&fr, "no separate debug:", empty, rounds);
     llvm(&fr, dir, rounds, &start, &per);
     if (start < 0)
-        printf("  llvm-symbolizer-14             not installed\n");
+        printf("  llvm-symbolizer-14 not installed\n");
     else
-        printf("  llvm-symbolizer-14 child       %8.1f us/frame, its start "
-               "%.1f ms\n",
+        printf("  llvm-symbolizer-14 child, /usr/lib/debug: %8.1f us/frame, "
+               "its start %.1f ms\n",
                per / 1e3, start / 1e6);
     printf("shmcheck -- prog, %d distinct stacks, medians of %d:\n", STACKS,
            rounds);
     end_to_end("  shmcheck", argv[1], rounds);
+    setenv("SHMCHECK_DEBUG_DIR", empty, 1);
+    end_to_end("  shmcheck, no separate debug", argv[1], rounds);
+    unsetenv("SHMCHECK_DEBUG_DIR");
     if (argc > 2 && argv[2][0] != '\0')
-        end_to_end("  shmcheck (given as the old one)", argv[2], rounds);
+        end_to_end("  old shmcheck (llvm-symbolizer)", argv[2], rounds);
     char rm[128];
     snprintf(rm, sizeof rm, "rm -rf %s", dir);
     return system(rm) != 0;
