@@ -7,8 +7,9 @@
  * block or misbehave), and read with ELF_C_READ (pread into memory) rather
  * than mapped, so that a file another user truncates while it is read
  * gives read errors, not a SIGBUS that would kill the CLI. libdwfl takes
- * that Elf through its find_elf callback. Separate debug files are found
- * by libdwfl's standard callback in the debug directory only (root's).
+ * that Elf through its find_elf callback. Separate debug files are looked
+ * up in the debug directory only (root's): by build-id, and with
+ * DEBUGINFOD_URLS set through libdwfl's standard search (find_debuginfo).
  */
 #define _GNU_SOURCE
 #include <dwarf.h>
