@@ -8,7 +8,8 @@
  * with only debug sections stripped, every function has its name from
  * .symtab; a debug file beside the program (its .gnu_debuglink) is not
  * read, since another user may own that directory; a FIFO or a directory
- * at a module's path gives nothing, without blocking; libdebuginfod is
+ * at a module's path gives nothing, without blocking, and a module
+ * truncated while it is read gives nothing more; libdebuginfod is
  * loaded only when DEBUGINFOD_URLS is set. Skips without cc,
  * objcopy, strip or readelf.
  */
@@ -63,6 +64,7 @@ static const char build_script[] =
     "set -e; cd \"$1\"\n"
     "cc -g -O0 -fPIE -pie -rdynamic -Wl,--build-id -o full prog.c\n"
     "./full >offsets\n"
+    "readelf -h full | sed -n 's/.*Entry point address: *//p' >>offsets\n"
     "objcopy --only-keep-debug full full.debug\n"
     "id=$(readelf -n full | sed -n 's/^ *Build ID: *//p')\n"
     "head=$(printf %s \"$id\" | cut -c1-2); rest=$(printf %s \"$id\" | "
@@ -77,6 +79,7 @@ static const char build_script[] =
 static struct {
     char dir[64], src[96];
     uint64_t exported, hidden; /* the offsets of the two calls */
+    uint64_t entry;            /* _start's, which has no DWARF */
     int built;                 /* 1 built, -1 could not be */
 } g;
 
@@ -112,7 +115,8 @@ static void need_programs(void)
                  g.dir);
         path_in(g.dir, "offsets", offsets, sizeof offsets);
         if (system(cmd) == 0 && (fp = fopen(offsets, "r")) != NULL) {
-            if (fscanf(fp, "%" SCNx64 " %" SCNx64, &g.exported, &g.hidden) == 2)
+            if (fscanf(fp, "%" SCNx64 " %" SCNx64 " %" SCNx64, &g.exported,
+                       &g.hidden, &g.entry) == 3)
                 g.built = 1;
             fclose(fp);
         }
@@ -259,6 +263,39 @@ static void test_debuginfod_only_when_set(void **state)
     cli_run_free(&run);
 }
 
+/* A module another user truncates while it is read: the symbolizer reads
+ * it (pread), never maps it, so what is left unread gives nothing, where
+ * a mapping would raise SIGBUS and kill the CLI. _start has no DWARF: its
+ * name needs .symtab, read only then. */
+static void test_truncated_module(void **state)
+{
+    char full[128], copy[128], cmd[300], err[128];
+    struct cli_run run = {0};
+    (void)state;
+    need_programs();
+    path_in(g.dir, "full", full, sizeof full);
+    path_in(g.dir, "truncated", copy, sizeof copy);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", full, copy);
+    assert_int_equal(system(cmd), 0);
+    struct cli_frame f = {.module = copy, .offset = g.exported};
+    struct cli_frame e = {.module = copy, .offset = g.entry + 1};
+    struct cli_frame s = {.module = full, .offset = g.entry + 1};
+    unsetenv("SHMCHECK_DEBUG_DIR");
+    struct cli_symbolizer *sym = cli_symbolizer_start(err, sizeof err);
+    assert_non_null(sym);
+
+    assert_int_equal(cli_symbolize_frame(sym, &run, &f), 0);
+    assert_int_equal(truncate(copy, 0), 0);
+    assert_int_equal(cli_symbolize_frame(sym, &run, &e), 0);
+    assert_int_equal(cli_symbolize_frame(sym, &run, &s), 0);
+    cli_symbolizer_stop(sym);
+
+    assert_frame(&f, "exported_caller", g.src, EXPORTED_LINE);
+    assert_frame(&e, NULL, NULL, 0);
+    assert_frame(&s, "_start", NULL, 0); /* untruncated: named */
+    cli_run_free(&run);
+}
+
 /* Opening a FIFO for reading would wait for a writer: never done. */
 static void test_not_a_regular_file(void **state)
 {
@@ -282,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_symbol_table_only),
         cmocka_unit_test(test_program_directory_not_searched),
         cmocka_unit_test(test_not_a_regular_file),
+        cmocka_unit_test(test_truncated_module),
         cmocka_unit_test(test_debuginfod_only_when_set),
     };
 
