@@ -35,12 +35,28 @@ struct cached {
     int line;
 };
 
+/* libdwfl takes the debug directory as a list of ':'-separated
+ * directories, and a relative one as relative to each module's directory,
+ * which another user may own: only an absolute path without ':' is
+ * taken. */
+static int debug_dir_ok(const char *dir)
+{
+    return dir[0] == '/' && strchr(dir, ':') == NULL;
+}
+
 struct cli_symbolizer *cli_symbolizer_start(char *err, size_t errlen)
 {
     const char *dir = getenv(SHMC_CLI_DEBUG_DIR);
-    struct cli_symbolizer *s = calloc(1, sizeof *s);
+    struct cli_symbolizer *s = NULL;
 
-    if (s != NULL &&
+    if (dir != NULL && dir[0] != '\0' && !debug_dir_ok(dir)) {
+        if (errlen > 0)
+            snprintf(err, errlen,
+                     "cannot start the symbolizer: " SHMC_CLI_DEBUG_DIR
+                     " is not an absolute path without ':'");
+        return NULL;
+    }
+    if ((s = calloc(1, sizeof *s)) != NULL &&
         (s->dwfl = cli_dwfl_open(dir && dir[0] ? dir : NULL)) != NULL)
         return s;
     free(s);

@@ -19,8 +19,9 @@ struct cli_symbolizer;
 
 /* A symbolizer looking up separate debug information in
  * $SHMCHECK_DEBUG_DIR (SHMC_CLI_DEBUG_DIR) when set and not empty, else in
- * /usr/lib/debug. Returns it (release with cli_symbolizer_stop), or NULL with a
- * message in err (errlen bytes, may be 0) when memory runs out. */
+ * /usr/lib/debug. Returns it (release with cli_symbolizer_stop), or NULL
+ * with a message in err (errlen bytes, may be 0) when memory runs out or
+ * $SHMCHECK_DEBUG_DIR is not an absolute path without ':'. */
 struct cli_symbolizer *cli_symbolizer_start(char *err, size_t errlen);
 
 /* Fills f->function, f->file and f->line (strings interned in run) from

@@ -9,7 +9,8 @@
  * .symtab; a debug file beside the program (its .gnu_debuglink) is not
  * read, since another user may own that directory; a FIFO or a directory
  * at a module's path gives nothing, without blocking, and a module
- * truncated while it is read gives nothing more; libdebuginfod is
+ * truncated while it is read gives nothing more; a relative debug
+ * directory, or one with ':', is refused; libdebuginfod is
  * loaded only when DEBUGINFOD_URLS is set. Skips without cc,
  * objcopy, strip or readelf.
  */
@@ -223,6 +224,30 @@ static void test_program_directory_not_searched(void **state)
     cli_run_free(&run);
 }
 
+/* A debug directory libdwfl would take as relative to each module's
+ * directory, or as several: refused, with a message the report shows. */
+static void test_debug_dir_refused(void **state)
+{
+    const char *const bad[] = {"debug", "./debug", "/usr/lib/debug:.debug",
+                               ":/usr/lib/debug"};
+    char err[160];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        strcpy(err, "unchanged");
+        setenv("SHMCHECK_DEBUG_DIR", bad[i], 1);
+        assert_null(cli_symbolizer_start(err, sizeof err));
+        assert_string_equal(err, "cannot start the symbolizer: "
+                                 "SHMCHECK_DEBUG_DIR is not an absolute path "
+                                 "without ':'");
+    }
+    setenv("SHMCHECK_DEBUG_DIR", "", 1); /* empty: the default */
+    struct cli_symbolizer *s = cli_symbolizer_start(err, sizeof err);
+    assert_non_null(s);
+    cli_symbolizer_stop(s);
+    unsetenv("SHMCHECK_DEBUG_DIR");
+}
+
 /* Whether libdebuginfod is loaded in this process. */
 static int debuginfod_loaded(void)
 {
@@ -320,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_program_directory_not_searched),
         cmocka_unit_test(test_not_a_regular_file),
         cmocka_unit_test(test_truncated_module),
+        cmocka_unit_test(test_debug_dir_refused),
         cmocka_unit_test(test_debuginfod_only_when_set),
     };
 
