@@ -138,8 +138,9 @@ static struct cli_supp *load_suppressions(const struct cli_opts *o)
 }
 
 /* Function, file and line for every frame of the findings; a symbolizer
- * that cannot start (out of memory) is a warning of the report, in every
- * format. 0, or -1 when memory runs out for the warning too. */
+ * that cannot start (out of memory, a SHMCHECK_DEBUG_DIR it refuses) is a
+ * warning of the report, in every format. 0, or -1 when memory runs out
+ * for the warning too. */
 static int symbolize(const struct cli_opts *o, struct cli_run *run)
 {
     struct cli_symbolizer *sym;

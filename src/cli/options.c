@@ -32,42 +32,41 @@ enum action {
 #define DO(action) action, 0
 
 /*  X(short, long, argument, action, help) */
-#define OPTIONS(X)                                                          \
-    X('j', "json", "FILE", STRING(json),                                    \
-      "write the JSON report to FILE (format: docs/report-format.md)")      \
-    X('s', "sarif", "FILE", STRING(sarif),                                  \
-      "write a SARIF 2.1.0 report to FILE")                                 \
-    X('S', "suppressions", "FILE", DO(ADD_SUPPRESSIONS),                    \
-      "suppress findings matching FILE's rules "                            \
-      "(KIND:PATTERN lines); may be given several times")                   \
-    X('g', "gen-suppressions", NULL, FLAG(gen),                             \
-      "print a ready rule under each finding")                              \
-    X('i', "isolate", NULL, FLAG(isolate),                                  \
-      "run the tree in a private IPC namespace: the "                       \
-      "host is never touched")                                              \
-    X('P', "no-process-events", NULL, FLAG(no_events),                      \
-      "as root, do not read the kernel's process events (which "            \
-      "tell every process of the tree, untraced ones too)")                 \
-    X('c', "cleanup", NULL, FLAG(cleanup),                                  \
-      "after reporting, remove the leaked segments the "                    \
-      "tree created, and nothing else")                                     \
-    X('e', "error-exitcode", "N", DO(SET_EXITCODE),                         \
-      "exit status when errors are found, 1..255 "                          \
-      "(default 23)")                                                       \
-    X('E', "errors", "KINDS", DO(SET_ERRORS), "kinds that count as errors") \
-    X('l', "log-dir", "DIR", STRING(log_dir),                               \
-      "keep the journals in DIR (created, mode 0700; must hold none yet)")  \
-    X('r', "replay", "DIR", STRING(replay),                                 \
-      "analyse the journals kept in DIR (--log-dir) "                       \
-      "instead of running a program")                                       \
-    X('t', "trace-lib", "PATH", STRING(trace_lib),                          \
-      "the tracer to preload (default: next to "                            \
-      "this program)")                                                      \
-    X('n', "no-symbolize", NULL, FLAG(no_symbolize),                        \
-      "leave frames as module+offset")                                      \
-    X('q', "quiet", NULL, FLAG(quiet),                                      \
-      "print the text report only when errors are found")                   \
-    X('V', "version", NULL, DO(VERSION), "print the version and exit")      \
+#define OPTIONS(X)                                                             \
+    X('j', "json", "FILE", STRING(json),                                       \
+      "write the JSON report to FILE (format: docs/report-format.md)")         \
+    X('s', "sarif", "FILE", STRING(sarif),                                     \
+      "write a SARIF 2.1.0 report to FILE")                                    \
+    X('S', "suppressions", "FILE", DO(ADD_SUPPRESSIONS),                       \
+      "suppress findings matching FILE's rules "                               \
+      "(KIND:PATTERN lines); may be given several times")                      \
+    X('g', "gen-suppressions", NULL, FLAG(gen),                                \
+      "print a ready rule under each finding")                                 \
+    X('i', "isolate", NULL, FLAG(isolate),                                     \
+      "run the tree in a private IPC namespace: the "                          \
+      "host is never touched")                                                 \
+    X('P', "no-process-events", NULL, FLAG(no_events),                         \
+      "as root, do not read the kernel's process events (which "               \
+      "tell every process of the tree, untraced ones too)")                    \
+    X('c', "cleanup", NULL, FLAG(cleanup),                                     \
+      "after reporting, remove the leaked segments the "                       \
+      "tree created, and nothing else")                                        \
+    X('e', "error-exitcode", "N", DO(SET_EXITCODE),                            \
+      "exit status when errors are found, 1..255 "                             \
+      "(default 23)")                                                          \
+    X('E', "errors", "KINDS", DO(SET_ERRORS), "kinds that count as errors")    \
+    X('l', "log-dir", "DIR", STRING(log_dir),                                  \
+      "keep the journals in DIR (created, mode 0700; must hold none yet)")     \
+    X('r', "replay", "DIR", STRING(replay),                                    \
+      "analyse the journals kept in DIR (--log-dir) "                          \
+      "instead of running a program")                                          \
+    X('t', "trace-lib", "PATH", STRING(trace_lib),                             \
+      "the tracer to preload (default: next to "                               \
+      "this program)")                                                         \
+    X('n', "no-symbolize", NULL, FLAG(no_symbolize), "keep frames unresolved") \
+    X('q', "quiet", NULL, FLAG(quiet),                                         \
+      "print the text report only when errors are found")                      \
+    X('V', "version", NULL, DO(VERSION), "print the version and exit")         \
     X('h', "help", NULL, DO(HELP), "show this help and exit")
 
 struct row {
