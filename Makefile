@@ -60,6 +60,9 @@ TRACE_SO := $(B)/libshmcheck-trace.so
 CLI_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out src/cli/main.c,\
 	$(wildcard src/cli/*.c)))
 CLI_A := $(B)/libshmccli.a
+# The CLI's symbolizer reads debug information with elfutils' libdw (and
+# libelf): the CLI and its tests link them, never the tracer.
+CLI_LIBS := -ldw -lelf
 CLI := $(B)/shmcheck
 
 # The tests, one directory per part they test: tests/PART/test_*.c, one
@@ -123,7 +126,7 @@ $(CLI_A): $(CLI_OBJ)
 	$(AR) rcs $@ $^
 
 $(CLI): $(B)/src/cli/main.o $(CLI_A) $(JOURNAL_A) $(LIB_A)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+	$(CC) -o $@ $^ $(CLI_LIBS) $(LDFLAGS_ALL)
 
 # ---- tests (the variables are above, before the rules that use them)
 
@@ -151,7 +154,8 @@ $(B)/tests/cli/fixtures.o: ALL_CFLAGS += \
 $(CLI_OOM_TESTS): $(B)/tests/cli/oom.o
 $(B)/tests/cli/test_%: $(B)/tests/cli/test_%.o $(B)/tests/cli/fixtures.o \
 	    $(B)/tests/cli/fixtures_runs.o $(CLI_A) $(JOURNAL_A) $(LIB_A)
-	$(CC) -o $@ $(filter %.o,$^) $(filter %.a,$^) -lcmocka $(LDFLAGS_ALL)
+	$(CC) -o $@ $(filter %.o,$^) $(filter %.a,$^) -lcmocka $(CLI_LIBS) \
+	    $(LDFLAGS_ALL)
 
 # Programs with known findings for the CLI's Python tests; one static
 # build for the kernel-only finding.
@@ -391,6 +395,12 @@ $(B)/bench/bench_trace: $(B)/bench/bench_trace.o
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 $(B)/bench/bench_cli: $(B)/bench/bench_cli.o
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+# Symbolization per distinct frame, and a run's cost of 10 findings:
+#   bench_symbolize $(CLI) [OLD_SHMCHECK] (in a private IPC namespace)
+$(B)/bench/bench_symbolize.o: ALL_CFLAGS += -Isrc/cli
+$(B)/bench/bench_symbolize: $(B)/bench/bench_symbolize.o $(CLI_A) \
+	    $(JOURNAL_A) $(LIB_A)
+	$(CC) -o $@ $^ $(CLI_LIBS) $(LDFLAGS_ALL)
 
 bench: $(BENCH_BIN) $(B)/bench/bench_loop $(B)/bench/bench_trace $(TRACE_SO) \
 	    $(B)/bench/bench_cli $(CLI)

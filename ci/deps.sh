@@ -3,26 +3,32 @@
 #
 # Idempotent: asks dpkg what is installed and apt-gets only what is missing.
 # As non-root it prints the exact command to run and fails.
-#   build  compiler and make (make)
-#   demo   build + llvm-14 (llvm-symbolizer-14: source lines in reports)
+#   build  compiler and make, and libdw-dev (elfutils' libdw and libelf:
+#          the CLI reads debug information with them, for the function,
+#          file and line of each frame; the tracer links neither) (make)
+#   demo   build
 #   test   build + cmocka, pkg-config, unshare, and the real programs the
 #          tracer is tested on: ipcmk, runuser, su, setpriv (util-linux),
 #          sudo (a server dropping root), afl-showmap (afl++);
-#          llvm-14 (llvm-symbolizer-14) for source lines; python3 runs
+#          binutils (strip, objcopy, readelf: stripped programs and
+#          separate debug files for the symbolizer's tests); python3 runs
 #          the CLI's report comparisons; clang-14 with libFuzzer
-#          (libclang-rt-14-dev) for the ClusterFuzzLite build test
+#          (libclang-rt-14-dev) for the ClusterFuzzLite build test, and
+#          llvm-14, the LLVM tools that go with it (shmcheck's own
+#          symbolization no longer needs llvm-symbolizer: libdw, above)
 #   bench  build + strace and valgrind, measured beside the tracer
-#   fuzz   build + clang-14 with libFuzzer (libclang-rt-14-dev) and afl++
+#   fuzz   build + clang-14 with libFuzzer (libclang-rt-14-dev) and afl++,
+#          llvm-14 (the LLVM tools that go with clang-14)
 #   coverage  test + lcov (lcov, genhtml; python3 checks the branches)
 set -eu
 
 group=${1:-test}
-build_pkgs="gcc make libc6-dev"
+build_pkgs="gcc make libc6-dev libdw-dev"
 case "$group" in
 build) pkgs="$build_pkgs" ;;
-demo) pkgs="$build_pkgs llvm-14" ;;
-test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3 clang-14 libclang-rt-14-dev sudo" ;;
-coverage) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 python3 clang-14 libclang-rt-14-dev sudo lcov" ;;
+demo) pkgs="$build_pkgs" ;;
+test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 clang-14 libclang-rt-14-dev sudo" ;;
+coverage) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 clang-14 libclang-rt-14-dev sudo lcov" ;;
 bench) pkgs="$build_pkgs strace valgrind" ;;
 fuzz) pkgs="$build_pkgs clang-14 libclang-rt-14-dev afl++ llvm-14" ;;
 *)

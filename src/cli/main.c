@@ -143,32 +143,25 @@ static struct cli_supp *load_suppressions(const struct cli_opts *o)
     return s;
 }
 
-/* Stacks without function, file and line are a warning of the report, in
- * every format: a symbolizer that cannot start, dies or hangs. 0, or -1
- * when memory runs out. */
+/* Function, file and line for every frame of the findings; a symbolizer
+ * that cannot start (out of memory, a SHMCHECK_DEBUG_DIR it refuses) is a
+ * warning of the report, in every format. 0, or -1 when memory runs out
+ * for the warning too. */
 static int symbolize(const struct cli_opts *o, struct cli_run *run)
 {
     struct cli_symbolizer *sym;
-    char err[PATH_MAX + 256];
-    int rc = 0;
+    char err[256];
 
     if (o->no_symbolize || run->nfindings == 0)
         return 0;
-    if ((sym = cli_symbolizer_start(o->symbolizer, err, sizeof err)) == NULL) {
+    if ((sym = cli_symbolizer_start(err, sizeof err)) == NULL) {
         snprintf(err + strlen(err), sizeof err - strlen(err),
                  "; stacks stay as module+offset");
         return cli_run_warn(run, err);
     }
     cli_symbolize_stacks(sym, run);
-    if (cli_symbolizer_failure(sym) != NULL) {
-        snprintf(err, sizeof err,
-                 "%s; the stacks not symbolized by then stay as "
-                 "module+offset",
-                 cli_symbolizer_failure(sym));
-        rc = cli_run_warn(run, err);
-    }
     cli_symbolizer_stop(sym);
-    return rc;
+    return 0;
 }
 
 /* The kernel's segments to judge the journals against: with --replay,

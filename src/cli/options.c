@@ -63,9 +63,7 @@ enum action {
     X('t', "trace-lib", "PATH", STRING(trace_lib),                             \
       "the tracer to preload (default: next to "                               \
       "this program)")                                                         \
-    X('y', "symbolizer", "PATH", STRING(symbolizer), "llvm-symbolizer to use") \
-    X('n', "no-symbolize", NULL, FLAG(no_symbolize),                           \
-      "leave frames as module+offset")                                         \
+    X('n', "no-symbolize", NULL, FLAG(no_symbolize), "keep frames unresolved") \
     X('q', "quiet", NULL, FLAG(quiet),                                         \
       "print the text report only when errors are found")                      \
     X('V', "version", NULL, DO(VERSION), "print the version and exit")         \

@@ -1,10 +1,12 @@
 /*
  * symbolize.h - turning the tracer's return addresses into function, file
- * and line, by asking llvm-symbolizer, run once as a child process.
+ * and line, in process (elfutils' libdw: symbolize_dwfl.h says where the
+ * debug information comes from).
  *
  * Frames come as (module path, offset from the module's load bias): for a
- * PIE executable or a shared object that offset is the ELF virtual address
- * llvm-symbolizer expects; for a fixed-address executable the bias is 0.
+ * PIE executable or a shared object that offset is the ELF virtual
+ * address; for a fixed-address executable the bias is 0 and the offset is
+ * the address itself, its ELF virtual address too.
  */
 #ifndef SHMC_CLI_SYMBOLIZE_H
 #define SHMC_CLI_SYMBOLIZE_H
@@ -15,49 +17,31 @@
 
 struct cli_symbolizer;
 
-/* Starts the symbolizer: path_or_null, or when NULL $SHMCHECK_SYMBOLIZER if
- * set and not empty, else llvm-symbolizer-14, else llvm-symbolizer, both
- * looked up in $PATH. The program must speak llvm-symbolizer's stdin/stdout
- * protocol; its stderr goes to /dev/null, its SIGPIPE is reset to the
- * default. Our end of the channel is close-on-exec and written with
- * MSG_NOSIGNAL, so a dying symbolizer never raises SIGPIPE in the CLI.
- * Returns the symbolizer (release with cli_symbolizer_stop), or NULL with a
- * message naming the program(s) tried in err (errlen bytes, may be 0) when
- * none can be executed. (glibc's posix_spawn reports a failed exec; where
- * it cannot, as under valgrind, the first query returns -1 instead.) */
-struct cli_symbolizer *cli_symbolizer_start(const char *path_or_null, char *err,
-                                            size_t errlen);
+/* A symbolizer looking up separate debug information in
+ * $SHMCHECK_DEBUG_DIR (SHMC_CLI_DEBUG_DIR) when set and not empty, else in
+ * /usr/lib/debug. Returns it (release with cli_symbolizer_stop), or NULL
+ * with a message in err (errlen bytes, may be 0) when memory runs out or
+ * $SHMCHECK_DEBUG_DIR is not an absolute path without ':'. */
+struct cli_symbolizer *cli_symbolizer_start(char *err, size_t errlen);
 
 /* Fills f->function, f->file and f->line (strings interned in run) from
  * f->module and f->offset. f->offset is taken as a return address, which
- * points after the call: offset - 1 is asked (offset 0 as is), so the line
- * is the call's. What the symbolizer does not know ("??", line 0), a NULL
- * module, and a module path it cannot be sent (a newline, both kinds of
- * quote, longer than PATH_MAX) leave NULL / 0. Returns 0, or -1 when the
- * symbolizer is NULL or has died: it closed its output, or did not answer
- * within its bounds (cli_symbolizer_set_timeouts; it is then taken as hung).
- * The frame is then unchanged, every later call returns -1 at once, and
- * cli_symbolizer_failure says why. */
+ * points after the call: offset - 1 is looked up (offset 0 as is), so the
+ * line is the call's. What is not known, a NULL module and a module that
+ * cannot be read leave NULL / 0. Returns 0, or -1 when s is NULL. */
 int cli_symbolize_frame(struct cli_symbolizer *s, struct cli_run *run,
                         struct cli_frame *f);
 
-/* The bounds on the symbolizer's replies: each within reply_ms, all of
- * them within total_ms of this call. cli_symbolizer_start sets 10 s and
- * 60 s: a big module's first reply loads its debug information. */
-void cli_symbolizer_set_timeouts(struct cli_symbolizer *s, int reply_ms,
-                                 int total_ms);
-
-/* Why the symbolizer stopped answering, a phrase naming it ("symbolizer
- * PATH stopped answering ..."), or NULL while it answers (and for NULL). */
-const char *cli_symbolizer_failure(const struct cli_symbolizer *s);
-
-/* Symbolizes every frame of every finding in run, asking each distinct
- * (module, offset) once; frames that share one get the same pointers.
- * Stops early, leaving the rest unsymbolized, if the symbolizer dies. */
+/* Symbolizes every frame of every finding in run, looking each distinct
+ * (module, offset) up once, however many frames share it; frames that
+ * share one get the same pointers. */
 void cli_symbolize_stacks(struct cli_symbolizer *s, struct cli_run *run);
 
-/* Closes the channel, which makes the symbolizer exit, and reaps it (killed
- * if it has not exited within 2 seconds). Frees s; NULL is a no-op. */
+/* How many addresses s has looked up in debug information so far: what
+ * the cache of cli_symbolize_stacks saves is counted here. */
+unsigned long cli_symbolizer_lookups(const struct cli_symbolizer *s);
+
+/* Frees s and everything it opened; NULL is a no-op. */
 void cli_symbolizer_stop(struct cli_symbolizer *s);
 
 #endif

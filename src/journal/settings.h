@@ -58,11 +58,11 @@ struct shmc_trace_config {
  * tree's environment like any other, so the parser accepts them without a
  * word: an "unknown setting" warning from every traced process would be
  * wrong. */
-#define SHMC_CLI_SYMBOLIZER "SHMCHECK_SYMBOLIZER"
+#define SHMC_CLI_DEBUG_DIR "SHMCHECK_DEBUG_DIR"
 #define SHMC_CLI_TRACE_LIB "SHMCHECK_TRACE_LIB"
-#define SHMC_CLI_SETTINGS                       \
-    {                                           \
-        SHMC_CLI_SYMBOLIZER, SHMC_CLI_TRACE_LIB \
+#define SHMC_CLI_SETTINGS                      \
+    {                                          \
+        SHMC_CLI_DEBUG_DIR, SHMC_CLI_TRACE_LIB \
     }
 
 /* Fills cfg from envp (NULL-terminated "NAME=value" strings, as environ).

@@ -24,7 +24,7 @@ OPTIONS = ("-j, --json=FILE", "-s, --sarif=FILE", "-S, --suppressions=FILE",
            "-P, --no-process-events", "-c, --cleanup",
            "-e, --error-exitcode=N", "-E, --errors=KINDS",
            "-l, --log-dir=DIR", "-r, --replay=DIR", "-t, --trace-lib=PATH",
-           "-y, --symbolizer=PATH", "-n, --no-symbolize", "-q, --quiet",
+           "-n, --no-symbolize", "-q, --quiet",
            "-V, --version", "-h, --help")
 
 

@@ -1,11 +1,12 @@
 /*
- * test_symbolize.c - cli_symbolize_frame (src/cli/symbolize.c) with
- * llvm-symbolizer: a return address taken in this PIE test, and one
- * printed by a PIE program compiled here (in a directory whose name has a
- * space), symbolize to the calling function, its file and the line of the
- * call; unknown modules give NULL; a libc function is named. The tests
- * skip when no llvm-symbolizer starts. The queries sent and the replies
- * read, with a scripted symbolizer: test_symbolize_queries.c.
+ * test_symbolize.c - cli_symbolize_frame (src/cli/symbolize.c, in process
+ * with libdw): a return address taken in this PIE test, and one printed by
+ * a PIE program compiled here (in a directory whose name has a space),
+ * symbolize to the calling function, its file and the line of the call;
+ * a call inside an inlined function is named by that function, with the
+ * line of the call in it; unknown modules give NULL; a libc function is
+ * named. Once per distinct frame: test_symbolize_cache.c; stripped
+ * programs and separate debug files: test_symbolize_debug.c.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -30,7 +31,7 @@
 
 struct fixture {
     char dir[64], sub[96];
-    struct cli_symbolizer *llvm; /* NULL when not installed */
+    struct cli_symbolizer *s;
     struct cli_run run;
 };
 
@@ -52,7 +53,19 @@ static const char *const leaky_src[] = {
     "{",
     "    report(); /* CALL */",
     "}",
-    "int main(void) { leaky_function(); return 0; }",
+    "static inline __attribute__((always_inline)) void inlined_helper(void)",
+    "{",
+    "    report(); /* INLINED */",
+    "}",
+    "void calls_inlined(void) { inlined_helper(); }",
+    "int main(void) { leaky_function(); calls_inlined(); return 0; }",
+};
+
+/* What the compiled program printed and where its calls are. */
+struct leaky {
+    char src[160], exe[160];
+    uint64_t offset[2]; /* the call in leaky_function, the inlined one */
+    int line[2];
 };
 
 static int group_setup(void **state)
@@ -60,14 +73,14 @@ static int group_setup(void **state)
     static struct fixture fx;
     char err[256];
 
-    unsetenv("SHMCHECK_SYMBOLIZER");
+    unsetenv("SHMCHECK_DEBUG_DIR");
     strcpy(fx.dir, "/tmp/shmc-symbolize-XXXXXX");
     if (mkdtemp(fx.dir) == NULL)
         return -1;
     snprintf(fx.sub, sizeof fx.sub, "%s/with space", fx.dir);
-    fx.llvm = cli_symbolizer_start(NULL, err, sizeof err);
+    fx.s = cli_symbolizer_start(err, sizeof err);
     *state = &fx;
-    return 0;
+    return fx.s != NULL ? 0 : -1;
 }
 
 static int group_teardown(void **state)
@@ -75,10 +88,12 @@ static int group_teardown(void **state)
     struct fixture *fx = *state;
     char path[160];
 
-    cli_symbolizer_stop(fx->llvm);
+    cli_symbolizer_stop(fx->s);
     snprintf(path, sizeof path, "%s/leaky.c", fx->sub);
     unlink(path);
     snprintf(path, sizeof path, "%s/leaky", fx->sub);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/leaky-fixed", fx->sub);
     unlink(path);
     rmdir(fx->sub);
     return rmdir(fx->dir);
@@ -96,12 +111,6 @@ static int teardown(void **state)
     struct fixture *fx = *state;
     cli_run_free(&fx->run);
     return 0;
-}
-
-static void need_llvm(const struct fixture *fx)
-{
-    if (fx->llvm == NULL)
-        skip();
 }
 
 struct where {
@@ -162,74 +171,88 @@ static uint64_t (*volatile get_pc)(void) = return_address;
 static void test_own_call_site(void **state)
 {
     struct fixture *fx = *state;
-    need_llvm(fx);
     const int line = __LINE__ + 1;
     struct cli_frame f = frame_at(&fx->run, (uintptr_t)get_pc());
 
-    assert_int_equal(cli_symbolize_frame(fx->llvm, &fx->run, &f), 0);
+    assert_int_equal(cli_symbolize_frame(fx->s, &fx->run, &f), 0);
 
     assert_string_equal(f.function, "test_own_call_site");
     assert_string_equal(base_name(f.file), "test_symbolize.c");
     assert_int_equal(f.line, line);
 }
 
-/* Writes, compiles and runs leaky.c; returns the line of the call and
- * sets *offset to what the program printed. Skips without a compiler. */
-static int build_leaky(struct fixture *fx, char *src, size_t cap,
-                       uint64_t *offset)
+/* Writes leaky.c, compiles it with flags and runs it. Skips without a
+ * compiler. */
+static void build_leaky(struct fixture *fx, const char *name, const char *flags,
+                        struct leaky *l)
 {
     const size_t nlines = sizeof leaky_src / sizeof leaky_src[0];
     char cmd[512], out[64] = "";
-    int call = 0;
     FILE *fp;
 
     assert_true(mkdir(fx->sub, 0700) == 0 || access(fx->sub, F_OK) == 0);
-    snprintf(src, cap, "%s/leaky.c", fx->sub);
-    fp = fopen(src, "w");
+    snprintf(l->src, sizeof l->src, "%s/leaky.c", fx->sub);
+    snprintf(l->exe, sizeof l->exe, "%s/%s", fx->sub, name);
+    fp = fopen(l->src, "w");
     assert_non_null(fp);
     for (size_t i = 0; i < nlines; i++) {
         fprintf(fp, "%s\n", leaky_src[i]);
-        call = strstr(leaky_src[i], "CALL") ? (int)i + 1 : call;
+        if (strstr(leaky_src[i], "CALL") || strstr(leaky_src[i], "INLINED"))
+            l->line[strstr(leaky_src[i], "INLINED") != NULL] = (int)i + 1;
     }
     assert_int_equal(fclose(fp), 0);
-    snprintf(cmd, sizeof cmd, "cc -g -O0 -fPIE -pie -o '%s/leaky' '%s'",
-             fx->sub, src);
+    snprintf(cmd, sizeof cmd, "cc -g -O0 %s -o '%s' '%s'", flags, l->exe,
+             l->src);
     if (system(cmd) != 0)
         skip();
-    snprintf(cmd, sizeof cmd, "'%s/leaky'", fx->sub);
+    snprintf(cmd, sizeof cmd, "'%s'", l->exe);
     fp = popen(cmd, "r");
     assert_non_null(fp);
-    assert_non_null(fgets(out, sizeof out, fp));
+    for (int i = 0; i < 2; i++) {
+        assert_non_null(fgets(out, sizeof out, fp));
+        l->offset[i] = strtoull(out, NULL, 16);
+    }
     assert_int_equal(pclose(fp), 0);
-    *offset = strtoull(out, NULL, 16);
-    return call;
+}
+
+/* Each build its own name: the symbolizer keeps a module it has read. */
+static void check_leaky(struct fixture *fx, const char *name, const char *flags)
+{
+    struct leaky l;
+    build_leaky(fx, name, flags, &l);
+    struct cli_frame f = {.module = l.exe, .offset = l.offset[0]};
+    struct cli_frame g = {.module = l.exe, .offset = l.offset[1]};
+
+    assert_int_equal(cli_symbolize_frame(fx->s, &fx->run, &f), 0);
+    assert_int_equal(cli_symbolize_frame(fx->s, &fx->run, &g), 0);
+
+    assert_string_equal(f.function, "leaky_function");
+    assert_string_equal(f.file, l.src);
+    assert_int_equal(f.line, l.line[0]);
+    /* The innermost function, inlined, and the line of the call in it. */
+    assert_string_equal(g.function, "inlined_helper");
+    assert_string_equal(g.file, l.src);
+    assert_int_equal(g.line, l.line[1]);
 }
 
 static void test_compiled_pie_program(void **state)
 {
-    struct fixture *fx = *state;
-    char src[160], exe[160];
-    need_llvm(fx);
-    struct cli_frame f = {0};
-    int line = build_leaky(fx, src, sizeof src, &f.offset);
-    snprintf(exe, sizeof exe, "%s/leaky", fx->sub);
-    f.module = exe;
+    check_leaky(*state, "leaky", "-fPIE -pie");
+}
 
-    assert_int_equal(cli_symbolize_frame(fx->llvm, &fx->run, &f), 0);
-
-    assert_string_equal(f.function, "leaky_function");
-    assert_string_equal(f.file, src);
-    assert_int_equal(f.line, line);
+/* A fixed-address executable: its offsets are its addresses. */
+static void test_compiled_fixed_program(void **state)
+{
+    check_leaky(*state, "leaky-fixed", "-fno-PIE -no-pie");
 }
 
 static void test_missing_module(void **state)
 {
     struct fixture *fx = *state;
-    need_llvm(fx);
     struct cli_frame f = {.module = "/nonexistent/libnothing.so",
                           .offset = 0x1234};
 
-    assert_int_equal(cli_symbolize_frame(fx->llvm, &fx->run, &f), 0);
+    assert_int_equal(cli_symbolize_frame(fx->s, &fx->run, &f), 0);
 
     assert_null(f.function);
     assert_null(f.file);
@@ -240,11 +263,10 @@ static void test_missing_module(void **state)
 static void test_libc_function(void **state)
 {
     struct fixture *fx = *state;
-    need_llvm(fx);
     struct cli_frame f = frame_at(&fx->run, (uintptr_t)&getpid);
     f.offset += 1;
 
-    assert_int_equal(cli_symbolize_frame(fx->llvm, &fx->run, &f), 0);
+    assert_int_equal(cli_symbolize_frame(fx->s, &fx->run, &f), 0);
 
     assert_non_null(f.function);
     assert_non_null(strstr(f.function, "getpid"));
@@ -254,9 +276,8 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_own_call_site),
-        T(test_compiled_pie_program),
-        T(test_missing_module),
+        T(test_own_call_site),          T(test_compiled_pie_program),
+        T(test_compiled_fixed_program), T(test_missing_module),
         T(test_libc_function),
     };
 

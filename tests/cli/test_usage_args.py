@@ -18,7 +18,7 @@ from support import (PROG, SHMCHECK, TRY, CliTest, Tmp, main,  # noqa: E402
 # Every option that takes a value: long name, short name.
 VALUED = (("json", "j"), ("sarif", "s"), ("suppressions", "S"),
           ("error-exitcode", "e"), ("errors", "E"), ("log-dir", "l"),
-          ("replay", "r"), ("trace-lib", "t"), ("symbolizer", "y"))
+          ("replay", "r"), ("trace-lib", "t"))
 
 
 class Values(CliTest):

@@ -30,12 +30,12 @@ static void test_unknown_and_internal_names(void **state)
     parse(&unknown, 0,
           ENV("SHMCHECK_=1", "SHMCHECK_STACKS_=full", "SHMCHECK_stacks=full",
               "SHMCHECK_LOGDIR=/tmp",
-              "SHMCHECK_FOO=", "SHMCHECK_SYMBOLIZER_=x"));
+              "SHMCHECK_FOO=", "SHMCHECK_DEBUG_DIR_=x"));
     /* The CLI's own settings pass through the tree without a word. */
     parse(&cli, 0,
-          ENV("SHMCHECK_SYMBOLIZER=/usr/bin/llvm-symbolizer",
+          ENV("SHMCHECK_DEBUG_DIR=/usr/lib/debug",
               "SHMCHECK_TRACE_LIB=/x/libshmcheck-trace.so",
-              "SHMCHECK_SYMBOLIZER="));
+              "SHMCHECK_DEBUG_DIR="));
     parse(&internal, 0,
           ENV("SHMCHECK__RUN=42", "SHMCHECK__=", "SHMCHECK___X=\x01\xff",
               "SHMCHECK__STACKS=bogus"));
@@ -43,7 +43,7 @@ static void test_unknown_and_internal_names(void **state)
     assert_int_equal(unknown.n, 6);
     assert_int_equal(lines(unknown.warn), 6);
     assert_non_null(
-        strstr(unknown.warn, "unknown setting SHMCHECK_SYMBOLIZER_ "));
+        strstr(unknown.warn, "unknown setting SHMCHECK_DEBUG_DIR_ "));
     assert_non_null(strstr(unknown.warn, "unknown setting SHMCHECK_ ("));
     assert_non_null(strstr(unknown.warn, "unknown setting SHMCHECK_stacks "));
     assert_non_null(strstr(unknown.warn, "unknown setting SHMCHECK_FOO "));
