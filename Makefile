@@ -62,7 +62,7 @@ CLI_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out src/cli/main.c,\
 CLI_A := $(B)/libshmccli.a
 # The CLI's symbolizer reads debug information with elfutils' libdw (and
 # libelf): the CLI and its tests link them, never the tracer.
-CLI_LIBS := -ldw -lelf
+CLI_LIBS := -ldl
 CLI := $(B)/shmcheck
 
 # The tests, one directory per part they test: tests/PART/test_*.c, one

@@ -12,6 +12,7 @@
  * DEBUGINFOD_URLS set through libdwfl's standard search (find_debuginfo).
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
@@ -22,8 +23,50 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "journal/compiler.h"
 #include "lib/hash.h"
 #include "symbolize_dwfl.h"
+
+/* libdw and libelf are loaded when the first frame is looked up, not
+ * when the CLI starts: a run with nothing to symbolize (most runs) never
+ * pays for loading them and the compression libraries they need. */
+#define CLI_DW_FUNCTIONS(X)                                                   \
+    X(dwfl_begin)                                                             \
+    X(dwfl_end) X(dwfl_report_begin) X(dwfl_report_module) X(dwfl_report_end) \
+        X(dwfl_module_info) X(dwfl_module_getelf) X(dwfl_module_addrdie)      \
+            X(dwfl_module_getsrc) X(dwfl_module_addrinfo) X(dwfl_lineinfo)    \
+                X(dwfl_line_comp_dir) X(dwfl_offline_section_address)         \
+                    X(dwfl_standard_find_debuginfo)                           \
+                        X(dwfl_build_id_find_debuginfo) X(dwarf_getscopes)    \
+                            X(dwarf_tag) X(dwarf_diename) X(elf_version)      \
+                                X(elf_begin) X(elf_end) X(elf_kind)           \
+                                    X(elf_getphdrnum) X(gelf_getphdr)
+
+#define CLI_DW_POINTER(f) SHMC_TYPEOF(f) * f;
+static struct {
+    int tried, ok;
+    CLI_DW_FUNCTIONS(CLI_DW_POINTER)
+} dw;
+
+/* Loads libdw (and through it libelf) once; 1 when every function is
+ * there. */
+static int dw_load(void)
+{
+    void *h;
+
+    if (dw.tried)
+        return dw.ok;
+    dw.tried = 1;
+    if ((h = dlopen(CLI_DW_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL)
+        return 0;
+#define CLI_DW_LOOKUP(f)                          \
+    if ((*(void **)&dw.f = dlsym(h, #f)) == NULL) \
+        return 0;
+    CLI_DW_FUNCTIONS(CLI_DW_LOOKUP)
+#undef CLI_DW_LOOKUP
+    dw.elf_version(EV_CURRENT);
+    return dw.ok = 1;
+}
 
 struct module {
     uint64_t hash; /* of path: most comparisons end here           */
@@ -80,12 +123,12 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata,
     const char *urls = getenv("DEBUGINFOD_URLS");
 
     if (urls != NULL && urls[0] != '\0')
-        return dwfl_standard_find_debuginfo(mod, userdata, modname, base,
-                                            file_name, debuglink_file,
-                                            debuglink_crc, debuginfo_file_name);
-    return dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name,
-                                        debuglink_file, debuglink_crc,
-                                        debuginfo_file_name);
+        return dw.dwfl_standard_find_debuginfo(
+            mod, userdata, modname, base, file_name, debuglink_file,
+            debuglink_crc, debuginfo_file_name);
+    return dw.dwfl_build_id_find_debuginfo(mod, userdata, modname, base,
+                                           file_name, debuglink_file,
+                                           debuglink_crc, debuginfo_file_name);
 }
 
 struct cli_dwfl *cli_dwfl_open(const char *debug_dir)
@@ -99,10 +142,9 @@ struct cli_dwfl *cli_dwfl_open(const char *debug_dir)
         free(d);
         return NULL;
     }
-    elf_version(EV_CURRENT);
     d->cb.find_elf = find_elf;
     d->cb.find_debuginfo = find_debuginfo;
-    d->cb.section_address = dwfl_offline_section_address;
+
     d->cb.debuginfo_path = &d->debug_path;
     return d;
 }
@@ -128,11 +170,11 @@ static int load_range(Elf *elf, GElf_Addr *lo, GElf_Addr *hi)
     size_t n;
     int first = 1;
 
-    if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &n) != 0)
+    if (dw.elf_kind(elf) != ELF_K_ELF || dw.elf_getphdrnum(elf, &n) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         GElf_Phdr ph;
-        if (gelf_getphdr(elf, (int)i, &ph) == NULL || ph.p_type != PT_LOAD)
+        if (dw.gelf_getphdr(elf, (int)i, &ph) == NULL || ph.p_type != PT_LOAD)
             continue;
         if (first)
             *lo = ph.p_align > 1 ? ph.p_vaddr & -ph.p_align : ph.p_vaddr;
@@ -149,17 +191,17 @@ static int report(struct cli_dwfl *d, struct module *m, struct pending *p)
     void **userdata;
 
     if (load_range(p->elf, &lo, &hi) != 0 ||
-        (m->dwfl = dwfl_begin(&d->cb)) == NULL)
+        (m->dwfl = dw.dwfl_begin(&d->cb)) == NULL)
         return -1;
-    dwfl_report_begin(m->dwfl);
-    m->mod = dwfl_report_module(m->dwfl, p->path, lo, hi);
-    dwfl_report_end(m->dwfl, NULL, NULL);
+    dw.dwfl_report_begin(m->dwfl);
+    m->mod = dw.dwfl_report_module(m->dwfl, p->path, lo, hi);
+    dw.dwfl_report_end(m->dwfl, NULL, NULL);
     if (m->mod == NULL)
         return -1;
-    dwfl_module_info(m->mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+    dw.dwfl_module_info(m->mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
     *userdata = p;
     /* Loads the file now, through find_elf, while p is alive. */
-    if (dwfl_module_getelf(m->mod, &m->bias) == NULL)
+    if (dw.dwfl_module_getelf(m->mod, &m->bias) == NULL)
         return -1;
     *userdata = NULL;
     return 0;
@@ -171,15 +213,15 @@ static void open_module(struct cli_dwfl *d, struct module *m)
     struct pending p = {m->path, open_regular(m->path), NULL};
 
     if (p.fd >= 0)
-        p.elf = elf_begin(p.fd, ELF_C_READ, NULL);
+        p.elf = dw.elf_begin(p.fd, ELF_C_READ, NULL);
     if (p.elf == NULL || report(d, m, &p) != 0) {
         if (m->dwfl != NULL)
-            dwfl_end(m->dwfl);
+            dw.dwfl_end(m->dwfl);
         m->dwfl = NULL;
         m->mod = NULL;
     }
     if (p.elf != NULL) /* not taken by libdwfl */
-        elf_end(p.elf);
+        dw.elf_end(p.elf);
     if (p.fd >= 0)
         close(p.fd);
 }
@@ -219,14 +261,14 @@ static struct module *module_at(struct cli_dwfl *d, const char *path)
 static const char *scope_function(Dwfl_Module *mod, Dwarf_Addr addr)
 {
     Dwarf_Addr bias;
-    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL;
+    Dwarf_Die *cu = dw.dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL;
     const char *name = NULL;
-    int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+    int n = cu ? dw.dwarf_getscopes(cu, addr - bias, &scopes) : 0;
 
     for (int i = 0; i < n && name == NULL; i++) {
-        int tag = dwarf_tag(&scopes[i]);
+        int tag = dw.dwarf_tag(&scopes[i]);
         if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine)
-            name = dwarf_diename(&scopes[i]);
+            name = dw.dwarf_diename(&scopes[i]);
     }
     free(scopes);
     return name;
@@ -237,8 +279,8 @@ static const char *scope_function(Dwfl_Module *mod, Dwarf_Addr addr)
  * directory (which may be relative itself, as in Debian's libc). */
 static const char *source_file(struct cli_dwfl *d, Dwfl_Line *l, int *line)
 {
-    const char *file = dwfl_lineinfo(l, NULL, line, NULL, NULL, NULL);
-    const char *dir = dwfl_line_comp_dir(l);
+    const char *file = dw.dwfl_lineinfo(l, NULL, line, NULL, NULL, NULL);
+    const char *dir = dw.dwfl_line_comp_dir(l);
     size_t n;
 
     if (file == NULL || *line <= 0)
@@ -260,7 +302,7 @@ static const char *source_file(struct cli_dwfl *d, Dwfl_Line *l, int *line)
 void cli_dwfl_lookup(struct cli_dwfl *d, const char *path, uint64_t vaddr,
                      struct cli_dwfl_answer *a)
 {
-    struct module *m = module_at(d, path);
+    struct module *m;
     Dwarf_Addr addr;
     Dwfl_Line *l;
     GElf_Off off;
@@ -268,16 +310,22 @@ void cli_dwfl_lookup(struct cli_dwfl *d, const char *path, uint64_t vaddr,
     int line = 0;
 
     memset(a, 0, sizeof *a);
+    if (!dw_load()) {
+        a->unavailable = 1;
+        return;
+    }
+    d->cb.section_address = dw.dwfl_offline_section_address;
+    m = module_at(d, path);
     if (m == NULL || m->mod == NULL)
         return;
     addr = vaddr + m->bias;
-    if ((l = dwfl_module_getsrc(m->mod, addr)) != NULL &&
+    if ((l = dw.dwfl_module_getsrc(m->mod, addr)) != NULL &&
         (a->file = source_file(d, l, &line)) != NULL)
         a->line = line;
     a->function = scope_function(m->mod, addr);
     if (a->function == NULL) /* no DWARF: the symbol table's name */
         a->function =
-            dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
+            dw.dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
 }
 
 void cli_dwfl_close(struct cli_dwfl *d)
@@ -286,7 +334,7 @@ void cli_dwfl_close(struct cli_dwfl *d)
         return;
     for (size_t i = 0; i < d->n; i++) {
         if (d->m[i].dwfl != NULL)
-            dwfl_end(d->m[i].dwfl);
+            dw.dwfl_end(d->m[i].dwfl);
         free(d->m[i].path);
     }
     free(d->m);

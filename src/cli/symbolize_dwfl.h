@@ -27,7 +27,11 @@ struct cli_dwfl;
 struct cli_dwfl_answer {
     const char *function, *file;
     int line;
+    int unavailable; /* libdw could not be loaded (CLI_DW_LIBRARY)    */
 };
+
+/* What the symbolizer loads when it first looks a frame up. */
+#define CLI_DW_LIBRARY "libdw.so.1"
 
 /* The default debug directory, where separate debug information is
  * installed. */

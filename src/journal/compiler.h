@@ -21,6 +21,9 @@
 #define SHMC_NORETURN __attribute__((noreturn))
 /* Keeps a function out of line so that its frame is where we expect. */
 #define SHMC_NOINLINE __attribute__((noinline))
+/* The type of an expression: for pointers to functions looked up by
+ * name (dlsym), declared with the type of the function they stand for. */
+#define SHMC_TYPEOF(x) __typeof__(x)
 /* Checks a function's printf-style format (argument fmt) against its
  * arguments from first on (0: a va_list). */
 #define SHMC_PRINTF_LIKE(fmt, first) __attribute__((format(printf, fmt, first)))
