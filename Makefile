@@ -4,7 +4,7 @@
 #   make demo       run the classic exercises (installs what it needs)
 #   make check      every test, plain and under ASan+UBSan (installs deps)
 #   make sanitizers the ASan+UBSan and TSan part of make check alone
-#   make bench      library versus raw system calls
+#   make bench      the benchmarks: costs against their goals (bench/README.md)
 #   make coverage   gcov build, every test, lcov/genhtml report, thresholds
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -384,14 +384,42 @@ $(B)/bench/bench_trace: $(B)/bench/bench_trace.o
 $(B)/bench/bench_cli: $(B)/bench/bench_cli.o
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 
+
+# The costs of bench/README.md, each figure against its goal: the
+# programs they run (bench_prog, the empty preloaded library), the shared
+# harness, and bench_replay's journal generator, which writes with this
+# build's journal writer. BENCH_PAIRS and BENCH_EVENTS size the two long
+# workloads (10,000,000 each by default).
+BENCH_PAIRS ?= 10000000
+BENCH_EVENTS ?= 10000000
+BENCH_COST := $(B)/bench/bench_exec $(B)/bench/bench_scale \
+	$(B)/bench/bench_replay $(B)/bench/bench_symbolize
+BENCH_RUNS := $(B)/bench/bench_prog $(B)/bench/libempty.so
+$(B)/bench/bench_replay: $(B)/bench/bench_jgen.o $(JOURNAL_A) $(LIB_A)
+$(BENCH_COST): $(B)/bench/%: $(B)/bench/%.o $(B)/bench/harness.o
+	$(CC) -o $@ $(filter %.o,$^) $(filter %.a,$^) -lpthread $(LDFLAGS_ALL)
+$(B)/bench/bench_prog: bench/bench_prog.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -g -fno-omit-frame-pointer -pthread $< -o $@
+$(B)/bench/libempty.so: bench/empty.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -shared -fPIC $< -o $@
+
 bench: $(BENCH_BIN) $(B)/bench/bench_loop $(B)/bench/bench_trace $(TRACE_SO) \
-	    $(B)/bench/bench_cli $(CLI)
+	    $(B)/bench/bench_cli $(CLI) $(BENCH_COST) $(BENCH_RUNS)
 	ci/deps.sh bench
 	ci/run-ipcns.sh $(BENCH_BIN)
 	ci/run-ipcns.sh $(B)/bench/bench_trace $(B)/bench/bench_loop \
 	    $(abspath $(TRACE_SO))
 	ci/run-ipcns.sh $(B)/bench/bench_cli $(abspath $(CLI)) \
 	    $(abspath $(B)/bench/bench_loop)
+	ci/run-ipcns.sh $(B)/bench/bench_exec $(abspath $(CLI)) \
+	    $(abspath $(TRACE_SO)) $(abspath $(B)/bench/libempty.so)
+	ci/run-ipcns.sh $(B)/bench/bench_scale $(abspath $(CLI)) \
+	    $(abspath $(B)/bench/bench_prog) $(BENCH_PAIRS)
+	ci/run-ipcns.sh $(B)/bench/bench_replay $(abspath $(CLI)) $(BENCH_EVENTS)
+	ci/run-ipcns.sh $(B)/bench/bench_symbolize $(abspath $(CLI)) \
+	    $(abspath $(B)/bench/bench_prog)
 
 BINDIR ?= $(PREFIX)/bin
 
