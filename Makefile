@@ -4,7 +4,7 @@
 #   make demo       run the classic exercises (installs what it needs)
 #   make check      every test, plain and under ASan+UBSan (installs deps)
 #   make sanitizers the ASan+UBSan and TSan part of make check alone
-#   make bench      library versus raw system calls
+#   make bench      the benchmarks: costs against their goals (bench/README.md)
 #   make coverage   gcov build, every test, lcov/genhtml report, thresholds
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -82,7 +82,7 @@ EXAMPLES := children_report children_report_leaky child_writes meet_by_key \
 EXAMPLE_BIN := $(EXAMPLES:%=$(B)/examples/%)
 BENCH_BIN := $(B)/bench/bench_lib
 
-.PHONY: all lib examples tests check demo bench install uninstall clean deps \
+.PHONY: all lib examples tests check demo bench deps-bench bench-run install uninstall clean deps \
 	fuzz fuzz-replay coverage sanitizers sanitizer-builds
 
 all: lib examples $(TRACE_SO) $(CLI)
@@ -395,21 +395,57 @@ $(B)/bench/bench_trace: $(B)/bench/bench_trace.o
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 $(B)/bench/bench_cli: $(B)/bench/bench_cli.o
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
-# Symbolization per distinct frame, and a run's cost of 10 findings:
-#   bench_symbolize $(CLI) [OLD_SHMCHECK] (in a private IPC namespace)
-$(B)/bench/bench_symbolize.o: ALL_CFLAGS += -Isrc/cli
-$(B)/bench/bench_symbolize: $(B)/bench/bench_symbolize.o $(CLI_A) \
+# Symbolization per distinct frame, in process against llvm-symbolizer:
+#   bench_frames $(CLI) [OLD_SHMCHECK] (in a private IPC namespace)
+$(B)/bench/bench_frames.o: ALL_CFLAGS += -Isrc/cli
+$(B)/bench/bench_frames: $(B)/bench/bench_frames.o $(CLI_A) \
 	    $(JOURNAL_A) $(LIB_A)
 	$(CC) -o $@ $^ $(CLI_LIBS) $(LDFLAGS_ALL)
 
-bench: $(BENCH_BIN) $(B)/bench/bench_loop $(B)/bench/bench_trace $(TRACE_SO) \
-	    $(B)/bench/bench_cli $(CLI)
+
+# The costs of bench/README.md, each figure against its goal: the
+# programs they run (bench_prog, the empty preloaded library), the shared
+# harness, and bench_replay's journal generator, which writes with this
+# build's journal writer. BENCH_PAIRS and BENCH_EVENTS size the two long
+# workloads (10,000,000 each by default).
+BENCH_PAIRS ?= 10000000
+BENCH_EVENTS ?= 10000000
+BENCH_COST := $(B)/bench/bench_exec $(B)/bench/bench_scale \
+	$(B)/bench/bench_replay $(B)/bench/bench_symbolize
+BENCH_RUNS := $(B)/bench/bench_prog $(B)/bench/libempty.so
+$(B)/bench/bench_replay: $(B)/bench/bench_jgen.o $(JOURNAL_A) $(LIB_A)
+$(BENCH_COST): $(B)/bench/%: $(B)/bench/%.o $(B)/bench/harness.o
+	$(CC) -o $@ $(filter %.o,$^) $(filter %.a,$^) -lpthread $(LDFLAGS_ALL)
+$(B)/bench/bench_prog: bench/bench_prog.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -g -fno-omit-frame-pointer -pthread $< -o $@
+$(B)/bench/libempty.so: bench/empty.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -shared -fPIC $< -o $@
+
+bench: deps-bench
+	$(MAKE) --no-print-directory bench-run
+
+# The packages first: the benches link the CLI, which needs libdw's headers.
+deps-bench:
 	ci/deps.sh bench
+
+bench-run: $(BENCH_BIN) $(B)/bench/bench_loop $(B)/bench/bench_trace \
+	    $(TRACE_SO) $(B)/bench/bench_cli $(CLI) $(BENCH_COST) $(BENCH_RUNS) \
+	    $(B)/bench/bench_frames
 	ci/run-ipcns.sh $(BENCH_BIN)
 	ci/run-ipcns.sh $(B)/bench/bench_trace $(B)/bench/bench_loop \
 	    $(abspath $(TRACE_SO))
 	ci/run-ipcns.sh $(B)/bench/bench_cli $(abspath $(CLI)) \
 	    $(abspath $(B)/bench/bench_loop)
+	ci/run-ipcns.sh $(B)/bench/bench_exec $(abspath $(CLI)) \
+	    $(abspath $(TRACE_SO)) $(abspath $(B)/bench/libempty.so)
+	ci/run-ipcns.sh $(B)/bench/bench_scale $(abspath $(CLI)) \
+	    $(abspath $(B)/bench/bench_prog) $(BENCH_PAIRS)
+	ci/run-ipcns.sh $(B)/bench/bench_replay $(abspath $(CLI)) $(BENCH_EVENTS)
+	ci/run-ipcns.sh $(B)/bench/bench_symbolize $(abspath $(CLI)) \
+	    $(abspath $(B)/bench/bench_prog)
+	ci/run-ipcns.sh $(B)/bench/bench_frames $(abspath $(CLI))
 
 BINDIR ?= $(PREFIX)/bin
 
