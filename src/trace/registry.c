@@ -7,13 +7,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "journal/textbuf.h"
+#include "journal/jfile.h"
 #include "messages.h"
 #include "registry.h"
 #include "state.h"
@@ -24,16 +22,14 @@ void shmc__find_registry(char **env, int secure)
 {
     struct shmc_trace *t = &shmc__trace;
     const size_t n = sizeof SHMC_REGISTRY_ENV; /* with the '=' */
-    uint64_t dev, ino;
-    char end;
+    struct shmc_jdir_pin id;                   /* the same "<dev>:<ino>" */
 
     for (size_t i = 0; env[i] != NULL && !secure; i++) {
         if (strncmp(env[i], SHMC_REGISTRY_ENV "=", n) != 0)
             continue;
-        if (sscanf(env[i] + n, "%" SCNu64 ":%" SCNu64 "%c", &dev, &ino, &end) ==
-            2) {
-            t->registry_dev = dev;
-            t->registry_ino = ino;
+        if (shmc_jdir_pin_parse(env[i] + n, &id) == 0) {
+            t->registry_dev = id.dev;
+            t->registry_ino = id.ino;
             t->registry_on = t->cfg.log_dir[0] != '\0';
         } else {
             shmc__say("shmcheck: " SHMC_REGISTRY_ENV " is malformed: "
@@ -43,24 +39,33 @@ void shmc__find_registry(char **env, int secure)
     }
 }
 
+/* "<log dir>/images.shmr" into path (PATH_MAX + sizeof the name bytes);
+ * no printf: a process that needs no journal maps fewer pages of libc. */
+static void registry_path(char *path)
+{
+    size_t n = strlen(shmc__trace.cfg.log_dir);
+
+    memcpy(path, shmc__trace.cfg.log_dir, n);
+    path[n] = '/';
+    memcpy(path + n + 1, SHMC_REGISTRY_NAME, sizeof SHMC_REGISTRY_NAME);
+}
+
 int shmc__registry_write(enum shmc_reg_kind kind, int64_t arg,
                          char *const *list, const char *one)
 {
     const struct shmc_trace *t = &shmc__trace;
     uint64_t rec[SHMC_REG_MAX / 8];
     char path[PATH_MAX + sizeof SHMC_REGISTRY_NAME + 1];
-    struct shmc_textbuf p;
     struct stat st;
     int saved = errno, ok = 0, fd;
 
     if (!t->registry_on)
         return -1;
-    shmc_textbuf_init(&p, path, sizeof path);
-    shmc_textbuf_printf(&p, "%s/%s", t->cfg.log_dir, SHMC_REGISTRY_NAME);
+    registry_path(path);
     fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {
         size_t len = shmc_reg_build(rec, kind, (int)t->pid, (int)t->ppid,
-                                    shmc__now_ns(), arg, list, one);
+                                    shmc__now_ns_cold(), arg, list, one);
         ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
              (uint64_t)st.st_dev == t->registry_dev &&
              (uint64_t)st.st_ino == t->registry_ino &&

@@ -124,6 +124,10 @@ static int names_me(const char *value, int pid, unsigned long long start)
     return strcmp(value, mine) == 0;
 }
 
+/* The entry that names no process (pid 0 is none); no printf: a process
+ * under the CLI (which never changes a status) maps fewer pages of libc. */
+#define NONE SHMC_ROOT_ENV "=0:0"
+
 void shmc__find_root(char **envp)
 {
     struct shmc_trace *t = &shmc__trace;
@@ -138,14 +142,17 @@ void shmc__find_root(char **envp)
         start = 0; /* no /proc: the pid alone */
     for (size_t i = 0; envp[i]; i++)
         if (strncmp(envp[i], SHMC_ROOT_ENV "=", n) == 0) {
+            size_t len = strlen(envp[i]) + 1;
             t->root = t->cfg.exitcode != 0 && names_me(envp[i] + n, pid, start);
-            if ((size_t)snprintf(t->root_env, room, "%s", envp[i]) >= room)
-                snprintf(t->root_env, room, SHMC_ROOT_ENV "=0:0"); /* none */
+            if (len <= room) /* copied as it is; else it names none */
+                memcpy(t->root_env, envp[i], len);
+            else
+                memcpy(t->root_env, NONE, sizeof NONE);
             return;
         }
     t->root = t->cfg.exitcode != 0 && !parent_traced();
     if (t->root)
         snprintf(t->root_env, room, SHMC_ROOT_ENV "=%d:%llu", pid, start);
-    else /* pid 0 names no process */
-        snprintf(t->root_env, room, SHMC_ROOT_ENV "=0:0");
+    else
+        memcpy(t->root_env, NONE, sizeof NONE);
 }

@@ -104,7 +104,7 @@ static void atfork_child(void)
  * CLONE_VM) as zeros. Without MADV_WIPEONFORK: the static one, never wiped. */
 static void map_stamp(void)
 {
-    size_t len = (size_t)sysconf(_SC_PAGESIZE);
+    size_t len = (size_t)getauxval(AT_PAGESZ);
     int *page = mmap(NULL, len, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -202,11 +202,12 @@ static void init(void)
     shmc__find_registry(env, getauxval(AT_SECURE) != 0);
     t->journal_now = shmc__journal_now;
     t->pid = getpid();
-    t->start_ns = shmc__now_ns();
+    t->start_ns = shmc__now_ns_cold();
     shmc_table_init(&t->atts, sizeof(struct shmc_att));
     shmc_table_init(&t->segs, sizeof(struct shmc_seg));
     shmc_table_init(&t->depot, sizeof(struct shmc_stack));
-    remember_stderr();
+    if (t->cfg.report != SHMC_REPORT_NONE) /* where a report would go */
+        remember_stderr();
     find_self();
     map_stamp();
     if (t->cfg.stacks == SHMC_STACKS_FULL) {

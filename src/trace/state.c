@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "journal/compiler.h"
@@ -28,7 +29,9 @@ int *shmc__stamp = &stamp_unwiped;
 __thread int shmc__in_tracer;
 static __thread int cached_tid;
 
-static pthread_once_t resolved = PTHREAD_ONCE_INIT;
+/* 0 unresolved, 1 resolving, 2 resolved (an atomic rather than
+ * pthread_once: one libc page less for every image). */
+static _Atomic int resolved;
 
 static void *real(const char *name)
 {
@@ -57,7 +60,17 @@ static void resolve_all(void)
 
 void shmc__resolve(void)
 {
-    pthread_once(&resolved, resolve_all);
+    int expected = 0;
+
+    if (SHMC_LIKELY(atomic_load_explicit(&resolved, memory_order_acquire) == 2))
+        return;
+    if (atomic_compare_exchange_strong(&resolved, &expected, 1)) {
+        resolve_all();
+        atomic_store_explicit(&resolved, 2, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&resolved, memory_order_acquire) != 2)
+        ; /* another thread is resolving: a few dlsym calls */
 }
 
 /* A spin lock: the sections it guards are a few hash-table operations
@@ -84,6 +97,14 @@ int shmc__tid(void)
     if (SHMC_UNLIKELY(cached_tid == 0))
         cached_tid = gettid();
     return cached_tid;
+}
+
+uint64_t shmc__now_ns_cold(void)
+{
+    struct timespec ts;
+
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t shmc__now_ns(void)

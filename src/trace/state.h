@@ -134,6 +134,9 @@ enum shmc_phase { SHMC_OFF = 0, SHMC_STARTING, SHMC_READY, SHMC_DONE };
  * own synchronisation. After fork, the child resets the lock and starts a
  * journal of its own. */
 struct shmc_trace {
+    /* What every image touches at its start first, together, then the
+     * large tables only an image that makes System V calls uses: a
+     * process that never does touches as few pages as can be. */
     _Atomic int phase;
     struct shmc_real real;
     struct shmc_trace_config cfg;
@@ -152,13 +155,24 @@ struct shmc_trace {
                                   libc calls the lifecycle's handlers  */
     int registry_on; /* the CLI's registry (SHMC_REGISTRY_ENV) is known */
     uint64_t registry_dev, registry_ino;
-    struct shmc_jwriter journal;
     int broker_on; /* under the CLI: journals through its broker */
     struct shmc_broker broker;
     struct shmc_jdir_pin dir_pin; /* under the CLI: its log directory  */
     struct shmc_table atts;       /* addr -> struct shmc_att          */
     struct shmc_table segs;       /* shmid -> struct shmc_seg         */
     struct shmc_table depot;      /* stack hash -> struct shmc_stack */
+    dev_t stderr_dev;             /* fd 2 at start: report only if unchanged */
+    ino_t stderr_ino;
+    int stderr_ok;
+    uint32_t gen;      /* attachment generations, under lock */
+    int root;          /* the root of the traced tree (root.c): the only
+                          process whose exit status may change        */
+    char root_env[64]; /* SHMC_ROOT_ENV entry to pass on at exec     */
+    uintptr_t main_stack_top;
+    char self_path[PATH_MAX]; /* this library, for LD_PRELOAD after exec */
+    char env_keep[4096];      /* SHMCHECK_* entries at start, NUL-separated,
+                                 ending with an empty string: kept across exec */
+    struct shmc_jwriter journal;
     struct shmc_event events[SHMC_MAX_FINDINGS];
     unsigned nevents, events_lost;
     unsigned long invalid_detaches, failed_calls, attaches, detaches;
@@ -166,18 +180,7 @@ struct shmc_trace {
     unsigned nmodules;
     pthread_mutex_t scan_lock; /* one module scan at a time            */
     struct shmc_scan scan;     /* under scan_lock                        */
-    uintptr_t main_stack_top;
-    char self_path[PATH_MAX]; /* this library, for LD_PRELOAD after exec */
-    dev_t stderr_dev;         /* fd 2 at start: report only if unchanged */
-    ino_t stderr_ino;
-    int stderr_ok;
     char exe[PATH_MAX];
-    char env_keep[4096]; /* SHMCHECK_* entries at start, NUL-separated,
-                            ending with an empty string: kept across exec */
-    uint32_t gen;        /* attachment generations, under lock */
-    int root;            /* the root of the traced tree (root.c): the only
-                            process whose exit status may change        */
-    char root_env[64];   /* SHMC_ROOT_ENV entry to pass on at exec     */
 };
 
 extern struct shmc_trace shmc__trace;
@@ -220,6 +223,11 @@ const char *shmc__exe(void);
 /* Thread id, cached per thread; the monotonic clock in nanoseconds. */
 int shmc__tid(void);
 uint64_t shmc__now_ns(void);
+
+/* The same clock by a system call rather than the vDSO: for what every
+ * image does once (its start, its registry records), so that a process
+ * that never needs the vDSO's clock does not fault its pages in. */
+uint64_t shmc__now_ns_cold(void);
 
 /* 0 in a vfork or posix_spawn child, or a raw clone: it shares or copied
  * this process's memory, state included, and must leave it alone. */
