@@ -91,7 +91,8 @@ static void add(struct cli_procevents *pe, int pid, int ppid, long parent)
     *s = (struct cli_seen){.pid = pid, .ppid = ppid, .status = -1};
     if (parent >= 0) /* the forking thread's name, else read */
         memcpy(s->comm, pe->seen[parent].comm, sizeof s->comm);
-    read_comm(pid, s->comm);
+    else
+        read_comm(pid, s->comm);
     *slot = (long)pe->n++;
     pe->alive++;
 }
