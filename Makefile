@@ -117,7 +117,7 @@ $(JOURNAL_A): $(JOURNAL_OBJ)
 TRACE_LIB_OBJ := $(B)/src/lib/validate.o $(B)/src/lib/limits.o \
 	$(B)/src/lib/errors.o
 $(TRACE_SO): $(TRACE_OBJ) $(JOURNAL_A) $(TRACE_LIB_OBJ) src/trace/exports.map
-	$(CC) -shared -Wl,--version-script=src/trace/exports.map -o $@ \
+	$(CC) -shared -Wl,--version-script=src/trace/exports.map -Wl,-z,now -o $@ \
 	    $(TRACE_OBJ) $(JOURNAL_A) $(TRACE_LIB_OBJ) -ldl -lpthread \
 	    $(LDFLAGS_ALL)
 

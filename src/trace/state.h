@@ -172,14 +172,15 @@ struct shmc_trace {
     char self_path[PATH_MAX]; /* this library, for LD_PRELOAD after exec */
     char env_keep[4096];      /* SHMCHECK_* entries at start, NUL-separated,
                                  ending with an empty string: kept across exec */
-    struct shmc_jwriter journal;
-    struct shmc_event events[SHMC_MAX_FINDINGS];
     unsigned nevents, events_lost;
     unsigned long invalid_detaches, failed_calls, attaches, detaches;
-    struct shmc_module modules[SHMC_MAX_MODULES];
     unsigned nmodules;
     pthread_mutex_t scan_lock; /* one module scan at a time            */
-    struct shmc_scan scan;     /* under scan_lock                        */
+    /* The large part: what a fork child resets is all above. */
+    struct shmc_jwriter journal;
+    struct shmc_event events[SHMC_MAX_FINDINGS];
+    struct shmc_module modules[SHMC_MAX_MODULES];
+    struct shmc_scan scan; /* under scan_lock                        */
     char exe[PATH_MAX];
 };
 
