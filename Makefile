@@ -158,7 +158,11 @@ $(B)/tests/cli/test_%: $(B)/tests/cli/test_%.o $(B)/tests/cli/fixtures.o \
 CLI_HELPERS := $(B)/tests/cli/helpers/leaky_prog \
 	$(B)/tests/cli/helpers/leaky_prog-static \
 	$(B)/tests/cli/helpers/privdrop \
-	$(B)/tests/cli/helpers/report_prog
+	$(B)/tests/cli/helpers/report_prog \
+	$(B)/tests/cli/helpers/ckpt_prog
+$(B)/tests/cli/helpers/ckpt_prog: tests/cli/helpers/ckpt_prog.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O0 -g -fno-omit-frame-pointer -pthread $< -o $@
 $(B)/tests/cli/helpers/report_prog: tests/cli/helpers/report_prog.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O0 -g -fno-omit-frame-pointer $< -o $@
