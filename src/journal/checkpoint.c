@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fold.h"
+#include "format.h"
 #include "space.h"
 #include "wfile.h"
 

@@ -14,7 +14,7 @@
 #ifndef SHMC_JOURNAL_CHECKPOINT_H
 #define SHMC_JOURNAL_CHECKPOINT_H
 
-#include "writer.h"
+#include "wstate.h"
 
 /* The suffix of the file a checkpoint writes before the rename: the CLI
  * does not read it (its name does not end in SHMC_JSUFFIX). */

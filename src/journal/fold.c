@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fold.h"
+#include "fold_key.h"
 #include "format.h"
 #include "lib/hash.h"
 #include "reader.h"

@@ -1,15 +1,15 @@
 /*
- * fold_key.c - which folded records are one group (fold.h): the record's
- * type, errno and stack, and of its arguments only what the CLI's findings
- * (src/cli/lints.c, src/cli/replay.c) look at. A group keeps its first and
- * its last record whole, so the finding made from the first still shows
+ * fold_key.c - which folded records are one group (fold.h, fold_key.h): the
+ * record's type, errno and stack, and of its arguments only what the CLI's
+ * findings (src/cli/lints.c, src/cli/replay.c) look at. A group keeps its first
+ * and its last record whole, so the finding made from the first still shows
  * that call's shmid, address and arguments.
  */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/ipc.h>
 
-#include "fold.h"
+#include "fold_key.h"
 #include "format.h"
 #include "lib/hash.h"
 

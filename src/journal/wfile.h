@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "writer.h"
+#include "wstate.h"
 
 /* Records which file fd is (device, inode, owner), for reopen; 0, or -1
  * with errno. */

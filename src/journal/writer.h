@@ -42,31 +42,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "broker.h"
 #include "format.h"
-#include "jfile.h"
 #include "space.h" /* SHMC_JREGION, SHMC_JCHUNK, SHMC_JPAGE */
-
-struct shmc_jwriter {
-    unsigned char *base;        /* reserved region; NULL when closed      */
-    _Atomic size_t off;         /* next free byte                         */
-    _Atomic size_t mapped;      /* bytes of the file mapped at base       */
-    _Atomic unsigned long lost; /* records dropped (full, or growth failed) */
-    size_t cap;                 /* no record ends past it (SHMC_JREGION) */
-    pthread_mutex_t grow;       /* held only while growing                */
-    _Atomic unsigned active;    /* threads between reserving and commit   */
-    _Atomic int busy;           /* a checkpoint is replacing the file     */
-    size_t ckpt_at; /* checkpoint rather than grow past it (0: never) */
-    int ckpt_kill;  /* test seam: SIGKILL at this checkpoint step    */
-    const struct shmc_broker *broker; /* opens the file, or NULL (path) */
-    int pid;                          /* whose journal                   */
-    uint32_t image;                   /* the n of <pid>.<n>.shmj         */
-    struct shmc_jdir_pin pin;         /* the log directory trusted      */
-    uint64_t file_dev, file_ino;      /* the file made: reopen checks   */
-    uint32_t file_uid;                /*   it is the same one           */
-    size_t name_at;                   /* path + name_at: "<pid>.<n>.shmj" */
-    char path[PATH_MAX];
-};
+#include "wstate.h"
 
 /* Creates the journal file for pid in dir and writes its header. The
  * file's space is reserved for real (posix_fallocate) before the mapping
