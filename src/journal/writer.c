@@ -6,20 +6,24 @@
  * Invariants while open: the file's size equals `mapped`, and all of it is
  * allocated (posix_fallocate, before it is mapped: a store into a hole of a
  * full tmpfs would raise SIGBUS); bytes past the last reservation are
- * zero; `off` only grows.
+ * zero; `off` only grows, but for a checkpoint, which starts it again at
+ * the end of the folded journal.
  *
- * A reservation that gets no room (growth failed, or the region is full)
- * stays a zero hole, which a reader takes for the end of the journal. So
- * once one is dropped the journal is frozen at `mapped`: a later growth
- * would put records behind the hole where no reader would find them. Every
- * reservation after a dropped one lies beyond `mapped` (off only grows), so
- * it is dropped too and counted in `lost`, in the writer and in the file's
- * header (with the first drop's reason); the records before the hole stay
- * readable. (At the cap this may also drop a reservation just below the
- * one past it that growth could still have mapped.)
+ * Records are reserved inside the mapped part only (a compare-and-swap on
+ * `off`); one that does not fit takes the grow mutex, which grows the file
+ * or checkpoints it (checkpoint.h), and reserves again. A record that gets
+ * no room (growth failed, or the cap) is dropped: counted in `lost`, in
+ * the writer and in the file's header (with the first drop's reason), and
+ * `off` still moves past it, so the journal is frozen: every later record
+ * is dropped too, none lies behind the missing one.
  *
- * A record is a hole too until its size is written: a process dying in
- * that window (a few instructions) hides the records committed after it.
+ * Each writer is counted in `active` from its reservation to its commit; a
+ * checkpoint sets `busy`, then waits for `active` to reach 0 (the Dekker
+ * pattern, both sides sequentially consistent), so it never folds a
+ * record being written nor moves the mapping under a writer.
+ *
+ * A record is a hole until its size is written: a process dying in that
+ * window (a few instructions) hides the records committed after it.
  * close and abandon must not run while another thread is in begin.
  *
  * The tracer calls open in a fork child, where only async-signal-safe
