@@ -267,8 +267,8 @@ static int emit(struct fold *f)
     struct shmc_jreader rd;
     const struct shmc_jrec *r;
 
-    if (walk(f, &rd) != 0)
-        return -1;
+    if (walk(f, &rd) != 0 || rd.header.header_size > OUT_BUF)
+        return -1; /* (a header bigger than the buffer: not ours) */
     put(f, f->data, rd.header.header_size);
     while (shmc_jreader_next(&rd, &r) == SHMC_JOK)
         emit_one(f, r, (uint64_t)((const unsigned char *)r - f->data));
