@@ -343,7 +343,7 @@ static void replay_image(struct analysis *a, const char *path,
     image_begin(&im, &rd->header);
     while ((st = shmc_jreader_next(rd, &r)) == SHMC_JOK) {
         im.last_ns = r->time_ns > im.last_ns ? r->time_ns : im.last_ns;
-        a->repeat = shmc_jrec_repeat(r); /* its findings count 1 + repeat */
+        a->repeat = shmc_jrec_repeat(r);   /* its findings count 1 + repeat */
         if (shmc_jrec_ghost(r) && !r->err) /* its effect was netted out */
             cli_ghost_judge(&im, r);
         else if (replay[r->type] != NULL) /* LCOV_EXCL_BR_LINE: all have */
