@@ -40,13 +40,16 @@ static void step(const struct shmc_jwriter *w, enum shmc_jckpt_step s)
         kill(getpid(), SIGKILL);
 }
 
-/* Creates the .ckpt in the checked directory. A stale one (a checkpoint
- * of this very journal killed before its rename) is removed first: only
- * this process writes names of its own pid and image there. */
+/* Creates the .ckpt in the checked directory (without one, dfd -1: this
+ * process dropped the credentials it asks for, and the broker makes it).
+ * A stale one (a checkpoint of this very journal killed before its
+ * rename) is removed first: only this process writes names of its own pid
+ * and image there. */
 static int create(struct swap *s, const struct shmc_jwriter *w)
 {
     const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     size_t n = strlen(w->path + w->name_at);
+    uint32_t image = w->image;
 
     if (n + sizeof SHMC_JCKPT_SUFFIX > sizeof s->name) {
         errno = ENAMETOOLONG;
@@ -54,7 +57,16 @@ static int create(struct swap *s, const struct shmc_jwriter *w)
     }
     memcpy(s->name, w->path + w->name_at, n);
     memcpy(s->name + n, SHMC_JCKPT_SUFFIX, sizeof SHMC_JCKPT_SUFFIX);
-    s->cfd = openat(s->dfd, s->name, flags, 0600);
+    if (s->dfd >= 0 && (s->cfd = openat(s->dfd, s->name, flags, 0600)) < 0 &&
+        w->broker != NULL && (errno == EACCES || errno == EPERM)) {
+        close(s->dfd); /* a directory it can read but not write into */
+        s->dfd = -1;
+    }
+    if (s->dfd < 0) /* the broker's file is made 0600 */
+        return (s->cfd = shmc_broker_open(w->broker, SHMC_BROKER_CKPT, w->pid,
+                                          &image)) < 0
+                   ? -1
+                   : 0;
     if (s->cfd < 0 && errno == EEXIST && unlinkat(s->dfd, s->name, 0) == 0)
         s->cfd = openat(s->dfd, s->name, flags, 0600);
     if (s->cfd < 0)
@@ -100,6 +112,21 @@ static void map_old(struct swap *s, struct shmc_jwriter *w)
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 }
 
+/* Renames the .ckpt over the journal (through the broker without dfd). */
+static int rename_new(const struct swap *s, const struct shmc_jwriter *w)
+{
+    uint32_t image = w->image;
+    int fd;
+
+    if (s->dfd >= 0)
+        return renameat(s->dfd, s->name, s->dfd, w->path + w->name_at);
+    fd = shmc_broker_open(w->broker, SHMC_BROKER_CKPT_DONE, w->pid, &image);
+    if (fd < 0)
+        return -1;
+    close(fd); /* the journal, now the new file: mapped already */
+    return 0;
+}
+
 /* Maps the new file over the old one, then renames it over the journal's
  * name; the old file mapped again if either fails. */
 static int switch_files(struct swap *s, struct shmc_jwriter *w)
@@ -112,7 +139,7 @@ static int switch_files(struct swap *s, struct shmc_jwriter *w)
         return -1;
     }
     step(w, SHMC_JCKPT_MAPPED);
-    if (renameat(s->dfd, s->name, s->dfd, w->path + w->name_at) != 0) {
+    if (rename_new(s, w) != 0) {
         int err = errno;
         map_old(s, w);
         errno = err;
@@ -129,8 +156,14 @@ static int switch_files(struct swap *s, struct shmc_jwriter *w)
 static int swap(struct swap *s, struct shmc_jwriter *w)
 {
     s->have = atomic_load(&w->mapped);
-    if ((s->ofd = shmc_jw_reopen(w, s->have)) < 0 ||
-        (s->dfd = shmc_jw_open_dir(w)) < 0 || create(s, w) != 0)
+    if ((s->ofd = shmc_jw_reopen(w, s->have)) < 0)
+        return -1;
+    /* A process that cannot open the directory (it dropped root) asks the
+     * broker, as for its journal (writer.h). */
+    if ((s->dfd = shmc_jw_open_dir(w)) < 0 &&
+        (w->broker == NULL || (errno != EACCES && errno != EPERM)))
+        return -1;
+    if (create(s, w) != 0)
         return -1;
     step(w, SHMC_JCKPT_CREATED);
     if (write_new(s, w) != 0)
@@ -161,8 +194,8 @@ int shmc_jckpt_run(struct shmc_jwriter *w)
         sched_yield();
     rc = swap(&s, w);
     saved = errno;
-    if (rc != 0 && s.cfd >= 0)
-        unlinkat(s.dfd, s.name, 0);
+    if (rc != 0 && s.cfd >= 0 && s.dfd >= 0)
+        unlinkat(s.dfd, s.name, 0); /* (the broker's: left, not read) */
     if (s.cfd >= 0)
         close(s.cfd);
     if (s.ofd >= 0)

@@ -16,10 +16,6 @@
 
 #include "wstate.h"
 
-/* The suffix of the file a checkpoint writes before the rename: the CLI
- * does not read it (its name does not end in SHMC_JSUFFIX). */
-#define SHMC_JCKPT_SUFFIX ".ckpt"
-
 /* The steps at which the test seam (SHMC_JCKPT_KILL_ENV, space.h) kills
  * the process. */
 enum shmc_jckpt_step {

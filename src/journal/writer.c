@@ -246,8 +246,9 @@ static void drop(struct shmc_jwriter *w, int reason, int err)
 /* Makes room for a record ending at end, by a checkpoint (the file would
  * grow past ckpt_at) or by growing: 0, or the SHMC_JLOST_* reason it
  * could not be had. Called with the grow mutex held. A checkpoint that
- * fails (a process that dropped root cannot create the new file: the
- * broker does not make them) turns them off: the file grows as before. */
+ * fails (no space for the new file, the name replaced, no broker to make
+ * it for a process that dropped root) turns them off: the file grows as
+ * before. */
 static int make_room(struct shmc_jwriter *w, size_t end)
 {
     size_t have = atomic_load_explicit(&w->mapped, memory_order_relaxed);
