@@ -164,13 +164,17 @@ CLI_HELPERS := $(B)/tests/cli/helpers/leaky_prog \
 	$(B)/tests/cli/helpers/privdrop \
 	$(B)/tests/cli/helpers/report_prog \
 	$(B)/tests/cli/helpers/lazy_prog \
-	$(B)/tests/cli/helpers/repeat_prog
+	$(B)/tests/cli/helpers/repeat_prog \
+	$(B)/tests/cli/helpers/ckpt_prog
 $(B)/tests/cli/helpers/lazy_prog: tests/cli/helpers/lazy_prog.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O0 -g -fno-omit-frame-pointer $< -o $@
 $(B)/tests/cli/helpers/repeat_prog: tests/cli/helpers/repeat_prog.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O0 -g -fno-omit-frame-pointer $< -o $@
+$(B)/tests/cli/helpers/ckpt_prog: tests/cli/helpers/ckpt_prog.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O0 -g -fno-omit-frame-pointer -pthread $< -o $@
 $(B)/tests/cli/helpers/report_prog: tests/cli/helpers/report_prog.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O0 -g -fno-omit-frame-pointer $< -o $@

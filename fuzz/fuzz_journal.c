@@ -3,7 +3,9 @@
  * shmc_jreader_init/next or from a file by cli_analyze, are walked without
  * reading outside them, hanging or leaking; every record handed out is
  * whole, aligned, committed and of a known type, and the offset only grows;
- * unaligned data is refused without touching the reader.
+ * unaligned data is refused without touching the reader; a checkpoint's
+ * fold of any journal the reader accepts is a whole journal that stands
+ * for the same calls.
  *
  * Input: one control byte, then the journal. Control bit 0: also write the
  * journal as <pid>.0.shmj into a private directory and run the CLI's whole
@@ -20,10 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyze.h"
+#include "journal/fold.h"
 #include "journal/reader.h"
 
 /* The private directory, made once by LLVMFuzzerInitialize; its name holds
@@ -244,6 +248,47 @@ static void check_analyze(const uint8_t *data, size_t size,
     cli_run_free(&run);
 }
 
+/* Calls of each record type the good records of buf stand for (each
+ * 1 + repeat), and whether any repeat is large enough to saturate. */
+static int stand_for(const unsigned char *buf, size_t len, uint64_t *calls)
+{
+    struct shmc_jreader rd;
+    const struct shmc_jrec *r;
+    int big = 0;
+
+    memset(calls, 0, SHMC_J_TYPE_MAX * sizeof *calls);
+    assert(shmc_jreader_init(&rd, buf, len) == SHMC_JOK);
+    while (shmc_jreader_next(&rd, &r) == SHMC_JOK) {
+        calls[r->type] += 1u + shmc_jrec_repeat(r);
+        big |= shmc_jrec_repeat(r) >= (1u << 20);
+    }
+    return big;
+}
+
+/* A checkpoint's fold of any journal the reader accepts: a whole journal
+ * (the same header, records to a clean end, no more of them) standing
+ * for the same calls of each type. */
+static void check_fold(const unsigned char *buf, size_t len,
+                       const struct walked *w)
+{
+    uint64_t in[SHMC_J_TYPE_MAX], out[SHMC_J_TYPE_MAX];
+    int fd = memfd_create("fold", MFD_CLOEXEC);
+    size_t n = 0;
+
+    assert(fd >= 0);
+    if (shmc_jfold(buf, len, fd, &n) == 0) {
+        unsigned char *o = malloc(n);
+        assert(o != NULL && pread(fd, o, n, 0) == (ssize_t)n);
+        struct walked f = walk(o, n);
+        assert(f.st == SHMC_JEND && f.nrec <= w->nrec);
+        assert(memcmp(o, buf, sizeof(struct shmc_jheader)) == 0);
+        if (!stand_for(buf, len, in) && !stand_for(o, n, out))
+            assert(memcmp(in, out, sizeof in) == 0);
+        free(o);
+    }
+    close(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     unsigned ctl;
@@ -262,6 +307,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     again = walk(buf, size);
     assert(w.st == again.st && w.nrec == again.nrec); /* deterministic */
     check_unaligned(data, size, 1 + (ctl >> 1) % 7);
+    if (w.nrec >= 0)
+        check_fold(buf, size, &w);
     if (ctl & 1)
         check_analyze(data, size, &w);
     free(buf);

@@ -71,6 +71,35 @@ static int regular(int fd)
     return S_ISREG(st.st_mode);
 }
 
+/* A checkpoint of q's journal (docs/journal-format.md, "Checkpoints"):
+ * its .ckpt made (CKPT), or renamed over the journal (CKPT_DONE); the fd
+ * of the file made or of the journal now, or -1 with errno. Names are
+ * built from the peer's pid, as for the others. */
+static int checkpoint_for(const struct cli_broker *b,
+                          const struct shmc_broker_req *q)
+{
+    char name[64], ckpt[80];
+    const int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+    int fd;
+
+    /* LCOV_EXCL_BR_START: a pid and a u32 always fit */
+    if (shmc_jfile_path(name, NULL, q->pid, q->image) != 0)
+        return -1; /* LCOV_EXCL_LINE */
+    /* LCOV_EXCL_BR_STOP */
+    snprintf(ckpt, sizeof ckpt, "%s%s", name, SHMC_JCKPT_SUFFIX);
+    if (q->op == SHMC_BROKER_CKPT_DONE)
+        return renameat(b->dir_fd, ckpt, b->dir_fd, name) == 0
+                   ? openat(b->dir_fd, name, flags)
+                   : -1;
+    (void)unlinkat(b->dir_fd, ckpt, 0); /* a stale one: the process died */
+    fd = openat(b->dir_fd, ckpt, flags | O_CREAT | O_EXCL, 0600);
+    if (fd >= 0 && fchmod(fd, 0600) != 0) { /* LCOV_EXCL_BR_LINE */
+        close(fd);                          /* LCOV_EXCL_LINE */
+        return -1;                          /* LCOV_EXCL_LINE */
+    }
+    return fd;
+}
+
 /* Opens what q asks for; the fd, or -1 with errno. */
 static int open_for(const struct cli_broker *b, const struct shmc_broker_req *q,
                     uint32_t *image)
@@ -81,6 +110,10 @@ static int open_for(const struct cli_broker *b, const struct shmc_broker_req *q,
     switch (q->op) {
     case SHMC_BROKER_CREATE:
         return shmc_jfile_create_at(b->dir_fd, q->pid, image);
+    case SHMC_BROKER_CKPT:
+    case SHMC_BROKER_CKPT_DONE:
+        fd = checkpoint_for(b, q);
+        break;
     case SHMC_BROKER_REOPEN:
         /* LCOV_EXCL_BR_START: a pid and a u32 always fit */
         if (shmc_jfile_path(name, NULL, q->pid, q->image) != 0)

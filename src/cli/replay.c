@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ghost.h"
 #include "journal/reader.h"
 #include "lineage.h"
 #include "lints.h"
@@ -345,9 +346,13 @@ static void replay_image(struct analysis *a, const char *path,
         if (!any++) /* the image began traced by its first record */
             cli_lineage_note(a, im.pid, r->time_ns, NULL);
         im.last_ns = r->time_ns > im.last_ns ? r->time_ns : im.last_ns;
-        if (replay[r->type] != NULL) /* LCOV_EXCL_BR_LINE: types read have */
+        a->repeat = shmc_jrec_repeat(r);   /* its findings count 1 + repeat */
+        if (shmc_jrec_ghost(r) && !r->err) /* its effect was netted out */
+            cli_ghost_judge(&im, r);
+        else if (replay[r->type] != NULL) /* LCOV_EXCL_BR_LINE: all have */
             replay[r->type](&im, r);
     }
+    a->repeat = 0;
     if (st == SHMC_JTRUNCATED)
         cli_analysis_warn(
             a, "%s: damaged at byte %zu: read up to the last whole record",

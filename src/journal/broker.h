@@ -38,6 +38,10 @@ enum shmc_broker_op {
     SHMC_BROKER_CREATE = 1, /* a new <pid>.<n>.shmj, first free n  */
     SHMC_BROKER_REOPEN,     /* <pid>.<image>.shmj, read-write      */
     SHMC_BROKER_MESSAGES,   /* <pid>.messages, append-only         */
+    SHMC_BROKER_CKPT,       /* a new <pid>.<image>.shmj.ckpt (a stale
+                               one removed first), read-write       */
+    SHMC_BROKER_CKPT_DONE,  /* that .ckpt renamed over <pid>.<image>.shmj,
+                               which comes back read-write           */
     SHMC_BROKER_OP_MAX
 };
 
@@ -69,7 +73,8 @@ int shmc_broker_parse(const char *value, struct shmc_broker *b);
 #define SHMC_BROKER_TEXT (SHMC_BROKER_NAME + 2 * SHMC_BROKER_SECRET + 2)
 void shmc_broker_format(const struct shmc_broker *b, char *out);
 
-/* Asks the broker for a descriptor: op on pid's file (image: REOPEN's).
+/* Asks the broker for a descriptor: op on pid's file (image: REOPEN's,
+ * CKPT's and CKPT_DONE's).
  * Returns the descriptor (O_CLOEXEC) and, for CREATE, sets *image; or -1
  * with errno (the broker's refusal, or why it could not be reached).
  * Waits at most a few seconds for the reply. Async-signal-safe. */

@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #define SHMC_JMAGIC "SHMCJRNL"
-#define SHMC_JVERSION 2u /* 2: SHMC_J_UNMAP */
+#define SHMC_JVERSION 3u /* 2: SHMC_J_UNMAP; 3: repeat, checkpoints */
 #define SHMC_JCOMMIT 0xC0DEu
 #define SHMC_JMAX_FRAMES 32u
 #define SHMC_JMAX_RECORD 4096u /* no record is longer */
@@ -128,9 +128,20 @@ struct shmc_jrec {
     int64_t args[4];
     uint16_t nframes; /* return addresses after this header           */
     uint16_t payload; /* bytes of payload after the frames            */
-    uint32_t reserved;
+    uint32_t repeat;  /* SHMC_JREPEAT_*: further identical calls this
+                         record stands for, and GHOST; 0 unless written
+                         by a checkpoint                               */
     /* uint64_t frames[nframes]; then payload bytes; then padding to 8 */
 };
+
+/* A checkpoint (fold.h) folds identical calls into the first and the last
+ * of them: repeat's low 31 bits count the further calls a record stands
+ * for. GHOST: the record stands for calls whose effect on the state (a
+ * segment created or removed, an attachment made or undone) the
+ * checkpoint already netted out: a reader judges its findings but does
+ * not apply its effect. */
+#define SHMC_JREPEAT_COUNT 0x7fffffffu
+#define SHMC_JREPEAT_GHOST 0x80000000u
 
 #define SHMC_JREC_HEADER ((uint32_t)sizeof(struct shmc_jrec))
 
@@ -143,6 +154,17 @@ static inline uint32_t shmc_jrec_size(unsigned nframes, unsigned payload)
 static inline const uint64_t *shmc_jrec_frames(const struct shmc_jrec *r)
 {
     return (const uint64_t *)(const void *)(r + 1);
+}
+
+/* How many further calls r stands for; whether it is a ghost. */
+static inline uint32_t shmc_jrec_repeat(const struct shmc_jrec *r)
+{
+    return r->repeat & SHMC_JREPEAT_COUNT;
+}
+
+static inline int shmc_jrec_ghost(const struct shmc_jrec *r)
+{
+    return (r->repeat & SHMC_JREPEAT_GHOST) != 0;
 }
 
 static inline const char *shmc_jrec_payload(const struct shmc_jrec *r)

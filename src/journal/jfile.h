@@ -13,6 +13,11 @@
  * path has PATH_MAX bytes. 0, or -1 with ENAMETOOLONG. */
 int shmc_jfile_path(char *path, const char *dir, int pid, unsigned n);
 
+/* What a checkpoint (checkpoint.h) appends to a journal's name for the
+ * file it writes before renaming it over the journal: the CLI does not
+ * read it (its name does not end in SHMC_JSUFFIX). */
+#define SHMC_JCKPT_SUFFIX ".ckpt"
+
 /* Creates the first free <pid>.<n>.shmj in dir (NULL: relative to dirfd;
  * else dirfd is AT_FDCWD or dir's), O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|
  * O_CLOEXEC, mode 0600 less the umask; its name into path. The fd with

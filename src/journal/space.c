@@ -26,18 +26,41 @@ int shmc_jspace_grow(int fd, size_t have, size_t size)
     return err == 0 ? 0 : -1;
 }
 
-size_t shmc_jspace_cap(void)
+/* The decimal value of the environment variable name, below SHMC_JREGION;
+ * SHMC_JREGION when it is unset, empty, malformed or not below it. */
+static size_t env_size(const char *name)
 {
-    const char *v = getenv(SHMC_JCAP_ENV);
-    size_t cap = 0;
+    const char *v = getenv(name);
+    size_t n = 0;
 
     if (v == NULL || *v == '\0')
         return SHMC_JREGION;
-    for (; *v >= '0' && *v <= '9' && cap < SHMC_JREGION; v++)
-        cap = cap * 10 + (size_t)(*v - '0');
-    if (*v != '\0' || cap >= SHMC_JREGION)
+    for (; *v >= '0' && *v <= '9' && n < SHMC_JREGION; v++)
+        n = n * 10 + (size_t)(*v - '0');
+    return *v != '\0' || n >= SHMC_JREGION ? SHMC_JREGION : n;
+}
+
+size_t shmc_jspace_cap(void)
+{
+    size_t cap = env_size(SHMC_JCAP_ENV);
+
+    if (cap == SHMC_JREGION)
         return SHMC_JREGION;
     return cap < SHMC_JPAGE ? SHMC_JPAGE : cap & ~(SHMC_JPAGE - 1);
+}
+
+size_t shmc_jspace_checkpoint(void)
+{
+    size_t at = env_size(SHMC_JCKPT_ENV);
+
+    return at == SHMC_JREGION ? SHMC_JCKPT_DEFAULT : at;
+}
+
+int shmc_jspace_kill_step(void)
+{
+    size_t step = env_size(SHMC_JCKPT_KILL_ENV);
+
+    return step < 100 ? (int)step : 0;
 }
 
 size_t shmc_jspace_first(int fd, size_t cap)

@@ -28,6 +28,22 @@ static inline size_t shmc_jspace_next(size_t have, size_t end)
  * least SHMC_JPAGE), read from the environment by open. */
 #define SHMC_JCAP_ENV "SHMC_TEST_JOURNAL_CAP"
 
+/* Checkpoints (checkpoint.h): the writer folds its journal into a new file
+ * rather than let it grow past SHMC_JCKPT_DEFAULT bytes (doubled while a
+ * folded journal takes more than half of it). A test hook sets another
+ * size (decimal bytes; 0: never checkpoint), and another makes the process
+ * kill itself (SIGKILL) at a step of its checkpoints (checkpoint.h). */
+#define SHMC_JCKPT_DEFAULT ((size_t)32 << 20)
+#define SHMC_JCKPT_ENV "SHMC_TEST_JOURNAL_CHECKPOINT"
+#define SHMC_JCKPT_KILL_ENV "SHMC_TEST_CHECKPOINT_KILL"
+
+/* The checkpoint size: SHMC_JCKPT_DEFAULT, or the hook's value (a
+ * malformed one leaves the default). */
+size_t shmc_jspace_checkpoint(void);
+
+/* The step SHMC_JCKPT_KILL_ENV names, 0 when none. */
+int shmc_jspace_kill_step(void);
+
 /* Grows the file from `have` to `size` bytes, all of them allocated
  * (posix_fallocate: a store into a hole of a full tmpfs through a shared
  * mapping raises SIGBUS), or leaves it at `have`: 0, or -1 with errno.

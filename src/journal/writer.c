@@ -6,20 +6,24 @@
  * Invariants while open: the file's size equals `mapped`, and all of it is
  * allocated (posix_fallocate, before it is mapped: a store into a hole of a
  * full tmpfs would raise SIGBUS); bytes past the last reservation are
- * zero; `off` only grows.
+ * zero; `off` only grows, but for a checkpoint, which starts it again at
+ * the end of the folded journal.
  *
- * A reservation that gets no room (growth failed, or the region is full)
- * stays a zero hole, which a reader takes for the end of the journal. So
- * once one is dropped the journal is frozen at `mapped`: a later growth
- * would put records behind the hole where no reader would find them. Every
- * reservation after a dropped one lies beyond `mapped` (off only grows), so
- * it is dropped too and counted in `lost`, in the writer and in the file's
- * header (with the first drop's reason); the records before the hole stay
- * readable. (At the cap this may also drop a reservation just below the
- * one past it that growth could still have mapped.)
+ * Records are reserved inside the mapped part only (a compare-and-swap on
+ * `off`); one that does not fit takes the grow mutex, which grows the file
+ * or checkpoints it (checkpoint.h), and reserves again. A record that gets
+ * no room (growth failed, or the cap) is dropped: counted in `lost`, in
+ * the writer and in the file's header (with the first drop's reason), and
+ * `off` still moves past it, so the journal is frozen: every later record
+ * is dropped too, none lies behind the missing one.
  *
- * A record is a hole too until its size is written: a process dying in
- * that window (a few instructions) hides the records committed after it.
+ * Each writer is counted in `active` from its reservation to its commit; a
+ * checkpoint sets `busy`, then waits for `active` to reach 0 (the Dekker
+ * pattern, both sides sequentially consistent), so it never folds a
+ * record being written nor moves the mapping under a writer.
+ *
+ * A record is a hole until its size is written: a process dying in that
+ * window (a few instructions) hides the records committed after it.
  * close and abandon must not run while another thread is in begin.
  *
  * The tracer calls open in a fork child, where only async-signal-safe
@@ -27,7 +31,9 @@
  */
 #define _GNU_SOURCE
 #include "writer.h"
+#include "checkpoint.h"
 #include "jfile.h"
+#include "wfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,21 +91,6 @@ static int create_file(struct shmc_jwriter *w, const char *dir, int pid,
     return fd;
 }
 
-/* Records which file fd is, for reopen; 0, or -1 with errno. */
-static int note_file(struct shmc_jwriter *w, int fd)
-{
-    struct stat st;
-
-    if (fstat(fd, &st) != 0)
-        return -1;
-    w->file_dev = st.st_dev;
-    w->file_ino = st.st_ino;
-    w->file_uid = st.st_uid;
-    return 0;
-}
-
-static int open_dir(const struct shmc_jwriter *w);
-
 /* Undoes a partial open: closes fd and removes the file (if fd >= 0),
  * releases the reserved range. Keeps errno; returns -1. */
 static int fail_open(struct shmc_jwriter *w, void *base, int fd)
@@ -108,7 +99,7 @@ static int fail_open(struct shmc_jwriter *w, void *base, int fd)
 
     if (fd >= 0) {
         close(fd);
-        int dfd = open_dir(w);
+        int dfd = shmc_jw_open_dir(w);
         if (dfd >= 0) {
             unlinkat(dfd, w->path + w->name_at, 0);
             close(dfd);
@@ -166,7 +157,11 @@ int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
     atomic_init(&w->off, 0);
     atomic_init(&w->mapped, 0);
     atomic_init(&w->lost, 0);
+    atomic_init(&w->active, 0);
+    atomic_init(&w->busy, 0);
     w->cap = shmc_jspace_cap();
+    w->ckpt_at = shmc_jspace_checkpoint();
+    w->ckpt_kill = shmc_jspace_kill_step();
     pthread_mutex_init(&w->grow, NULL);
     if (dir == NULL || dir[0] == '\0' || pid <= 0) {
         errno = EINVAL;
@@ -182,9 +177,10 @@ int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
     /* fchmod: a umask like 0277 would leave a file that growth, which
      * reopens it O_RDWR, could not open. (The broker made its files 0600;
      * they are not this process's to chmod.) */
-    size_t size = note_file(w, fd) == 0 && (brokered || fchmod(fd, 0600) == 0)
-                      ? shmc_jspace_first(fd, w->cap)
-                      : 0;
+    size_t size =
+        shmc_jw_note_file(w, fd) == 0 && (brokered || fchmod(fd, 0600) == 0)
+            ? shmc_jspace_first(fd, w->cap)
+            : 0;
     if (size == 0 || mmap(base, size, PROT_READ | PROT_WRITE,
                           MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
         return fail_open(w, base, fd);
@@ -197,64 +193,13 @@ int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
     return 0;
 }
 
-/* The checked directory's fd (w->path up to its name), or -1. */
-static int open_dir(const struct shmc_jwriter *w)
-{
-    char dir[PATH_MAX];
-
-    memcpy(dir, w->path, w->name_at - 1);
-    dir[w->name_at - 1] = '\0';
-    return shmc_jdir_open(dir, &w->pin);
-}
-
-/* Opens the journal again in the checked directory (else, as
- * create_file, through the broker). */
-static int open_again(const struct shmc_jwriter *w)
-{
-    uint32_t image = w->image;
-    int fd = -1, dfd = open_dir(w);
-
-    if (dfd >= 0) {
-        fd = openat(dfd, w->path + w->name_at, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-        int err = errno;
-        close(dfd);
-        errno = err;
-    }
-    if (fd < 0 && w->broker != NULL && (errno == EACCES || errno == EPERM))
-        fd = shmc_broker_open(w->broker, SHMC_BROKER_REOPEN, w->pid, &image);
-    return fd;
-}
-
-/* Reopens the journal, checking it is the very file made (device, inode,
- * owner: the name may have been replaced) and still a regular file of
- * `size` bytes. Returns the fd, or -1 (ESTALE: another file). */
-static int reopen(const struct shmc_jwriter *w, size_t size)
-{
-    struct stat st;
-    /* LCOV_EXCL_BR_START: an open writer always has its path (only
-     * fail_open clears it, and leaves no region to grow or close) */
-    int fd = w->path[0] != '\0' ? open_again(w) : -1;
-    /* LCOV_EXCL_BR_STOP */
-
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_dev != w->file_dev || st.st_ino != w->file_ino ||
-        st.st_uid != w->file_uid || (size_t)st.st_size != size) {
-        close(fd);
-        errno = ESTALE; /* not the file we wrote */
-        return -1;
-    }
-    return fd;
-}
-
 /* Extends the file from `have` to cover `end` (shmc_jspace_next) and maps
  * the new part at base + have. Called with the grow mutex held. */
 static int extend(struct shmc_jwriter *w, size_t have, size_t end)
 {
     size_t next = shmc_jspace_next(have, end);
     size_t want = next < w->cap ? next : w->cap; /* end <= cap: begin */
-    int fd = reopen(w, have);
+    int fd = shmc_jw_reopen(w, have);
     int ok;
 
     if (fd < 0)
@@ -298,49 +243,48 @@ static void drop(struct shmc_jwriter *w, int reason, int err)
                               memory_order_release);
 }
 
-/* Makes [.., end) mapped; 0, or -1 after counting a lost record. Keeps
- * errno: the tracer records between a call and its return. */
-static int grow(struct shmc_jwriter *w, size_t end)
+/* Makes room for a record ending at end, by a checkpoint (the file would
+ * grow past ckpt_at) or by growing: 0, or the SHMC_JLOST_* reason it
+ * could not be had. Called with the grow mutex held. A checkpoint that
+ * fails (no space for the new file, the name replaced, no broker to make
+ * it for a process that dropped root) turns them off: the file grows as
+ * before. */
+static int make_room(struct shmc_jwriter *w, size_t end)
 {
-    int saved = errno;
-    int ok = 1;
-
-    pthread_mutex_lock(&w->grow);
     size_t have = atomic_load_explicit(&w->mapped, memory_order_relaxed);
-    if (end > have) {
-        /* lost != 0: frozen since a hole was left (see the top). */
-        int reason = atomic_load_explicit(&w->lost, memory_order_relaxed)
-                         ? SHMC_JLOST_OTHER /* not written: lost != 0 */
-                         : extend(w, have, end);
-        if (!(ok = reason == 0))
-            drop(w, reason, errno);
+
+    if (w->ckpt_at != 0 && shmc_jspace_next(have, end) > w->ckpt_at) {
+        if (shmc_jckpt_run(w) == 0)
+            return 0;
+        w->ckpt_at = 0;
+        have = atomic_load_explicit(&w->mapped, memory_order_relaxed);
     }
-    pthread_mutex_unlock(&w->grow);
-    errno = saved;
-    return ok ? 0 : -1;
+    return extend(w, have, end);
 }
 
-struct shmc_jrec *shmc_jwriter_begin(struct shmc_jwriter *w, uint32_t size,
-                                     uint16_t type)
+/* Reserves size bytes inside the mapped part: 1 with *at, or 0 when they
+ * do not fit. The caller is counted in `active`, so no checkpoint can
+ * replace the mapping meanwhile. */
+static int take(struct shmc_jwriter *w, uint32_t size, size_t *at)
 {
-    /* Records are 8-aligned and walked by size (format.h); a bad type
-     * would make a reader stop there, so it is refused like a bad size. */
-    if (w->base == NULL || size % 8 != 0 || size < SHMC_JREC_HEADER ||
-        size > SHMC_JMAX_RECORD || type == 0 || type >= SHMC_J_TYPE_MAX)
-        return NULL;
-    size_t at = atomic_fetch_add_explicit(&w->off, size, memory_order_relaxed);
-    size_t end = at + size;
-    if (end > atomic_load_explicit(&w->mapped, memory_order_acquire)) {
-        if (end > w->cap) {
-            drop(w, SHMC_JLOST_CAP, 0);
-            return NULL;
-        }
-        if (grow(w, end) != 0)
-            return NULL;
-    }
+    size_t cur = atomic_load_explicit(&w->off, memory_order_relaxed);
+
+    do {
+        if (cur + size > atomic_load_explicit(&w->mapped, memory_order_acquire))
+            return 0;
+    } while (!atomic_compare_exchange_weak_explicit(
+        &w->off, &cur, cur + size, memory_order_relaxed, memory_order_relaxed));
+    *at = cur;
+    return 1;
+}
+
+/* The reservation's header: size first (from here on a reader can step
+ * over it, and commit, still 0, tells it to skip it), the rest zero. */
+static struct shmc_jrec *fill(struct shmc_jwriter *w, size_t at, uint32_t size,
+                              uint16_t type)
+{
     struct shmc_jrec *r = (struct shmc_jrec *)(void *)(w->base + at);
-    /* size first: from here on a reader can step over this record, and
-     * commit (still 0) tells it to skip it. */
+
     r->size = size;
     memset((unsigned char *)r + sizeof r->size, 0,
            SHMC_JREC_HEADER - sizeof r->size);
@@ -348,12 +292,73 @@ struct shmc_jrec *shmc_jwriter_begin(struct shmc_jwriter *w, uint32_t size,
     return r;
 }
 
-void shmc_jwriter_commit(struct shmc_jrec *r)
+/* The slow way, under the grow mutex: the record did not fit, the journal
+ * is frozen, or a checkpoint runs. Makes room (growth or a checkpoint)
+ * and reserves again; a record that gets none is counted lost and still
+ * moves the end on, so that every later one is dropped too. Keeps errno:
+ * the tracer records between a call and its return. */
+static struct shmc_jrec *reserve_slow(struct shmc_jwriter *w, uint32_t size,
+                                      uint16_t type)
+{
+    int saved = errno, ok = 0;
+    size_t at = 0;
+
+    pthread_mutex_lock(&w->grow);
+    for (;;) {
+        /* lost != 0: frozen since a hole was left (see the top). */
+        if (atomic_load_explicit(&w->lost, memory_order_relaxed) != 0) {
+            drop(w, SHMC_JLOST_OTHER, 0); /* not written: lost != 0 */
+            break;
+        }
+        atomic_fetch_add(&w->active, 1);
+        if ((ok = take(w, size, &at)) != 0)
+            break;
+        atomic_fetch_sub(&w->active, 1);
+        size_t end = atomic_load(&w->off) + size;
+        int reason = end > w->cap ? SHMC_JLOST_CAP : make_room(w, end);
+        if (reason != 0) {
+            drop(w, reason, reason == SHMC_JLOST_CAP ? 0 : errno);
+            break;
+        }
+    }
+    if (!ok)
+        atomic_fetch_add(&w->off, size);
+    pthread_mutex_unlock(&w->grow);
+    errno = saved;
+    return ok ? fill(w, at, size, type) : NULL;
+}
+
+struct shmc_jrec *shmc_jwriter_begin(struct shmc_jwriter *w, uint32_t size,
+                                     uint16_t type)
+{
+    size_t at;
+
+    /* Records are 8-aligned and walked by size (format.h); a bad type
+     * would make a reader stop there, so it is refused like a bad size. */
+    if (w->base == NULL || size % 8 != 0 || size < SHMC_JREC_HEADER ||
+        size > SHMC_JMAX_RECORD || type == 0 || type >= SHMC_J_TYPE_MAX)
+        return NULL;
+    /* Counted in active before busy is read, and a checkpoint sets busy
+     * before it reads active (both sequentially consistent): either this
+     * thread sees the checkpoint and waits for it, or the checkpoint waits
+     * for this record's commit. */
+    atomic_fetch_add(&w->active, 1);
+    if (!atomic_load(&w->busy) &&
+        atomic_load_explicit(&w->lost, memory_order_relaxed) == 0 &&
+        take(w, size, &at))
+        return fill(w, at, size, type);
+    atomic_fetch_sub(&w->active, 1);
+    return reserve_slow(w, size, type);
+}
+
+void shmc_jwriter_commit(struct shmc_jwriter *w, struct shmc_jrec *r)
 {
     /* Release: everything written into the record is in the file before a
-     * reader can see it complete. */
+     * reader (or a checkpoint, which waits for active to drop to 0) can
+     * see it complete. */
     atomic_store_explicit((_Atomic uint16_t *)(void *)&r->commit,
                           (uint16_t)SHMC_JCOMMIT, memory_order_release);
+    atomic_fetch_sub_explicit(&w->active, 1, memory_order_release);
 }
 
 void shmc_jwriter_close(struct shmc_jwriter *w)
@@ -367,7 +372,7 @@ void shmc_jwriter_close(struct shmc_jwriter *w)
         end = mapped;
     munmap(w->base, SHMC_JREGION);
     w->base = NULL;
-    int fd = reopen(w, mapped);
+    int fd = shmc_jw_reopen(w, mapped);
     if (fd >= 0) {
         if (ftruncate(fd, (off_t)end) != 0) {
             /* The zero tail still reads as the end. */
@@ -386,5 +391,7 @@ void shmc_jwriter_abandon(struct shmc_jwriter *w)
     w->base = NULL;
     /* A parent thread may have held it at fork; it does not exist here. */
     pthread_mutex_init(&w->grow, NULL);
+    atomic_store(&w->active, 0);
+    atomic_store(&w->busy, 0);
     errno = saved;
 }

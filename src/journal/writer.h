@@ -22,8 +22,13 @@
  * (By path first: a request to the broker costs a round trip to the CLI,
  * about 0.4 ms, in every process of a process-heavy tree.)
  *
- * Thread-safe: space is reserved with an atomic add. Not async-signal-safe
- * while growing.
+ * Thread-safe: space is reserved with a compare-and-swap inside the mapped
+ * part. Not async-signal-safe while growing.
+ *
+ * Checkpoints (checkpoint.h): when the file would grow past ckpt_at
+ * (SHMC_JCKPT_ENV, else SHMC_JCKPT_DEFAULT), the writer folds the journal
+ * into a new file that replaces it (fold.h), so that a long-running
+ * program's journal grows with its live state, not with its calls.
  */
 #ifndef SHMC_JOURNAL_WRITER_H
 #define SHMC_JOURNAL_WRITER_H
@@ -37,27 +42,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "broker.h"
 #include "format.h"
-#include "jfile.h"
 #include "space.h" /* SHMC_JREGION, SHMC_JCHUNK, SHMC_JPAGE */
-
-struct shmc_jwriter {
-    unsigned char *base;        /* reserved region; NULL when closed      */
-    _Atomic size_t off;         /* next free byte                         */
-    _Atomic size_t mapped;      /* bytes of the file mapped at base       */
-    _Atomic unsigned long lost; /* records dropped (full, or growth failed) */
-    size_t cap;                 /* no record ends past it (SHMC_JREGION) */
-    pthread_mutex_t grow;       /* held only while growing                */
-    const struct shmc_broker *broker; /* opens the file, or NULL (path) */
-    int pid;                          /* whose journal                   */
-    uint32_t image;                   /* the n of <pid>.<n>.shmj         */
-    struct shmc_jdir_pin pin;         /* the log directory trusted      */
-    uint64_t file_dev, file_ino;      /* the file made: reopen checks   */
-    uint32_t file_uid;                /*   it is the same one           */
-    size_t name_at;                   /* path + name_at: "<pid>.<n>.shmj" */
-    char path[PATH_MAX];
-};
+#include "wstate.h"
 
 /* Creates the journal file for pid in dir and writes its header. The
  * file's space is reserved for real (posix_fallocate) before the mapping
@@ -90,8 +77,9 @@ int shmc_jwriter_open_via(struct shmc_jwriter *w, const struct shmc_broker *b,
 struct shmc_jrec *shmc_jwriter_begin(struct shmc_jwriter *w, uint32_t size,
                                      uint16_t type);
 
-/* Publishes a record filled after begin (release store of commit). */
-void shmc_jwriter_commit(struct shmc_jrec *r);
+/* Publishes a record filled after begin (release store of commit). Every
+ * record begin returned must be committed: a checkpoint waits for it. */
+void shmc_jwriter_commit(struct shmc_jwriter *w, struct shmc_jrec *r);
 
 /* Truncates the file to what was written and unmaps it. Not while another
  * thread may be in begin (the tracer closes at the very end). */

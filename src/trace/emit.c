@@ -33,5 +33,5 @@ void shmc__journal_write(uint16_t type, const struct shmc_call *call,
         memcpy(r + 1, call->frames, 8u * nframes);
     if (payload_len)
         memcpy((char *)(r + 1) + 8u * nframes, payload, payload_len);
-    shmc_jwriter_commit(r);
+    shmc_jwriter_commit(&t->journal, r);
 }

@@ -188,7 +188,7 @@ static int write_as_nobody(struct broker_fx *fx)
             shmc_jwriter_begin(&w, SHMC_JREC_HEADER, SHMC_J_SHMDT);
         if (r == NULL)
             return 42;
-        shmc_jwriter_commit(r);
+        shmc_jwriter_commit(&w, r);
     }
     shmc_jwriter_close(&w);
     return w.lost == 0 ? 0 : 43;

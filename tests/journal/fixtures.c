@@ -124,7 +124,10 @@ int put(struct shmc_jwriter *w, int tid, uint32_t seq, int big, int commit)
     for (unsigned i = 0; i < payload; i++)
         bytes[i] = byte_of(tid, seq, i);
     if (commit)
-        shmc_jwriter_commit(r);
+        shmc_jwriter_commit(w, r);
+    else /* as if its thread died; a checkpoint must not wait for it (a
+            real death takes the whole process, checkpoint included) */
+        atomic_fetch_sub(&w->active, 1);
     return 0;
 }
 

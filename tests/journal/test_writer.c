@@ -329,7 +329,7 @@ static void test_writer_refusals(void **state)
     assert_int_equal(r->size, SHMC_JMAX_RECORD);
     assert_int_equal(r->type, SHMC_J_EXIT);
     assert_int_equal(r->commit, 0);
-    shmc_jwriter_commit(r);
+    shmc_jwriter_commit(&fx->w, r);
     assert_int_equal(r->commit, SHMC_JCOMMIT);
     shmc_jwriter_close(&fx->w);
     shmc_jwriter_close(&fx->w);
