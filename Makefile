@@ -383,6 +383,9 @@ $(B)/bench/bench_trace: $(B)/bench/bench_trace.o
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 $(B)/bench/bench_cli: $(B)/bench/bench_cli.o
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+# Synthetic journals for measuring the analysis (`shmcheck --replay`).
+$(B)/bench/gen_journals: $(B)/bench/gen_journals.o $(JOURNAL_A) $(LIB_A)
+	$(CC) -o $@ $^ -lpthread $(LDFLAGS_ALL)
 
 bench: $(BENCH_BIN) $(B)/bench/bench_loop $(B)/bench/bench_trace $(TRACE_SO) \
 	    $(B)/bench/bench_cli $(CLI)

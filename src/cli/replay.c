@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "journal/reader.h"
+#include "jwindow.h"
 #include "lints.h"
 #include "replay.h"
 #include "untraced.h"
@@ -66,14 +66,24 @@ static void on_module(struct image *im, const struct shmc_jrec *r)
     size_t n = strnlen(shmc_jrec_payload(r), r->payload);
     memcpy(path, shmc_jrec_payload(r), n);
     path[n] = '\0';
-    if ((m->path = cli_run_strdup(im->a->run, path)) == NULL)
+    /* One copy of each path: the depot compares frames' modules by it. */
+    if ((m->path = cli_depot_path(&im->a->depot, im->a->run, path)) == NULL)
         im->a->oom = 1;
+}
+
+/* s, noting that memory ran out when it is NULL. */
+static const struct cli_dstack *kept(struct analysis *a,
+                                     const struct cli_dstack *s)
+{
+    if (s == NULL)
+        a->oom = 1;
+    return s;
 }
 
 static void on_shmget(struct image *im, const struct shmc_jrec *r)
 {
     struct analysis *a = im->a;
-    int shmid = (int)r->result;
+    struct cli_stack stack;
 
     if (r->err) {
         cli_lint_failed_call(im, r);
@@ -82,17 +92,16 @@ static void on_shmget(struct image *im, const struct shmc_jrec *r)
     cli_lint_shmget(im, r);
     if (!r->args[3]) /* joined, not created */
         return;
-    struct created *c = cli_analysis_need(
-        a, shmc_table_put(&a->created, (uint64_t)shmid, NULL));
-    if (c == NULL) /* LCOV_EXCL_BR_LINE: out of memory */
-        return;    /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
-    free(c->stack);
-    c->pid = im->pid;
-    c->key = (int)r->args[0];
-    c->size = (uint64_t)r->args[1];
-    c->when = r->time_ns;
-    if ((c->stack = cli_analysis_need(a, malloc(sizeof *c->stack))) != NULL)
-        cli_image_stack(im, r, c->stack);
+    cli_image_stack(im, r, &stack);
+    cli_analysis_created(
+        a, (int)r->result,
+        &(struct created){
+            .pid = im->pid,
+            .key = (int)r->args[0],
+            .size = (uint64_t)r->args[1],
+            .when = r->time_ns,
+            .stack = kept(a, cli_depot_stack(&a->depot, &stack)),
+        });
 }
 
 /* An attachment made by shmat, or inherited through fork (INHERIT). */
@@ -115,7 +124,11 @@ static void on_shmat(struct image *im, const struct shmc_jrec *r)
         return;    /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
     t->shmid = (int)(inherit ? r->args[1] : r->args[0]);
     t->inherited = inherit;
-    t->rec = r;
+    t->when = r->time_ns;
+    /* Raw: placed in the modules only if it ends unmatched (at the end
+     * of the image, as then). */
+    t->pcs = kept(
+        im->a, cli_depot_pcs(&im->a->depot, shmc_jrec_frames(r), r->nframes));
 }
 
 static void on_shmdt(struct image *im, const struct shmc_jrec *r)
@@ -177,8 +190,7 @@ static void on_shmctl(struct image *im, const struct shmc_jrec *r)
     }
     cli_lint_shmctl(im, r);
     if ((int)r->args[1] == IPC_RMID)
-        cli_analysis_need(
-            im->a, shmc_table_put(&im->a->removed, (uint64_t)r->args[0], NULL));
+        cli_analysis_removed(im->a, (int)r->args[0]);
 }
 
 static void on_ftok(struct image *im, const struct shmc_jrec *r)
@@ -189,9 +201,13 @@ static void on_ftok(struct image *im, const struct shmc_jrec *r)
 
 static void on_exec(struct image *im, const struct shmc_jrec *r)
 {
+    size_t n = strnlen(shmc_jrec_payload(r), r->payload);
+
     im->exec_pending = r->type == SHMC_J_EXEC; /* or EXEC_FAIL: it returned */
-    if (im->exec_pending)
-        im->exec_rec = r;
+    if (!im->exec_pending)
+        return;
+    memcpy(im->exec_path, shmc_jrec_payload(r), n);
+    im->exec_path[n] = '\0';
 }
 
 /* A child a fork or posix_spawn started: a process of the tree, whether
@@ -240,6 +256,18 @@ static replay_fn *const replay[SHMC_J_TYPE_MAX] = {
     [SHMC_J_FORK] = on_child,     [SHMC_J_SPAWN] = on_child,
 };
 
+/* The raw stack s placed in the image's modules. */
+static void place_pcs(const struct image *im, const struct cli_dstack *s,
+                      struct cli_stack *out)
+{
+    uint64_t pcs[CLI_MAX_FRAMES];
+    unsigned n = s != NULL ? s->n : 0;
+
+    for (unsigned i = 0; i < n; i++)
+        pcs[i] = s->f[i].pc;
+    cli_image_place(im, pcs, n, out);
+}
+
 /* Every attachment still live ends here: unmatched. */
 static void end_attachments(struct image *im, enum cli_end how)
 {
@@ -257,8 +285,8 @@ static void end_attachments(struct image *im, enum cli_end how)
         f->addr = addr;
         f->inherited = t->inherited;
         f->ended_by = how;
-        f->when = t->rec->time_ns;
-        cli_image_stack(im, t->rec, &f->stack);
+        f->when = t->when;
+        place_pcs(im, t->pcs, &f->stack);
     }
     shmc_table_clear(&im->atts);
 }
@@ -299,16 +327,11 @@ static void image_begin(struct image *im, const struct shmc_jheader *h)
 static void image_exec(struct image *im)
 {
     struct cli_process *p = cli_analysis_process(im->a, im->pid);
-    const struct shmc_jrec *r = im->exec_rec;
-    char path[SHMC_JMAX_RECORD + 1];
-    size_t n;
+    const char *path = im->exec_path[0] ? im->exec_path : "?";
 
-    if (p == NULL || !im->exec_pending) /* pending: r is its EXEC */
+    if (p == NULL || !im->exec_pending) /* pending: exec_path is its EXEC's */
         return;
-    n = strnlen(shmc_jrec_payload(r), r->payload);
-    memcpy(path, shmc_jrec_payload(r), n);
-    path[n] = '\0';
-    if ((p->exec_path = cli_run_strdup(im->a->run, n ? path : "?")) == NULL)
+    if ((p->exec_path = cli_run_strdup(im->a->run, path)) == NULL)
         im->a->oom = 1;
 }
 
@@ -330,17 +353,17 @@ static void note_exit(struct image *im)
         *t = im->last_ns;
 }
 
-/* The records of the journal held in data, then the image's end. */
+/* The records of the journal w reads, then the image's end. */
 static void replay_image(struct analysis *a, const char *path,
-                         struct shmc_jreader *rd)
+                         struct cli_jwin *w)
 {
-    struct image im = {.a = a, .pid = rd->header.pid};
+    struct image im = {.a = a, .pid = w->rd.header.pid};
     const struct shmc_jrec *r;
     enum shmc_jstatus st;
 
     shmc_table_init(&im.atts, sizeof(struct att));
-    image_begin(&im, &rd->header);
-    while ((st = shmc_jreader_next(rd, &r)) == SHMC_JOK) {
+    image_begin(&im, &w->rd.header);
+    while ((st = cli_jwin_next(w, &r)) == SHMC_JOK) {
         im.last_ns = r->time_ns > im.last_ns ? r->time_ns : im.last_ns;
         if (replay[r->type] != NULL) /* LCOV_EXCL_BR_LINE: types read have */
             replay[r->type](&im, r);
@@ -348,8 +371,11 @@ static void replay_image(struct analysis *a, const char *path,
     if (st == SHMC_JTRUNCATED)
         cli_analysis_warn(
             a, "%s: damaged at byte %zu: read up to the last whole record",
-            path, rd->off);
-    im.lost = cli_analysis_lost(a, path, &rd->header);
+            path, cli_jwin_offset(w));
+    if (w->err != 0)
+        cli_analysis_warn(a, "%s: cannot map at byte %zu: %s", path,
+                          cli_jwin_offset(w), strerror(w->err));
+    im.lost = cli_analysis_lost(a, path, &w->rd.header);
     note_exit(&im);
     end_attachments(&im, image_end(&im));
     image_exec(&im);
@@ -359,9 +385,9 @@ static void replay_image(struct analysis *a, const char *path,
 
 void cli_replay_journal(struct analysis *a, const char *path)
 {
-    struct shmc_jreader rd;
+    struct cli_jwin w;
     struct stat sb = {0}; /* a failed fstat reads as not a regular file */
-    void *data;
+    int st;
     /* O_NONBLOCK: a FIFO in a --replay directory must not hang us. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
@@ -378,18 +404,17 @@ void cli_replay_journal(struct analysis *a, const char *path)
         close(fd);
         return;
     }
-    sb.st_size = (off_t)cli_journal_extent(fd, (size_t)sb.st_size);
-    data = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (data == MAP_FAILED) {
+    /* A window at a time (jwindow.h): nothing of the journal stays
+     * resident, nor referenced, once its records are replayed. */
+    st = cli_jwin_open(&w, fd, cli_journal_extent(fd, (size_t)sb.st_size));
+    if (st < 0) {
         cli_analysis_warn(a, "%s: cannot map: %s", path, strerror(errno));
         return;
     }
-    if (shmc_jreader_init(&rd, data, (size_t)sb.st_size) != SHMC_JOK)
+    if (st != SHMC_JOK)
         cli_analysis_warn(
             a, "%s: not a shmcheck journal (bad magic or version)", path);
     else
-        replay_image(a, path, &rd);
-    /* Records stay referenced by nothing now; the stacks were copied. */
-    munmap(data, (size_t)sb.st_size);
+        replay_image(a, path, &w);
+    cli_jwin_close(&w);
 }
