@@ -13,6 +13,33 @@
 
 #include "analysis.h"
 
+void cli_analysis_init(struct analysis *a, const struct cli_inputs *in,
+                       struct cli_run *run)
+{
+    memset(a, 0, sizeof *a);
+    a->in = in;
+    a->run = run;
+    shmc_table_init(&a->created, sizeof(struct created));
+    shmc_table_init(&a->removed, 1);
+    shmc_table_init(&a->sizes, sizeof(uint64_t));
+    shmc_table_init(&a->exited, sizeof(uint64_t));
+    shmc_table_init(&a->procidx, sizeof(size_t));
+    cli_depot_init(&a->depot);
+}
+
+void cli_analysis_end(struct analysis *a)
+{
+    shmc_table_destroy(&a->created);
+    shmc_table_destroy(&a->removed);
+    shmc_table_destroy(&a->sizes);
+    shmc_table_destroy(&a->exited);
+    shmc_table_destroy(&a->procidx);
+    cli_depot_destroy(&a->depot);
+    free(a->kins);
+    a->kins = NULL;
+    a->nkins = a->cap_kins = 0;
+}
+
 void *cli_analysis_grow(void *p, size_t *cap, size_t n, size_t size)
 {
     if (n < *cap)

@@ -94,6 +94,14 @@ struct att {
                                      out of memory                    */
 };
 
+/* An analysis of in into run, its tables empty. */
+void cli_analysis_init(struct analysis *a, const struct cli_inputs *in,
+                       struct cli_run *run);
+
+/* Frees what the analysis holds but the run (its processes' index, which
+ * sorting them would make wrong, too). */
+void cli_analysis_end(struct analysis *a);
+
 /* p, grown to hold n + 1 elements of size bytes (doubling *cap); NULL when
  * memory ran out, p then being unchanged. */
 void *cli_analysis_grow(void *p, size_t *cap, size_t n, size_t size);

@@ -120,26 +120,15 @@ static void interrupted(struct analysis *a)
 
 int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
 {
-    struct analysis a = {.in = in, .run = run};
+    struct analysis a;
 
-    shmc_table_init(&a.created, sizeof(struct created));
-    shmc_table_init(&a.removed, 1);
-    shmc_table_init(&a.sizes, sizeof(uint64_t));
-    shmc_table_init(&a.exited, sizeof(uint64_t));
-    shmc_table_init(&a.procidx, sizeof(size_t));
-    cli_depot_init(&a.depot);
+    cli_analysis_init(&a, in, run);
     replay_all(&a);
     exits(&a);
     cli_untraced_known(&a);
     cli_judge_segments(&a);
-    shmc_table_destroy(&a.created);
-    shmc_table_destroy(&a.removed);
-    shmc_table_destroy(&a.sizes);
-    shmc_table_destroy(&a.exited);
-    shmc_table_destroy(&a.procidx); /* the processes are sorted next */
-    cli_depot_destroy(&a.depot);
-    free(a.kins);
-    if (run->nprocs) /* qsort's array may not be NULL, even when empty */
+    cli_analysis_end(&a); /* before the processes are sorted */
+    if (run->nprocs)      /* qsort's array may not be NULL, even when empty */
         qsort(run->procs, run->nprocs, sizeof *run->procs, by_pid);
     cli_untraced_report(&a);
     interrupted(&a);
