@@ -34,6 +34,8 @@ void cli_analysis_end(struct analysis *a)
     shmc_table_destroy(&a->sizes);
     shmc_table_destroy(&a->exited);
     shmc_table_destroy(&a->procidx);
+    shmc_table_destroy(&a->reapidx);
+    a->reaped_indexed = 0;
     cli_depot_destroy(&a->depot);
     free(a->kins);
     a->kins = NULL;
@@ -194,14 +196,46 @@ size_t cli_journal_extent(int fd, size_t size)
     return hole >= 0 && (size_t)hole < size ? (size_t)hole : size;
 }
 
-int cli_analysis_reaped(const struct cli_inputs *in, int pid, int *status)
+/* The index of the reaped processes by pid; 0, or -1 when memory ran
+ * out (then the list is searched). The first of a pid listed twice
+ * counts, as a search finds it. */
+static int index_reaped(struct analysis *a)
 {
-    for (size_t i = 0; i < in->nreaped; i++)
+    const struct cli_inputs *in = a->in;
+    int existed;
+
+    shmc_table_init(&a->reapidx, sizeof(size_t));
+    for (size_t i = 0; i < in->nreaped; i++) {
+        size_t *k = shmc_table_put(
+            &a->reapidx, (uint64_t)(uint32_t)in->reaped[i].pid, &existed);
+        if (k == NULL) { /* LCOV_EXCL_BR_LINE: NULL only if mmap fails */
+            shmc_table_destroy(&a->reapidx); /* LCOV_EXCL_LINE */
+            return -1;                       /* LCOV_EXCL_LINE */
+        }
+        if (!existed)
+            *k = i;
+    }
+    a->reaped_indexed = 1;
+    return 0;
+}
+
+int cli_analysis_reaped(struct analysis *a, int pid, int *status)
+{
+    const struct cli_inputs *in = a->in;
+    const size_t *k;
+
+    if (a->reaped_indexed || index_reaped(a) == 0) {
+        if ((k = shmc_table_get(&a->reapidx, (uint64_t)(uint32_t)pid)) == NULL)
+            return 0;
+        *status = in->reaped[*k].status;
+        return 1;
+    }
+    for (size_t i = 0; i < in->nreaped; i++) /* LCOV_EXCL_START: no memory */
         if (in->reaped[i].pid == pid) {
             *status = in->reaped[i].status;
             return 1;
         }
-    return 0;
+    return 0; /* LCOV_EXCL_STOP */
 }
 
 void cli_image_stack(const struct image *im, const struct shmc_jrec *r,

@@ -43,6 +43,8 @@ struct analysis {
     struct shmc_table sizes;   /* shmid -> uint64_t: the size of a
                                   segment made with a key and removed  */
     struct shmc_table procidx; /* pid -> size_t: its index in run->procs */
+    struct shmc_table reapidx; /* pid -> size_t: its index in in->reaped */
+    int reaped_indexed;        /* reapidx made (at the first look-up)  */
     struct cli_depot depot;    /* the stacks of created and atts      */
     struct shmc_table exited;  /* pid -> uint64_t: the time its last
                                   journaled image called exit, last record */
@@ -126,8 +128,9 @@ struct cli_process *cli_analysis_find_process(const struct analysis *a,
 /* The process pid of the run, added when new; NULL when memory ran out. */
 struct cli_process *cli_analysis_process(struct analysis *a, int pid);
 
-/* Whether the CLI reaped pid, with its wait status into *status. */
-int cli_analysis_reaped(const struct cli_inputs *in, int pid, int *status);
+/* Whether the CLI reaped pid, with its wait status into *status (by
+ * a->reapidx, made at the first call). */
+int cli_analysis_reaped(struct analysis *a, int pid, int *status);
 
 /* Whether the journal with header h lost records; if so warns (PATH: how
  * many, why, what could not be checked) and notes it in a. */

@@ -31,7 +31,7 @@ static void exits(struct analysis *a)
     for (size_t i = 0; i < a->run->nprocs; i++) {
         struct cli_process *p = &a->run->procs[i];
         int status;
-        if (!cli_analysis_reaped(in, p->pid, &status))
+        if (!cli_analysis_reaped(a, p->pid, &status))
             continue;
         p->end = WIFSIGNALED(status) ? CLI_END_SIGNAL : CLI_END_EXIT;
         p->value = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);

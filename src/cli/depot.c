@@ -77,6 +77,8 @@ static uint64_t hash_of(const struct cli_dframe *f, unsigned n, unsigned raw)
 
     for (unsigned i = 0; i < n; i++) {
         h = shmc_fnv1a_word(h, f[i].pc);
+        if (raw) /* module and offset are 0 */
+            continue;
         h = shmc_fnv1a_word(h, (uint64_t)(uintptr_t)f[i].module);
         h = shmc_fnv1a_word(h, f[i].offset);
     }

@@ -1,9 +1,9 @@
 /*
  * replay.c - one process image's journal, replayed record by record: the
- * process and its command line, its modules (to place its stack frames),
- * its attachments, the segments it created and removed, and the findings
- * that follow from them; what it left attached when it ended is an
- * unmatched attach.
+ * process and its command line, its modules (to place its stack frames)
+ * and its children (replay_process.c), its attachments, the segments it
+ * created and removed, and the findings that follow from them; what it
+ * left attached when it ended is an unmatched attach.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,57 +19,8 @@
 #include "jwindow.h"
 #include "lints.h"
 #include "replay.h"
+#include "replay_process.h"
 #include "untraced.h"
-
-static void on_start(struct image *im, const struct shmc_jrec *r)
-{
-    struct cli_process *p = cli_analysis_process(im->a, im->pid);
-    const char *pl = shmc_jrec_payload(r), *end = pl + r->payload;
-    size_t n = 0;
-    char **argv;
-
-    if (p == NULL)
-        return;
-    p->ppid = (int)r->args[0];
-    pl += strnlen(pl, (size_t)(end - pl)) + 1; /* skip the exe path */
-    for (const char *s = pl; s < end; s += strnlen(s, (size_t)(end - s)) + 1)
-        n++;
-    argv = cli_analysis_need(im->a, calloc(n + 1, sizeof *argv));
-    if (argv == NULL)
-        return;
-    n = 0;
-    for (const char *s = pl; s < end; s += strnlen(s, (size_t)(end - s)) + 1)
-        if ((argv[n] = cli_analysis_need(
-                 im->a, strndup(s, (size_t)(end - s)))) != NULL)
-            n++;
-    for (size_t i = 0; p->argv && p->argv[i]; i++)
-        free(p->argv[i]);
-    free(p->argv);
-    p->argv = argv;
-    p->argc = (int)n;
-}
-
-static void on_module(struct image *im, const struct shmc_jrec *r)
-{
-    struct module *m =
-        cli_analysis_need(im->a, cli_analysis_grow(im->mods, &im->cap_mods,
-                                                   im->nmods, sizeof *m));
-    if (m == NULL)
-        return;
-    im->mods = m;
-    m = &m[im->nmods++];
-    m->bias = (uint64_t)r->args[0];
-    m->start = (uint64_t)r->args[1];
-    m->end = (uint64_t)r->args[2];
-    /* The payload is untrusted: its path ends at its NUL or its end. */
-    char path[SHMC_JMAX_RECORD + 1];
-    size_t n = strnlen(shmc_jrec_payload(r), r->payload);
-    memcpy(path, shmc_jrec_payload(r), n);
-    path[n] = '\0';
-    /* One copy of each path: the depot compares frames' modules by it. */
-    if ((m->path = cli_depot_path(&im->a->depot, im->a->run, path)) == NULL)
-        im->a->oom = 1;
-}
 
 /* s, noting that memory ran out when it is NULL. */
 static const struct cli_dstack *kept(struct analysis *a,
@@ -199,61 +150,19 @@ static void on_ftok(struct image *im, const struct shmc_jrec *r)
         cli_lint_failed_call(im, r);
 }
 
-static void on_exec(struct image *im, const struct shmc_jrec *r)
-{
-    size_t n = strnlen(shmc_jrec_payload(r), r->payload);
-
-    im->exec_pending = r->type == SHMC_J_EXEC; /* or EXEC_FAIL: it returned */
-    if (!im->exec_pending)
-        return;
-    memcpy(im->exec_path, shmc_jrec_payload(r), n);
-    im->exec_path[n] = '\0';
-}
-
-/* A child a fork or posix_spawn started: a process of the tree, whether
- * or not it writes a journal of its own (a static program it spawned
- * does not). */
-static void on_child(struct image *im, const struct shmc_jrec *r)
-{
-    char path[SHMC_JMAX_RECORD + 1];
-    size_t n =
-        r->type == SHMC_J_SPAWN ? strnlen(shmc_jrec_payload(r), r->payload) : 0;
-
-    if (r->result <= 0 || r->result > INT32_MAX)
-        return; /* failed, or not a pid */
-    memcpy(path, shmc_jrec_payload(r), n);
-    path[n] = '\0';
-    cli_untraced_note(im->a, &(struct kin){.pid = (int)r->result,
-                                           .ppid = im->pid,
-                                           .name = n ? path : NULL});
-}
-
-/* The status exit() or _exit() was called with, for processes the CLI
- * did not reap itself (their parent did); -1 when main returned. */
-static void on_exit_call(struct image *im, const struct shmc_jrec *r)
-{
-    struct cli_process *p = cli_analysis_process(im->a, im->pid);
-
-    im->exited = 1;
-    if (p != NULL && r->args[0] >= 0 && r->args[0] <= 255) {
-        p->end = CLI_END_EXIT;
-        p->value = (int)r->args[0];
-    }
-}
-
 typedef void replay_fn(struct image *im, const struct shmc_jrec *r);
 
 /* What each type of record does. FORK and SPAWN name a child of the
  * tree: it has a journal of its own only if it loaded the tracer, and the
  * CLI reaps it only if it outlived its parent (untraced.h). */
 static replay_fn *const replay[SHMC_J_TYPE_MAX] = {
-    [SHMC_J_START] = on_start,    [SHMC_J_MODULE] = on_module,
-    [SHMC_J_SHMGET] = on_shmget,  [SHMC_J_SHMAT] = on_shmat,
-    [SHMC_J_INHERIT] = on_shmat,  [SHMC_J_SHMDT] = on_shmdt,
-    [SHMC_J_SHMCTL] = on_shmctl,  [SHMC_J_FTOK] = on_ftok,
-    [SHMC_J_EXEC] = on_exec,      [SHMC_J_EXEC_FAIL] = on_exec,
-    [SHMC_J_EXIT] = on_exit_call, [SHMC_J_UNMAP] = on_unmap,
-    [SHMC_J_FORK] = on_child,     [SHMC_J_SPAWN] = on_child,
+    [SHMC_J_START] = cli_replay_start,    [SHMC_J_MODULE] = cli_replay_module,
+    [SHMC_J_SHMGET] = on_shmget,          [SHMC_J_SHMAT] = on_shmat,
+    [SHMC_J_INHERIT] = on_shmat,          [SHMC_J_SHMDT] = on_shmdt,
+    [SHMC_J_SHMCTL] = on_shmctl,          [SHMC_J_FTOK] = on_ftok,
+    [SHMC_J_EXEC] = cli_replay_exec,      [SHMC_J_EXEC_FAIL] = cli_replay_exec,
+    [SHMC_J_EXIT] = cli_replay_exit_call, [SHMC_J_UNMAP] = on_unmap,
+    [SHMC_J_FORK] = cli_replay_child,     [SHMC_J_SPAWN] = cli_replay_child,
 };
 
 /* The raw stack s placed in the image's modules. */
@@ -298,7 +207,7 @@ static enum cli_end image_end(const struct image *im)
 
     if (im->exec_pending)
         return CLI_END_EXEC;
-    if (!im->exited && cli_analysis_reaped(im->a->in, im->pid, &status) &&
+    if (!im->exited && cli_analysis_reaped(im->a, im->pid, &status) &&
         WIFSIGNALED(status))
         return CLI_END_SIGNAL;
     return CLI_END_EXIT;
