@@ -25,13 +25,34 @@
 
 static const char big[SHMC_JMAX_RECORD - SHMC_JREC_HEADER] = "/tmp/x";
 
-/* Records that change nothing (a successful ftok, its payload as large
- * as a record holds) up to at least `upto` bytes of journal. */
+/* Records that change nothing (a successful ftok with a payload of plen
+ * bytes), committed or not, up to at least `upto` bytes of journal: one
+ * made, then copied (jf_add's realloc of each record would copy the
+ * whole journal each time under ASan). */
+static void fill(struct jfile *j, size_t upto, unsigned plen, int commit)
+{
+    struct jfile one;
+    size_t h = sizeof(struct shmc_jheader), rec, n;
+
+    jf_start(&one, 0, 0);
+    jf_add(&one, REC(.type = SHMC_J_FTOK, .result = 0x1234, .a = {1},
+                     .payload = big, .plen = plen));
+    ((struct shmc_jrec *)(void *)(one.buf + h))->commit =
+        commit ? SHMC_JCOMMIT : 0;
+    rec = one.len - h;
+    n = upto > j->len ? (upto - j->len + rec - 1) / rec : 0;
+    j->buf = realloc(j->buf, j->len + n * rec);
+    assert_non_null(j->buf);
+    for (size_t i = 0; i < n; i++)
+        memcpy(j->buf + j->len + i * rec, one.buf + h, rec);
+    j->len += n * rec;
+    free(one.buf);
+}
+
+/* Committed records as large as a record can be, up to `upto` bytes. */
 static void filler(struct jfile *j, size_t upto)
 {
-    while (j->len < upto)
-        jf_add(j, REC(.type = SHMC_J_FTOK, .result = 0x1234, .a = {1},
-                      .payload = big, .plen = sizeof big));
+    fill(j, upto, sizeof big, 1);
 }
 
 /* The record last added, to set what jf_add does not. */
@@ -86,11 +107,7 @@ static void test_uncommitted_run(void **state)
     struct jfile j;
 
     jf_start(&j, 100, 1);
-    while (j.len < CLI_JWINDOW + 3 * SHMC_JMAX_RECORD) {
-        size_t at = j.len;
-        jf_add(&j, REC(.type = SHMC_J_FTOK, .payload = big, .plen = 1000));
-        last_rec(&j, at)->commit = 0;
-    }
+    fill(&j, CLI_JWINDOW + 3 * SHMC_JMAX_RECORD, 1000, 0);
     jf_add(&j, REC(.type = SHMC_J_SHMAT, .result = 0x10000, .a = {5}));
     jf_save(&j, fx->dir, "100.0.shmj");
 
