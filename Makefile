@@ -405,6 +405,9 @@ $(B)/bench/bench_frames.o: ALL_CFLAGS += -Isrc/cli
 $(B)/bench/bench_frames: $(B)/bench/bench_frames.o $(CLI_A) \
 	    $(JOURNAL_A) $(LIB_A)
 	$(CC) -o $@ $^ $(CLI_LIBS) $(LDFLAGS_ALL)
+# Synthetic journals for measuring the analysis (`shmcheck --replay`).
+$(B)/bench/gen_journals: $(B)/bench/gen_journals.o $(JOURNAL_A) $(LIB_A)
+	$(CC) -o $@ $^ -lpthread $(LDFLAGS_ALL)
 
 
 # The costs of bench/README.md, each figure against its goal: the

@@ -8,9 +8,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <unistd.h>
 
 #include "analysis.h"
+
+void cli_analysis_init(struct analysis *a, const struct cli_inputs *in,
+                       struct cli_run *run)
+{
+    memset(a, 0, sizeof *a);
+    a->in = in;
+    a->run = run;
+    shmc_table_init(&a->created, sizeof(struct created));
+    shmc_table_init(&a->removed, 1);
+    shmc_table_init(&a->sizes, sizeof(uint64_t));
+    shmc_table_init(&a->exited, sizeof(uint64_t));
+    shmc_table_init(&a->procidx, sizeof(size_t));
+    shmc_table_init(&a->lineage, CLI_LINEAGE_VALUE);
+    cli_groups_init(&a->groups, in->ungrouped);
+    cli_depot_init(&a->depot);
+}
+
+void cli_analysis_end(struct analysis *a)
+{
+    shmc_table_destroy(&a->created);
+    shmc_table_destroy(&a->removed);
+    shmc_table_destroy(&a->sizes);
+    shmc_table_destroy(&a->exited);
+    shmc_table_destroy(&a->procidx);
+    shmc_table_destroy(&a->reapidx);
+    shmc_table_destroy(&a->lineage);
+    a->reaped_indexed = 0;
+    cli_depot_destroy(&a->depot);
+    free(a->kins);
+    a->kins = NULL;
+    a->nkins = a->cap_kins = 0;
+}
 
 void *cli_analysis_grow(void *p, size_t *cap, size_t n, size_t size)
 {
@@ -69,19 +102,28 @@ struct cli_finding *cli_analysis_finding(struct analysis *a, enum cli_kind kind,
     return f;
 }
 
-struct cli_process *cli_analysis_find_process(const struct cli_run *run,
-                                              int pid)
+struct cli_process *cli_analysis_find_process(const struct analysis *a, int pid)
 {
-    for (size_t i = 0; i < run->nprocs; i++)
-        if (run->procs[i].pid == pid)
-            return &run->procs[i];
+    const struct cli_run *run = a->run;
+    const size_t *i;
+
+    /* The index has every process the analysis added, unless memory ran
+     * out (or a test made the analysis by hand): then search. */
+    if (a->procidx.count == run->nprocs) {
+        i = shmc_table_get(&a->procidx, (uint64_t)(uint32_t)pid);
+        return i != NULL ? &run->procs[*i] : NULL;
+    }
+    for (size_t k = 0; k < run->nprocs; k++)
+        if (run->procs[k].pid == pid)
+            return &run->procs[k];
     return NULL;
 }
 
 struct cli_process *cli_analysis_process(struct analysis *a, int pid)
 {
     struct cli_run *run = a->run;
-    struct cli_process *p = cli_analysis_find_process(run, pid);
+    struct cli_process *p = cli_analysis_find_process(a, pid);
+    size_t *i;
 
     if (p != NULL)
         return p;
@@ -91,11 +133,30 @@ struct cli_process *cli_analysis_process(struct analysis *a, int pid)
         return NULL;
     }
     run->procs = p;
+    if (a->procidx.value_size == 0) /* a zeroed analysis */
+        shmc_table_init(&a->procidx, sizeof(size_t));
+    if (a->procidx.count == run->nprocs &&
+        (i = shmc_table_put(&a->procidx, (uint64_t)(uint32_t)pid, NULL)) !=
+            NULL)
+        *i = run->nprocs;
     p = &p[run->nprocs++];
     memset(p, 0, sizeof *p);
     p->pid = pid;
     p->ppid = -1;
     return p;
+}
+
+int cli_analysis_created_size(const struct analysis *a, int shmid,
+                              uint64_t *size)
+{
+    const struct created *c = shmc_table_get(&a->created, (uint64_t)shmid);
+    const uint64_t *s = shmc_table_get(&a->sizes, (uint64_t)shmid);
+
+    if (c != NULL)
+        *size = c->size;
+    else if (s != NULL)
+        *size = *s;
+    return c != NULL || s != NULL;
 }
 
 int cli_analysis_lost(struct analysis *a, const char *path,
@@ -132,25 +193,61 @@ size_t cli_journal_extent(int fd, size_t size)
     return hole >= 0 && (size_t)hole < size ? (size_t)hole : size;
 }
 
-int cli_analysis_reaped(const struct cli_inputs *in, int pid, int *status)
+/* The index of the reaped processes by pid; 0, or -1 when memory ran
+ * out (then the list is searched). The first of a pid listed twice
+ * counts, as a search finds it. */
+static int index_reaped(struct analysis *a)
 {
-    for (size_t i = 0; i < in->nreaped; i++)
+    const struct cli_inputs *in = a->in;
+    int existed;
+
+    shmc_table_init(&a->reapidx, sizeof(size_t));
+    for (size_t i = 0; i < in->nreaped; i++) {
+        size_t *k = shmc_table_put(
+            &a->reapidx, (uint64_t)(uint32_t)in->reaped[i].pid, &existed);
+        if (k == NULL) { /* LCOV_EXCL_BR_LINE: NULL only if mmap fails */
+            shmc_table_destroy(&a->reapidx); /* LCOV_EXCL_LINE */
+            return -1;                       /* LCOV_EXCL_LINE */
+        }
+        if (!existed)
+            *k = i;
+    }
+    a->reaped_indexed = 1;
+    return 0;
+}
+
+int cli_analysis_reaped(struct analysis *a, int pid, int *status)
+{
+    const struct cli_inputs *in = a->in;
+    const size_t *k;
+
+    if (a->reaped_indexed || index_reaped(a) == 0) {
+        if ((k = shmc_table_get(&a->reapidx, (uint64_t)(uint32_t)pid)) == NULL)
+            return 0;
+        *status = in->reaped[*k].status;
+        return 1;
+    }
+    for (size_t i = 0; i < in->nreaped; i++) /* LCOV_EXCL_START: no memory */
         if (in->reaped[i].pid == pid) {
             *status = in->reaped[i].status;
             return 1;
         }
-    return 0;
+    return 0; /* LCOV_EXCL_STOP */
 }
 
 void cli_image_stack(const struct image *im, const struct shmc_jrec *r,
                      struct cli_stack *out)
 {
-    const uint64_t *pcs = shmc_jrec_frames(r);
+    cli_image_place(im, shmc_jrec_frames(r), r->nframes, out);
+}
 
+void cli_image_place(const struct image *im, const uint64_t *pcs, unsigned n,
+                     struct cli_stack *out)
+{
     out->n = 0;
     /* LCOV_EXCL_BR_START: the reader passes no more than SHMC_JMAX_FRAMES,
      * which is CLI_MAX_FRAMES; the bound is for safety should they part */
-    for (unsigned i = 0; i < r->nframes && i < CLI_MAX_FRAMES; i++) {
+    for (unsigned i = 0; i < n && i < CLI_MAX_FRAMES; i++) {
         /* LCOV_EXCL_BR_STOP */
         struct cli_frame *f = &out->f[out->n++];
         memset(f, 0, sizeof *f);
@@ -162,4 +259,50 @@ void cli_image_stack(const struct image *im, const struct shmc_jrec *r,
                 break;
             }
     }
+}
+
+/* A creation of shmid done with (its IPC_RMID replayed): nothing of it
+ * is needed but, for a segment made with a key, its size, which a join
+ * replayed later is compared with (lints.c, size_mismatch). A segment
+ * made IPC_PRIVATE cannot be joined: nothing is kept. */
+static void forget(struct analysis *a, int shmid, const struct created *c)
+{
+    uint64_t *size;
+
+    if (c->key == IPC_PRIVATE) {
+        shmc_table_del(&a->sizes, (uint64_t)shmid);
+        return;
+    }
+    size =
+        cli_analysis_need(a, shmc_table_put(&a->sizes, (uint64_t)shmid, NULL));
+    if (size != NULL) /* LCOV_EXCL_BR_LINE: NULL only if mmap fails */
+        *size = c->size;
+}
+
+void cli_analysis_created(struct analysis *a, int shmid,
+                          const struct created *c)
+{
+    struct created *e;
+
+    shmc_table_del(&a->sizes, (uint64_t)shmid); /* this one's size now */
+    if (shmc_table_del(&a->removed, (uint64_t)shmid)) {
+        forget(a, shmid, c); /* a journal replayed before removed it */
+        return;
+    }
+    e = cli_analysis_need(a,
+                          shmc_table_put(&a->created, (uint64_t)shmid, NULL));
+    if (e != NULL) /* LCOV_EXCL_BR_LINE: NULL only if mmap fails */
+        *e = *c;
+}
+
+void cli_analysis_removed(struct analysis *a, int shmid)
+{
+    struct created *c = shmc_table_get(&a->created, (uint64_t)shmid);
+
+    if (c != NULL) {
+        forget(a, shmid, c);
+        shmc_table_del(&a->created, (uint64_t)shmid);
+        return;
+    }
+    cli_analysis_need(a, shmc_table_put(&a->removed, (uint64_t)shmid, NULL));
 }

@@ -32,7 +32,7 @@ static void exits(struct analysis *a)
     for (size_t i = 0; i < a->run->nprocs; i++) {
         struct cli_process *p = &a->run->procs[i];
         int status;
-        if (!cli_analysis_reaped(in, p->pid, &status))
+        if (!cli_analysis_reaped(a, p->pid, &status))
             continue;
         p->end = WIFSIGNALED(status) ? CLI_END_SIGNAL : CLI_END_EXIT;
         p->value = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
@@ -138,16 +138,9 @@ static uint64_t start_of(const struct analysis *a)
 
 int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
 {
-    struct analysis a = {.in = in, .run = run};
-    size_t pos = 0;
-    uint64_t id;
-    void *v;
+    struct analysis a;
 
-    shmc_table_init(&a.created, sizeof(struct created));
-    shmc_table_init(&a.removed, 1);
-    shmc_table_init(&a.exited, sizeof(uint64_t));
-    shmc_table_init(&a.lineage, CLI_LINEAGE_VALUE);
-    cli_groups_init(&a.groups, in->ungrouped);
+    cli_analysis_init(&a, in, run);
     replay_all(&a);
     cli_lineage_finish(&a);
     a.repeat = 0; /* what follows judges segments, no replayed record */
@@ -155,14 +148,8 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
     exits(&a);
     cli_untraced_known(&a);
     cli_judge_segments(&a);
-    while (shmc_table_next(&a.created, &pos, &id, &v))
-        free(((struct created *)v)->stack);
-    shmc_table_destroy(&a.created);
-    shmc_table_destroy(&a.removed);
-    shmc_table_destroy(&a.exited);
-    shmc_table_destroy(&a.lineage);
-    free(a.kins);
-    if (run->nprocs) /* qsort's array may not be NULL, even when empty */
+    cli_analysis_end(&a); /* before the processes are sorted */
+    if (run->nprocs)      /* qsort's array may not be NULL, even when empty */
         qsort(run->procs, run->nprocs, sizeof *run->procs, by_pid);
     cli_untraced_report(&a);
     interrupted(&a);

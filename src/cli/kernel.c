@@ -61,7 +61,7 @@ static double realtime_of(uint64_t mono_ns)
 
 static int in_tree(const struct analysis *a, int pid)
 {
-    return cli_analysis_find_process(a->run, pid) != NULL;
+    return cli_analysis_find_process(a, pid) != NULL;
 }
 
 /* Whether k, which no journal says its creator created, is the tree's:
@@ -144,7 +144,7 @@ static void stranger(struct analysis *a, const struct cli_kseg *k)
  * created: by its journals, or, for one no journal has (a static binary,
  * a raw system call), by the kernel's creator pid and creation time
  * (tree_made). */
-static void leaked_segments(struct analysis *a)
+static void leaked_segments(struct analysis *a, struct shmc_table *leaked)
 {
     const struct cli_inputs *in = a->in;
 
@@ -173,44 +173,45 @@ static void leaked_segments(struct analysis *a)
         f->creator_pid = k->cpid;
         f->seen_by_kernel = c == NULL;
         f->when = c ? c->when : 0;
-        if (c && c->stack)
-            f->stack = *c->stack;
+        if (c != NULL)
+            cli_depot_copy(c->stack, &f->stack);
+        cli_analysis_need(a, shmc_table_put(leaked, (uint64_t)k->shmid, NULL));
     }
 }
 
 /* Segments the tree created and nobody in it removed, that are gone or
  * marked anyway (someone outside the tree removed them). */
-static void never_removed(struct analysis *a)
+static void never_removed(struct analysis *a, const struct shmc_table *leaked)
 {
     size_t pos = 0;
     uint64_t id;
     void *v;
 
-    while (shmc_table_next(&a->created, &pos, &id, &v)) {
+    /* Lost records may hold an IPC_RMID: then none is judged. (A created
+     * segment the tree removed is no longer in a->created.) */
+    while (!a->lost && shmc_table_next(&a->created, &pos, &id, &v)) {
         const struct created *c = v;
-        int leaked = 0;
         struct cli_finding *f;
-        if (a->lost || shmc_table_get(&a->removed, id))
-            continue; /* lost records may hold its IPC_RMID */
-        for (size_t i = 0; i < a->run->nfindings; i++)
-            leaked |= a->run->findings[i].kind == CLI_LEAKED_SEGMENT &&
-                      a->run->findings[i].shmid == (int)id;
-        if (leaked || (f = cli_analysis_finding(a, CLI_LINT, c->pid)) == NULL)
+        if (shmc_table_get(leaked, id) ||
+            (f = cli_analysis_finding(a, CLI_LINT, c->pid)) == NULL)
             continue;
         f->rule = "never_removed";
         f->shmid = (int)id;
         f->message = "no process of the tree called IPC_RMID on this "
                      "segment; something outside it removed it";
         f->when = c->when;
-        if (c->stack)
-            f->stack = *c->stack;
+        cli_depot_copy(c->stack, &f->stack);
     }
 }
 
 void cli_judge_segments(struct analysis *a)
 {
-    leaked_segments(a);
-    never_removed(a);
+    struct shmc_table leaked; /* shmid -> (nothing): a leaked_segment */
+
+    shmc_table_init(&leaked, 1);
+    leaked_segments(a, &leaked);
+    never_removed(a, &leaked);
+    shmc_table_destroy(&leaked);
 }
 
 /* Whether the live segment is the one s's journal record created: the

@@ -13,9 +13,6 @@
 
 #include "analysis.h"
 
-/* The size of a value of the analysis's lineage table (shmc_table_init). */
-#define CLI_LINEAGE_VALUE 24
-
 /* Notes that an image of pid began traced at time t (path NULL), or
  * called exec of path at t (an exec that returned is noted as the image
  * going on: path NULL at the EXEC_FAIL's time). */

@@ -117,9 +117,9 @@ void cli_lint_shmget(struct image *im, const struct shmc_jrec *r)
         lint(im, r, "world_writable", shmid,
              "mode lets any user write the segment");
     if (!r->args[3]) { /* joined: the size asked should be the size */
-        const struct created *c =
-            shmc_table_get(&im->a->created, (uint64_t)shmid);
-        if (c && r->args[1] != 0 && (uint64_t)r->args[1] != c->size)
+        uint64_t size;
+        if (cli_analysis_created_size(im->a, shmid, &size) && r->args[1] != 0 &&
+            (uint64_t)r->args[1] != size)
             lint(im, r, "size_mismatch", shmid,
                  "joined an existing segment asking for a different size");
     }

@@ -39,7 +39,6 @@ static long now_ms(void)
 static void read_comm(int pid, char *comm)
 {
     char buf[32];
-
     snprintf(buf, sizeof buf, "/proc/%d/comm", pid);
     /* LCOV_EXCL_BR_START: gone only by timing */
     int fd = open(buf, O_RDONLY | O_CLOEXEC);

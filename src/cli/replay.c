@@ -1,9 +1,9 @@
 /*
  * replay.c - one process image's journal, replayed record by record: the
- * process and its command line, its modules (to place its stack frames),
- * its attachments, the segments it created and removed, and the findings
- * that follow from them; what it left attached when it ended is an
- * unmatched attach.
+ * process and its command line, its modules (to place its stack frames)
+ * and its children (replay_process.c), its attachments, the segments it
+ * created and removed, and the findings that follow from them; what it
+ * left attached when it ended is an unmatched attach.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,71 +11,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "ghost.h"
 #include "journal/reader.h"
+#include "jwindow.h"
 #include "lineage.h"
 #include "lints.h"
 #include "replay.h"
+#include "replay_process.h"
 #include "untraced.h"
 
-static void on_start(struct image *im, const struct shmc_jrec *r)
+/* s, noting that memory ran out when it is NULL. */
+static const struct cli_dstack *kept(struct analysis *a,
+                                     const struct cli_dstack *s)
 {
-    struct cli_process *p = cli_analysis_process(im->a, im->pid);
-    const char *pl = shmc_jrec_payload(r), *end = pl + r->payload;
-    size_t n = 0;
-    char **argv;
-
-    if (p == NULL)
-        return;
-    p->ppid = (int)r->args[0];
-    pl += strnlen(pl, (size_t)(end - pl)) + 1; /* skip the exe path */
-    for (const char *s = pl; s < end; s += strnlen(s, (size_t)(end - s)) + 1)
-        n++;
-    argv = cli_analysis_need(im->a, calloc(n + 1, sizeof *argv));
-    if (argv == NULL)
-        return;
-    n = 0;
-    for (const char *s = pl; s < end; s += strnlen(s, (size_t)(end - s)) + 1)
-        if ((argv[n] = cli_analysis_need(
-                 im->a, strndup(s, (size_t)(end - s)))) != NULL)
-            n++;
-    for (size_t i = 0; p->argv && p->argv[i]; i++)
-        free(p->argv[i]);
-    free(p->argv);
-    p->argv = argv;
-    p->argc = (int)n;
-}
-
-static void on_module(struct image *im, const struct shmc_jrec *r)
-{
-    struct module *m =
-        cli_analysis_need(im->a, cli_analysis_grow(im->mods, &im->cap_mods,
-                                                   im->nmods, sizeof *m));
-    if (m == NULL)
-        return;
-    im->mods = m;
-    m = &m[im->nmods++];
-    m->bias = (uint64_t)r->args[0];
-    m->start = (uint64_t)r->args[1];
-    m->end = (uint64_t)r->args[2];
-    /* The payload is untrusted: its path ends at its NUL or its end. */
-    char path[SHMC_JMAX_RECORD + 1];
-    size_t n = strnlen(shmc_jrec_payload(r), r->payload);
-    memcpy(path, shmc_jrec_payload(r), n);
-    path[n] = '\0';
-    if ((m->path = cli_run_strdup(im->a->run, path)) == NULL)
-        im->a->oom = 1;
+    if (s == NULL)
+        a->oom = 1;
+    return s;
 }
 
 static void on_shmget(struct image *im, const struct shmc_jrec *r)
 {
     struct analysis *a = im->a;
-    int shmid = (int)r->result;
+    struct cli_stack stack;
 
     if (r->err) {
         cli_lint_failed_call(im, r);
@@ -84,17 +45,16 @@ static void on_shmget(struct image *im, const struct shmc_jrec *r)
     cli_lint_shmget(im, r);
     if (!r->args[3]) /* joined, not created */
         return;
-    struct created *c = cli_analysis_need(
-        a, shmc_table_put(&a->created, (uint64_t)shmid, NULL));
-    if (c == NULL) /* LCOV_EXCL_BR_LINE: out of memory */
-        return;    /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
-    free(c->stack);
-    c->pid = im->pid;
-    c->key = (int)r->args[0];
-    c->size = (uint64_t)r->args[1];
-    c->when = r->time_ns;
-    if ((c->stack = cli_analysis_need(a, malloc(sizeof *c->stack))) != NULL)
-        cli_image_stack(im, r, c->stack);
+    cli_image_stack(im, r, &stack);
+    cli_analysis_created(
+        a, (int)r->result,
+        &(struct created){
+            .pid = im->pid,
+            .key = (int)r->args[0],
+            .size = (uint64_t)r->args[1],
+            .when = r->time_ns,
+            .stack = kept(a, cli_depot_stack(&a->depot, &stack)),
+        });
 }
 
 /* An attachment made by shmat, or inherited through fork (INHERIT). */
@@ -117,7 +77,11 @@ static void on_shmat(struct image *im, const struct shmc_jrec *r)
         return;    /* LCOV_EXCL_LINE: mmap of a page failed: out of memory */
     t->shmid = (int)(inherit ? r->args[1] : r->args[0]);
     t->inherited = inherit;
-    t->rec = r;
+    t->when = r->time_ns;
+    /* Raw: placed in the modules only if it ends unmatched (at the end
+     * of the image, as then). */
+    t->pcs = kept(
+        im->a, cli_depot_pcs(&im->a->depot, shmc_jrec_frames(r), r->nframes));
 }
 
 static void on_shmdt(struct image *im, const struct shmc_jrec *r)
@@ -179,8 +143,7 @@ static void on_shmctl(struct image *im, const struct shmc_jrec *r)
     }
     cli_lint_shmctl(im, r);
     if ((int)r->args[1] == IPC_RMID)
-        cli_analysis_need(
-            im->a, shmc_table_put(&im->a->removed, (uint64_t)r->args[0], NULL));
+        cli_analysis_removed(im->a, (int)r->args[0]);
 }
 
 static void on_ftok(struct image *im, const struct shmc_jrec *r)
@@ -189,58 +152,32 @@ static void on_ftok(struct image *im, const struct shmc_jrec *r)
         cli_lint_failed_call(im, r);
 }
 
-static void on_exec(struct image *im, const struct shmc_jrec *r)
-{
-    im->exec_pending = r->type == SHMC_J_EXEC; /* or EXEC_FAIL: it returned */
-    if (im->exec_pending)
-        im->exec_rec = r;
-}
-
-/* A child a fork or posix_spawn started: a process of the tree, whether
- * or not it writes a journal of its own (a static program it spawned
- * does not). */
-static void on_child(struct image *im, const struct shmc_jrec *r)
-{
-    char path[SHMC_JMAX_RECORD + 1];
-    size_t n =
-        r->type == SHMC_J_SPAWN ? strnlen(shmc_jrec_payload(r), r->payload) : 0;
-
-    if (r->result <= 0 || r->result > INT32_MAX)
-        return; /* failed, or not a pid */
-    memcpy(path, shmc_jrec_payload(r), n);
-    path[n] = '\0';
-    cli_untraced_note(im->a, &(struct kin){.pid = (int)r->result,
-                                           .ppid = im->pid,
-                                           .name = n ? path : NULL});
-}
-
-/* The status exit() or _exit() was called with, for processes the CLI
- * did not reap itself (their parent did); -1 when main returned. */
-static void on_exit_call(struct image *im, const struct shmc_jrec *r)
-{
-    struct cli_process *p = cli_analysis_process(im->a, im->pid);
-
-    im->exited = 1;
-    if (p != NULL && r->args[0] >= 0 && r->args[0] <= 255) {
-        p->end = CLI_END_EXIT;
-        p->value = (int)r->args[0];
-    }
-}
-
 typedef void replay_fn(struct image *im, const struct shmc_jrec *r);
 
 /* What each type of record does. FORK and SPAWN name a child of the
  * tree: it has a journal of its own only if it loaded the tracer, and the
  * CLI reaps it only if it outlived its parent (untraced.h). */
 static replay_fn *const replay[SHMC_J_TYPE_MAX] = {
-    [SHMC_J_START] = on_start,    [SHMC_J_MODULE] = on_module,
-    [SHMC_J_SHMGET] = on_shmget,  [SHMC_J_SHMAT] = on_shmat,
-    [SHMC_J_INHERIT] = on_shmat,  [SHMC_J_SHMDT] = on_shmdt,
-    [SHMC_J_SHMCTL] = on_shmctl,  [SHMC_J_FTOK] = on_ftok,
-    [SHMC_J_EXEC] = on_exec,      [SHMC_J_EXEC_FAIL] = on_exec,
-    [SHMC_J_EXIT] = on_exit_call, [SHMC_J_UNMAP] = on_unmap,
-    [SHMC_J_FORK] = on_child,     [SHMC_J_SPAWN] = on_child,
+    [SHMC_J_START] = cli_replay_start,    [SHMC_J_MODULE] = cli_replay_module,
+    [SHMC_J_SHMGET] = on_shmget,          [SHMC_J_SHMAT] = on_shmat,
+    [SHMC_J_INHERIT] = on_shmat,          [SHMC_J_SHMDT] = on_shmdt,
+    [SHMC_J_SHMCTL] = on_shmctl,          [SHMC_J_FTOK] = on_ftok,
+    [SHMC_J_EXEC] = cli_replay_exec,      [SHMC_J_EXEC_FAIL] = cli_replay_exec,
+    [SHMC_J_EXIT] = cli_replay_exit_call, [SHMC_J_UNMAP] = on_unmap,
+    [SHMC_J_FORK] = cli_replay_child,     [SHMC_J_SPAWN] = cli_replay_child,
 };
+
+/* The raw stack s placed in the image's modules. */
+static void place_pcs(const struct image *im, const struct cli_dstack *s,
+                      struct cli_stack *out)
+{
+    uint64_t pcs[CLI_MAX_FRAMES];
+    unsigned n = s != NULL ? s->n : 0;
+
+    for (unsigned i = 0; i < n; i++)
+        pcs[i] = s->f[i].pc;
+    cli_image_place(im, pcs, n, out);
+}
 
 /* Every attachment still live ends here: unmatched. */
 static void end_attachments(struct image *im, enum cli_end how)
@@ -259,8 +196,8 @@ static void end_attachments(struct image *im, enum cli_end how)
         f->addr = addr;
         f->inherited = t->inherited;
         f->ended_by = how;
-        f->when = t->rec->time_ns;
-        cli_image_stack(im, t->rec, &f->stack);
+        f->when = t->when;
+        place_pcs(im, t->pcs, &f->stack);
     }
     shmc_table_clear(&im->atts);
 }
@@ -272,7 +209,7 @@ static enum cli_end image_end(const struct image *im)
 
     if (im->exec_pending)
         return CLI_END_EXEC;
-    if (!im->exited && cli_analysis_reaped(im->a->in, im->pid, &status) &&
+    if (!im->exited && cli_analysis_reaped(im->a, im->pid, &status) &&
         WIFSIGNALED(status))
         return CLI_END_SIGNAL;
     return CLI_END_EXIT;
@@ -299,17 +236,11 @@ static void image_begin(struct image *im, const struct shmc_jheader *h)
  * traced, has the next journal (replayed later, image_begin). */
 static void image_exec(struct image *im)
 {
-    struct cli_process *p = cli_analysis_process(im->a, im->pid);
-    const struct shmc_jrec *r = im->exec_rec;
-    char path[SHMC_JMAX_RECORD + 1];
-    size_t n;
+    const char *path = im->exec_path[0] ? im->exec_path : "?";
 
-    if (p == NULL || !im->exec_pending) /* pending: r is its EXEC */
+    if (!im->exec_pending) /* pending: exec_path is its EXEC's */
         return;
-    n = strnlen(shmc_jrec_payload(r), r->payload);
-    memcpy(path, shmc_jrec_payload(r), n);
-    path[n] = '\0';
-    cli_lineage_note(im->a, im->pid, r->time_ns, path);
+    cli_lineage_note(im->a, im->pid, im->exec_ns, path);
 }
 
 /* An image that called exit, with nothing lost: when its pid was last
@@ -330,19 +261,19 @@ static void note_exit(struct image *im)
         *t = im->last_ns;
 }
 
-/* The records of the journal held in data, then the image's end. */
+/* The records of the journal w reads, then the image's end. */
 static void replay_image(struct analysis *a, const char *path,
-                         struct shmc_jreader *rd)
+                         struct cli_jwin *w)
 {
-    struct image im = {.a = a, .pid = rd->header.pid};
+    struct image im = {.a = a, .pid = w->rd.header.pid};
     const struct shmc_jrec *r;
     enum shmc_jstatus st;
 
     shmc_table_init(&im.atts, sizeof(struct att));
     int any = 0;
 
-    image_begin(&im, &rd->header);
-    while ((st = shmc_jreader_next(rd, &r)) == SHMC_JOK) {
+    image_begin(&im, &w->rd.header);
+    while ((st = cli_jwin_next(w, &r)) == SHMC_JOK) {
         if (!any++) /* the image began traced by its first record */
             cli_lineage_note(a, im.pid, r->time_ns, NULL);
         im.last_ns = r->time_ns > im.last_ns ? r->time_ns : im.last_ns;
@@ -356,10 +287,13 @@ static void replay_image(struct analysis *a, const char *path,
     if (st == SHMC_JTRUNCATED)
         cli_analysis_warn(
             a, "%s: damaged at byte %zu: read up to the last whole record",
-            path, rd->off);
+            path, cli_jwin_offset(w));
+    if (w->err != 0)
+        cli_analysis_warn(a, "%s: cannot map at byte %zu: %s", path,
+                          cli_jwin_offset(w), strerror(w->err));
     if (!any)
-        cli_lineage_note(a, im.pid, rd->header.start_ns, NULL);
-    im.lost = cli_analysis_lost(a, path, &rd->header);
+        cli_lineage_note(a, im.pid, w->rd.header.start_ns, NULL);
+    im.lost = cli_analysis_lost(a, path, &w->rd.header);
     note_exit(&im);
     end_attachments(&im, image_end(&im));
     image_exec(&im);
@@ -369,9 +303,9 @@ static void replay_image(struct analysis *a, const char *path,
 
 void cli_replay_journal(struct analysis *a, const char *path)
 {
-    struct shmc_jreader rd;
+    struct cli_jwin w;
     struct stat sb = {0}; /* a failed fstat reads as not a regular file */
-    void *data;
+    int st;
     /* O_NONBLOCK: a FIFO in a --replay directory must not hang us. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
@@ -388,18 +322,17 @@ void cli_replay_journal(struct analysis *a, const char *path)
         close(fd);
         return;
     }
-    sb.st_size = (off_t)cli_journal_extent(fd, (size_t)sb.st_size);
-    data = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (data == MAP_FAILED) {
+    /* A window at a time (jwindow.h): nothing of the journal stays
+     * resident, nor referenced, once its records are replayed. */
+    st = cli_jwin_open(&w, fd, cli_journal_extent(fd, (size_t)sb.st_size));
+    if (st < 0) {
         cli_analysis_warn(a, "%s: cannot map: %s", path, strerror(errno));
         return;
     }
-    if (shmc_jreader_init(&rd, data, (size_t)sb.st_size) != SHMC_JOK)
+    if (st != SHMC_JOK)
         cli_analysis_warn(
             a, "%s: not a shmcheck journal (bad magic or version)", path);
     else
-        replay_image(a, path, &rd);
-    /* Records stay referenced by nothing now; the stacks were copied. */
-    munmap(data, (size_t)sb.st_size);
+        replay_image(a, path, &w);
+    cli_jwin_close(&w);
 }

@@ -56,7 +56,7 @@ static int tree_parent(const struct analysis *a)
                 return k->ppid; /* its first journal: name order */
             continue;
         }
-        parent = cli_analysis_find_process(a->run, k->ppid);
+        parent = cli_analysis_find_process(a, k->ppid);
         if ((parent == NULL || !parent->traced) &&
             (root == NULL || k->start_ns < root->start_ns))
             root = k;
@@ -112,9 +112,9 @@ static void top_name(struct analysis *a)
 {
     char comm[16];
     char **cmd = a->run->command;
-    struct cli_process *p =
-        a->in->top_pid > 0 ? cli_analysis_find_process(a->run, a->in->top_pid)
-                           : NULL;
+    struct cli_process *p = a->in->top_pid > 0
+                                ? cli_analysis_find_process(a, a->in->top_pid)
+                                : NULL;
 
     if (p == NULL || p->traced || p->name != NULL || cmd == NULL ||
         cmd[0] == NULL)
