@@ -25,7 +25,6 @@
 struct cli_symbolizer {
     struct cli_dwfl *dwfl;
     unsigned long lookups;
-    int unavailable; /* libdw could not be loaded: nothing symbolized */
 };
 
 /* What one (module, offset) gave; module NULL in a free slot. */
@@ -57,6 +56,13 @@ struct cli_symbolizer *cli_symbolizer_start(char *err, size_t errlen)
                      " is not an absolute path without ':'");
         return NULL;
     }
+    if (!cli_dwfl_load()) {
+        if (errlen > 0)
+            snprintf(err, errlen,
+                     "cannot start the symbolizer: " CLI_DW_LIBRARY
+                     " (elfutils, Debian's libdw1) cannot be loaded");
+        return NULL;
+    }
     if ((s = calloc(1, sizeof *s)) != NULL &&
         (s->dwfl = cli_dwfl_open(dir && dir[0] ? dir : NULL)) != NULL)
         return s;
@@ -80,7 +86,6 @@ int cli_symbolize_frame(struct cli_symbolizer *s, struct cli_run *run,
         return 0;
     s->lookups++;
     cli_dwfl_lookup(s->dwfl, f->module, f->offset > 0 ? f->offset - 1 : 0, &a);
-    s->unavailable |= a.unavailable;
     f->function = cli_run_strdup(run, a.function);
     f->file = cli_run_strdup(run, a.file);
     f->line = a.line;
@@ -146,10 +151,6 @@ void cli_symbolize_stacks(struct cli_symbolizer *s, struct cli_run *run)
             symbolize_cached(s, run, &cache, &st->f[j]);
     }
     shmc_table_destroy(&cache);
-    if (s->unavailable) /* out of memory, the report just says less */
-        (void)cli_run_warn(run, "the stacks are not symbolized: " CLI_DW_LIBRARY
-                                " (elfutils, Debian's libdw1) cannot be "
-                                "loaded");
 }
 
 unsigned long cli_symbolizer_lookups(const struct cli_symbolizer *s)

@@ -30,16 +30,17 @@
 /* libdw and libelf are loaded when the first frame is looked up, not
  * when the CLI starts: a run with nothing to symbolize (most runs) never
  * pays for loading them and the compression libraries they need. */
-#define CLI_DW_FUNCTIONS(X)                                                   \
-    X(dwfl_begin)                                                             \
-    X(dwfl_end) X(dwfl_report_begin) X(dwfl_report_module) X(dwfl_report_end) \
-        X(dwfl_module_info) X(dwfl_module_getelf) X(dwfl_module_addrdie)      \
-            X(dwfl_module_getsrc) X(dwfl_module_addrinfo) X(dwfl_lineinfo)    \
-                X(dwfl_line_comp_dir) X(dwfl_offline_section_address)         \
-                    X(dwfl_standard_find_debuginfo)                           \
-                        X(dwfl_build_id_find_debuginfo) X(dwarf_getscopes)    \
-                            X(dwarf_tag) X(dwarf_diename) X(elf_version)      \
-                                X(elf_begin) X(elf_end) X(elf_kind)           \
+#define CLI_DW_FUNCTIONS(X)                                                \
+    X(dwfl_begin)                                                          \
+    X(dwfl_end)                                                            \
+    X(dwfl_report_begin) X(dwfl_report_module) X(dwfl_report_end)          \
+        X(dwfl_module_info) X(dwfl_module_getelf) X(dwfl_module_addrdie)   \
+            X(dwfl_module_getsrc) X(dwfl_module_addrinfo) X(dwfl_lineinfo) \
+                X(dwfl_line_comp_dir) X(dwfl_offline_section_address)      \
+                    X(dwfl_standard_find_debuginfo)                        \
+                        X(dwfl_build_id_find_debuginfo) X(dwarf_getscopes) \
+                            X(dwarf_tag) X(dwarf_diename) X(elf_version)   \
+                                X(elf_begin) X(elf_end) X(elf_kind)        \
                                     X(elf_getphdrnum) X(gelf_getphdr)
 
 #define CLI_DW_POINTER(f) SHMC_TYPEOF(f) * f;
@@ -48,9 +49,7 @@ static struct {
     CLI_DW_FUNCTIONS(CLI_DW_POINTER)
 } dw;
 
-/* Loads libdw (and through it libelf) once; 1 when every function is
- * there. */
-static int dw_load(void)
+int cli_dwfl_load(void)
 {
     void *h;
 
@@ -144,6 +143,7 @@ struct cli_dwfl *cli_dwfl_open(const char *debug_dir)
     }
     d->cb.find_elf = find_elf;
     d->cb.find_debuginfo = find_debuginfo;
+    d->cb.section_address = dw.dwfl_offline_section_address;
 
     d->cb.debuginfo_path = &d->debug_path;
     return d;
@@ -310,11 +310,6 @@ void cli_dwfl_lookup(struct cli_dwfl *d, const char *path, uint64_t vaddr,
     int line = 0;
 
     memset(a, 0, sizeof *a);
-    if (!dw_load()) {
-        a->unavailable = 1;
-        return;
-    }
-    d->cb.section_address = dw.dwfl_offline_section_address;
     m = module_at(d, path);
     if (m == NULL || m->mod == NULL)
         return;

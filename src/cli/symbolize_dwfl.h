@@ -27,18 +27,24 @@ struct cli_dwfl;
 struct cli_dwfl_answer {
     const char *function, *file;
     int line;
-    int unavailable; /* libdw could not be loaded (CLI_DW_LIBRARY)    */
 };
 
-/* What the symbolizer loads when it first looks a frame up. */
+/* What the symbolizer loads when it starts (a run with findings only:
+ * a clean run never loads elfutils and the compression libraries it
+ * needs). */
 #define CLI_DW_LIBRARY "libdw.so.1"
+
+/* Loads CLI_DW_LIBRARY (and libelf through it) the first time; 1 when
+ * every function the backend uses is there, else 0 (then and after). */
+int cli_dwfl_load(void);
 
 /* The default debug directory, where separate debug information is
  * installed. */
 #define CLI_DWFL_DEBUG_DIR "/usr/lib/debug"
 
 /* A backend that looks up separate debug information under debug_dir
- * (NULL: CLI_DWFL_DEBUG_DIR). NULL with errno when memory runs out. */
+ * (NULL: CLI_DWFL_DEBUG_DIR), once cli_dwfl_load said 1. NULL with errno
+ * when memory runs out. */
 struct cli_dwfl *cli_dwfl_open(const char *debug_dir);
 
 /* Fills a for the ELF virtual address vaddr of the module at path: the

@@ -59,8 +59,8 @@ static void test_ghosts_judged_not_applied(void **state)
 
     journal(fx, SHMC_JREPEAT_GHOST);
     assert_string_equal(fx->text,
-                        "lint pid=900 create_without_excl shmid=5\n"
-                        "lint pid=900 world_writable shmid=5\n"
+                        "lint pid=900 create_without_excl shmid=5 x3 pids=900\n"
+                        "lint pid=900 world_writable shmid=5 x3 pids=900\n"
                         "lint pid=900 ignored_bits shmid=5\n"
                         "lint pid=900 detach_without_shmdt shmid=5\n");
 }
@@ -72,8 +72,8 @@ static void test_same_records_applied(void **state)
     journal(fx, 0);
     assert_string_equal(fx->text,
                         "unmatched pid=900 shmid=5 addr=0x20000 end=exit\n"
-                        "lint pid=900 create_without_excl shmid=5\n"
-                        "lint pid=900 world_writable shmid=5\n"
+                        "lint pid=900 create_without_excl shmid=5 x3 pids=900\n"
+                        "lint pid=900 world_writable shmid=5 x3 pids=900\n"
                         "lint pid=900 ignored_bits shmid=5\n"
                         "lint pid=900 detach_without_shmdt shmid=5\n"
                         "lint pid=900 never_removed shmid=5\n");
