@@ -44,7 +44,11 @@ static int put(uint16_t type, int64_t result, int64_t a0, int64_t a1,
     memcpy((void *)shmc_jrec_frames(r), frames, 8u * nf);
     if (len)
         memcpy((char *)shmc_jrec_frames(r) + 8u * nf, payload, len);
+#ifdef SHMC_JREPEAT_GHOST /* journal version 3: commit counts writers */
+    shmc_jwriter_commit(&w, r);
+#else
     shmc_jwriter_commit(r);
+#endif
     return 0;
 }
 

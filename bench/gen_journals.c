@@ -58,7 +58,11 @@ static int emit(struct shmc_jwriter *w, const struct plan *p, uint16_t type,
     for (int i = 0; i < p->depth; i++)
         frames[i] = 0x400000 + 0x1000 * (uint64_t)(stack % p->stacks) +
                     16 * (uint64_t)i;
+#ifdef SHMC_JREPEAT_GHOST /* journal version 3: commit counts writers */
+    shmc_jwriter_commit(w, r);
+#else
     shmc_jwriter_commit(r);
+#endif
     return 0;
 }
 
