@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "journal/reader.h"
@@ -33,6 +34,27 @@
 #define PPID 4241
 #define FIRST 64u /* where records start: sizeof(struct shmc_jheader) */
 #define MAXFD 1024
+
+/* A journal built by hand in memory: its header (pid PID), then the
+ * records a test appends at len. */
+struct mem {
+    uint64_t words[4096];
+    size_t len;
+};
+
+static inline void mem_init(struct mem *m)
+{
+    struct shmc_jheader h;
+
+    memset(m, 0, sizeof *m);
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, SHMC_JMAGIC, 8);
+    h.version = SHMC_JVERSION;
+    h.header_size = sizeof h;
+    h.pid = PID;
+    memcpy(m->words, &h, sizeof h);
+    m->len = sizeof h;
+}
 
 struct fx {
     char dir[64];

@@ -24,25 +24,7 @@
 
 #define G SHMC_JREPEAT_GHOST
 
-/* A journal built by hand: header, then records appended by rec(). */
-struct mem {
-    uint64_t words[4096];
-    size_t len;
-};
-
-static void mem_init(struct mem *m)
-{
-    struct shmc_jheader h;
-
-    memset(m, 0, sizeof *m);
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, SHMC_JMAGIC, 8);
-    h.version = SHMC_JVERSION;
-    h.header_size = sizeof h;
-    h.pid = PID;
-    memcpy(m->words, &h, sizeof h);
-    m->len = sizeof h;
-}
+/* Records are appended to a struct mem (fixtures.h) by rec(). */
 
 /* A committed record: type, err, result, args, one frame (its stack). */
 static void rec(struct mem *m, uint16_t type, int err, int64_t res, int64_t a0,

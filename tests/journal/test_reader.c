@@ -18,25 +18,7 @@
 
 #include "fixtures.h"
 
-/* A journal built by hand: header, then records appended by add(). */
-struct mem {
-    uint64_t words[1024];
-    size_t len;
-};
-
-static void mem_init(struct mem *m)
-{
-    struct shmc_jheader h;
-
-    memset(m, 0, sizeof *m);
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, SHMC_JMAGIC, 8);
-    h.version = SHMC_JVERSION;
-    h.header_size = sizeof h;
-    h.pid = PID;
-    memcpy(m->words, &h, sizeof h);
-    m->len = sizeof h;
-}
+/* Records are appended to a struct mem (fixtures.h) by add(). */
 
 static struct shmc_jrec *add(struct mem *m, uint32_t size, uint16_t type,
                              uint16_t commit, uint16_t nframes,
