@@ -25,7 +25,8 @@ import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from support import BUILD, SHMCHECK, CliTest, Tmp, main  # noqa: E402
+from support import (BUILD, SHMCHECK, TRACER, CliTest, Tmp,  # noqa: E402
+                     main)
 
 LAZY = os.path.join(BUILD, "tests/cli/helpers/lazy_prog")
 TRUE = "/bin/true"
@@ -94,6 +95,11 @@ class Lazy(CliTest):
         first call: the journal cannot be made then, and nothing the
         tracer writes may raise SIGXFSZ in it; it says so on stderr (the
         log directory cannot take the message)."""
+        with open(TRACER, "rb") as f:
+            if b".gcda" in f.read():
+                self.skipTest("a coverage build's tracer writes its counts "
+                              "at exit: past a one-byte file size limit, "
+                              "that alone raises SIGXFSZ")
         with Tmp() as tmp:
             p, r, logs = shmcheck(tmp, [LAZY, "nofile"], ["--isolate"])
             have = journals(logs)
