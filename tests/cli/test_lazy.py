@@ -26,7 +26,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from support import (BUILD, SHMCHECK, TRACER, CliTest, Tmp,  # noqa: E402
-                     main)
+                     main, need_root_tools)
 
 LAZY = os.path.join(BUILD, "tests/cli/helpers/lazy_prog")
 TRUE = "/bin/true"
@@ -108,6 +108,33 @@ class Lazy(CliTest):
                       "(EFBIG); tracing without one", p.stderr)
         self.assertEqual(have, [])
         self.assertEqual(r["processes"][0]["exit"], {"status": 0})
+
+    def test_no_space_at_the_first_call(self):
+        """The log directory's file system fills after the program
+        started (its registry record written): its journal cannot be made
+        at its first System V call, and the registry says so; the process
+        is reported untraced, with why, not as a clean traced one."""
+        need_root_tools("unshare", "mount")
+        with Tmp() as tmp:
+            log, out = os.path.join(tmp, "l"), os.path.join(tmp, "r.json")
+            os.mkdir(log)
+            p = subprocess.run(
+                ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                 'mount -t tmpfs -o size=64k,mode=0700 tmpfs "$0" || exit 99;'
+                 ' exec "$@"', log, SHMCHECK, "--json", out, "--log-dir",
+                 log, "--isolate", "--", LAZY, "fill", log],
+                capture_output=True, text=True, timeout=60)
+            with open(out) as f:
+                r = json.load(f)
+        self.assertEqual((p.returncode, p.stdout), (0, "errno 77\n"),
+                         p.stderr)
+        (proc,) = r["processes"]
+        why = ("its journal could not be created in the log directory at "
+               "its first System V call: ENOSPC (No space left on device)")
+        self.assertEqual((proc["traced"], proc["reason"]), (False, why))
+        name = " (%s)" % proc["comm"] if "comm" in proc else ""  # events
+        self.assertIn("pid %d%s was not traced: %s" % (proc["pid"], name, why),
+                      r["warnings"])
 
     def test_replaced_registry_is_not_written(self):
         """The tree replaces the registry: the processes find another file

@@ -12,10 +12,14 @@
  *           is made at that first call). Prints "inherit PID", "plain
  *           PID" and "late PID";
  *   nofile  lowers its file size limit to one byte, then makes its first
- *           System V call: its journal cannot be made then.
+ *           System V call: its journal cannot be made then;
+ *   fill D  fills the file system of directory D (a file D/fill, written
+ *           until no byte is left), makes its first System V call (its
+ *           journal cannot be made: no space), then removes D/fill.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +97,25 @@ static int no_room(void)
     return first_call();
 }
 
+static int fill(const char *dir)
+{
+    static char block[4096];
+    char path[4096];
+    int fd, r;
+
+    snprintf(path, sizeof path, "%s/fill", dir);
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+        return 2;
+    while (write(fd, block, sizeof block) > 0)
+        ;
+    while (write(fd, block, 1) > 0) /* the last bytes of a block */
+        ;
+    close(fd);
+    r = first_call();
+    unlink(path);
+    return r;
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -103,5 +126,7 @@ int main(int argc, char **argv)
         return forks();
     if (!strcmp(c, "nofile"))
         return no_room();
+    if (!strcmp(c, "fill") && argc > 2)
+        return fill(argv[2]);
     return 2;
 }
