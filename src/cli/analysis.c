@@ -135,10 +135,12 @@ struct cli_process *cli_analysis_process(struct analysis *a, int pid)
     run->procs = p;
     if (a->procidx.value_size == 0) /* a zeroed analysis */
         shmc_table_init(&a->procidx, sizeof(size_t));
+    /* LCOV_EXCL_BR_START: shmc_table_put is NULL only if mmap fails */
     if (a->procidx.count == run->nprocs &&
         (i = shmc_table_put(&a->procidx, (uint64_t)(uint32_t)pid, NULL)) !=
             NULL)
         *i = run->nprocs;
+    /* LCOV_EXCL_BR_STOP */
     p = &p[run->nprocs++];
     memset(p, 0, sizeof *p);
     p->pid = pid;
@@ -221,7 +223,8 @@ int cli_analysis_reaped(struct analysis *a, int pid, int *status)
     const struct cli_inputs *in = a->in;
     const size_t *k;
 
-    if (a->reaped_indexed || index_reaped(a) == 0) {
+    /* index_reaped fails only if mmap fails */
+    if (a->reaped_indexed || index_reaped(a) == 0) { /* LCOV_EXCL_BR_LINE */
         if ((k = shmc_table_get(&a->reapidx, (uint64_t)(uint32_t)pid)) == NULL)
             return 0;
         *status = in->reaped[*k].status;
