@@ -17,33 +17,7 @@
 
 #include "findings.h"
 #include "group.h"
-
-struct fx {
-    struct cli_run run;
-    struct cli_groups g;
-    size_t cap;
-};
-
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof *fx);
-
-    if (fx == NULL)
-        return -1;
-    cli_groups_init(&fx->g, 0);
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-
-    cli_groups_destroy(&fx->g);
-    cli_run_free(&fx->run);
-    free(fx);
-    return 0;
-}
+#include "group_fx.h"
 
 /* An invalid detach by pid at when (0: unknown), at one frame. */
 static void detach(struct fx *fx, int pid, uint64_t when)

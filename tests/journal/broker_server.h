@@ -24,6 +24,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fixtures.h" /* journal_setup, for both_setup */
 #include "journal/broker.h"
 
 enum fake_how { FAKE_REPLY, FAKE_HANG_UP, FAKE_RESET };
@@ -143,6 +144,36 @@ static int fake_broker_teardown(void **state)
     close(fb->fds[1]);
     free(fb);
     return 0;
+}
+
+/* A writer's fixture (fixtures.h) and a fake broker together: for the
+ * writer's tests through the broker (test_writer_broker.c,
+ * test_cov3_ckpt_broker.c), as
+ * setup/teardown. */
+struct both {
+    struct fx *fx;
+    struct fake_broker *fb;
+};
+
+static inline int both_setup(void **state)
+{
+    static struct both b;
+    void *fx, *fb;
+
+    if (journal_setup(&fx) != 0 || fake_broker_setup(&fb) != 0)
+        return -1;
+    b.fx = fx;
+    b.fb = fb;
+    *state = &b;
+    return 0;
+}
+
+static inline int both_teardown(void **state)
+{
+    struct both *b = *state;
+    void *fx = b->fx, *fb = b->fb;
+
+    return journal_teardown(&fx) | fake_broker_teardown(&fb);
 }
 
 #endif

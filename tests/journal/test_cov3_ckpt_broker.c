@@ -26,32 +26,6 @@
 #define PAIRS 2000
 #define CREATE_FLAGS (O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
 
-struct both {
-    struct fx *fx;
-    struct fake_broker *fb;
-};
-
-static int setup(void **state)
-{
-    static struct both b;
-    void *fx, *fb;
-
-    if (journal_setup(&fx) != 0 || fake_broker_setup(&fb) != 0)
-        return -1;
-    b.fx = fx;
-    b.fb = fb;
-    *state = &b;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct both *b = *state;
-    void *fx = b->fx, *fb = b->fb;
-
-    return journal_teardown(&fx) | fake_broker_teardown(&fb);
-}
-
 static int pair(struct shmc_jwriter *w)
 {
     for (int i = 0; i < 2; i++) {
@@ -279,7 +253,7 @@ static void test_stale_ckpt_with_broker(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, both_setup, both_teardown)
     const struct CMUnitTest tests[] = {
         T(test_broker_hangs_up_at_create),
         T(test_broker_hangs_up_at_rename),

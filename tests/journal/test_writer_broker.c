@@ -31,32 +31,6 @@
 
 #define NO_FILTER 77 /* a child's exit status: no seccomp filter here */
 
-struct both {
-    struct fx *fx;
-    struct fake_broker *fb;
-};
-
-static int setup(void **state)
-{
-    static struct both b;
-    void *fx, *fb;
-
-    if (journal_setup(&fx) != 0 || fake_broker_setup(&fb) != 0)
-        return -1;
-    b.fx = fx;
-    b.fb = fb;
-    *state = &b;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct both *b = *state;
-    void *fx = b->fx, *fb = b->fb;
-
-    return journal_teardown(&fx) | fake_broker_teardown(&fb);
-}
-
 static int child_status(pid_t pid)
 {
     int how = reap(pid);
@@ -218,7 +192,7 @@ static void test_fchmod_refused(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, both_setup, both_teardown)
     const struct CMUnitTest tests[] = {
         T(test_broker_descriptor_not_mappable),
         T(test_gone_not_asked),
