@@ -311,6 +311,23 @@ static const char *source_file(struct cli_dwfl *d, Dwfl_Line *l, int *line)
     return d->joined;
 }
 
+/* 1 when name is one of the C library's functions that run main (or
+ * the entry point that calls them): the frames below main, whose source
+ * lines say nothing of the program (Valgrind hides them). Their lines
+ * would cost a separate debug file's whole DWARF (glibc's is compressed:
+ * about 80 ms to read) for nothing, so only their name is looked up. */
+static int below_main(const char *name)
+{
+    static const char *const start[] = {
+        "__libc_start_call_main", "__libc_start_main", "__libc_start_main_impl",
+        "__libc_start_main_alias_2", "_start"};
+
+    for (size_t i = 0; name != NULL && i < sizeof start / sizeof *start; i++)
+        if (strcmp(name, start[i]) == 0)
+            return 1;
+    return 0;
+}
+
 void cli_dwfl_lookup(struct cli_dwfl *d, const char *path, uint64_t vaddr,
                      struct cli_dwfl_answer *a)
 {
@@ -319,6 +336,7 @@ void cli_dwfl_lookup(struct cli_dwfl *d, const char *path, uint64_t vaddr,
     Dwfl_Line *l;
     GElf_Off off;
     GElf_Sym sym;
+    const char *name;
     int line = 0;
 
     memset(a, 0, sizeof *a);
@@ -326,13 +344,16 @@ void cli_dwfl_lookup(struct cli_dwfl *d, const char *path, uint64_t vaddr,
     if (m == NULL || m->mod == NULL)
         return;
     addr = vaddr + m->bias;
+    a->function =
+        dw.dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
+    if (below_main(a->function))
+        return; /* the C library's start: its name is all that matters */
     if ((l = dw.dwfl_module_getsrc(m->mod, addr)) != NULL &&
         (a->file = source_file(d, l, &line)) != NULL)
         a->line = line;
-    a->function = scope_function(m->mod, addr);
-    if (a->function == NULL) /* no DWARF: the symbol table's name */
-        a->function =
-            dw.dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
+    name = scope_function(m->mod, addr);
+    if (name != NULL) /* else no DWARF: the symbol table's name */
+        a->function = name;
 }
 
 void cli_dwfl_close(struct cli_dwfl *d)

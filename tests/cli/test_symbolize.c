@@ -4,8 +4,9 @@
  * a PIE program compiled here (in a directory whose name has a space),
  * symbolize to the calling function, its file and the line of the call;
  * a call inside an inlined function is named by that function, with the
- * line of the call in it; unknown modules give NULL; a libc function is
- * named. Once per distinct frame: test_symbolize_cache.c; stripped
+ * line of the call in it; a function of the C library's start (below
+ * main) is named, without a line even where its DWARF is there; unknown
+ * modules give NULL; a libc function is named. Once per distinct frame: test_symbolize_cache.c; stripped
  * programs and separate debug files: test_symbolize_debug.c.
  */
 #define _GNU_SOURCE
@@ -58,13 +59,17 @@ static const char *const leaky_src[] = {
     "    report(); /* INLINED */",
     "}",
     "void calls_inlined(void) { inlined_helper(); }",
-    "int main(void) { leaky_function(); calls_inlined(); return 0; }",
+    "void __libc_start_call_main(void);",
+    "void __libc_start_call_main(void) { report(); /* BELOW */ }",
+    "int main(void)",
+    "{ leaky_function(); calls_inlined(); __libc_start_call_main(); }",
 };
 
 /* What the compiled program printed and where its calls are. */
 struct leaky {
     char src[160], exe[160];
-    uint64_t offset[2]; /* the call in leaky_function, the inlined one */
+    uint64_t offset[3]; /* the call in leaky_function, the inlined one,
+                           the one named as if below main */
     int line[2];
 };
 
@@ -208,7 +213,7 @@ static void build_leaky(struct fixture *fx, const char *name, const char *flags,
     snprintf(cmd, sizeof cmd, "'%s'", l->exe);
     fp = popen(cmd, "r");
     assert_non_null(fp);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         assert_non_null(fgets(out, sizeof out, fp));
         l->offset[i] = strtoull(out, NULL, 16);
     }
@@ -222,9 +227,11 @@ static void check_leaky(struct fixture *fx, const char *name, const char *flags)
     build_leaky(fx, name, flags, &l);
     struct cli_frame f = {.module = l.exe, .offset = l.offset[0]};
     struct cli_frame g = {.module = l.exe, .offset = l.offset[1]};
+    struct cli_frame b = {.module = l.exe, .offset = l.offset[2]};
 
     assert_int_equal(cli_symbolize_frame(fx->s, &fx->run, &f), 0);
     assert_int_equal(cli_symbolize_frame(fx->s, &fx->run, &g), 0);
+    assert_int_equal(cli_symbolize_frame(fx->s, &fx->run, &b), 0);
 
     assert_string_equal(f.function, "leaky_function");
     assert_string_equal(f.file, l.src);
@@ -233,6 +240,10 @@ static void check_leaky(struct fixture *fx, const char *name, const char *flags)
     assert_string_equal(g.function, "inlined_helper");
     assert_string_equal(g.file, l.src);
     assert_int_equal(g.line, l.line[1]);
+    /* Below main: named from the symbol table, its line not looked up. */
+    assert_string_equal(b.function, "__libc_start_call_main");
+    assert_null(b.file);
+    assert_int_equal(b.line, 0);
 }
 
 static void test_compiled_pie_program(void **state)
