@@ -10,9 +10,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@
 
 /* What the janitor keeps: its pipe, the directory above, the directory. */
 enum { KEPT = 3 };
+
+#define STACK (64 * 1024) /* the janitor's: sweep reads 4 KiB listings */
 
 /* Every descriptor but 0, 1, 2 (on /dev/null) and keep: an inherited
  * write end of a pipe someone reads to its end (our stdout, stderr) must
@@ -49,7 +52,7 @@ static void close_others(int keep[KEPT])
 }
 
 /* Unlinks every entry of dir; how many. getdents64, not opendir: no
- * malloc in a process forked without fork() (cli_janitor_start). */
+ * malloc in a process that shares our memory (cli_janitor_start). */
 static int unlink_entries(int dir)
 {
     _Alignas(struct dirent64) char buf[4096]; /* records start aligned */
@@ -91,10 +94,22 @@ static void sweep(int up, int dir, const char *name)
     unlinkat(up, name, AT_REMOVEDIR);
 }
 
-/* The janitor: waits for the end of the pipe, sweeps, ends. */
-static _Noreturn void janitor(int keep[KEPT], const char *name)
+/* What the janitor is given, in memory of its own that is never freed:
+ * it shares ours (cli_janitor_start) and goes on after we end. */
+struct job {
+    int keep[KEPT];
+    char name[NAME_MAX + 1];
+    _Alignas(16) unsigned char stack[STACK];
+};
+
+/* The janitor: waits for the end of the pipe, sweeps, ends. Runs in our
+ * memory: only system calls, and errno (the one of our thread that
+ * started it, which is stopped in vfork until close_others has closed the
+ * write end of its ready pipe) is written before that point only. */
+static int janitor(void *arg)
 {
-    int pipe_r = keep[0], up = keep[1], dir = keep[2];
+    struct job *j = arg;
+    int pipe_r = j->keep[0], up = j->keep[1], dir = j->keep[2];
     sigset_t all;
     char c;
 
@@ -107,12 +122,33 @@ static _Noreturn void janitor(int keep[KEPT], const char *name)
     int ignored = chdir("/"); /* not to keep our directory's mount busy */
 
     (void)ignored;
-    close_others(keep);
+    close_others(j->keep); /* the ready pipe too: the CLI goes on */
     while (read(pipe_r, &c, 1) < 0 && errno == EINTR) /* LCOV_EXCL_BR_LINE */
         ; /* nothing is ever written: the read ends at end-of-file */
-    sweep(up, dir, name);
+    SHMC_COVERAGE_RESTART(); /* our exit wrote the counters we share */
+    sweep(up, dir, j->name);
     SHMC_COVERAGE_FLUSH();
     _exit(0); /* LCOV_EXCL_LINE: after the flush gcov counts nothing */
+}
+
+/* The vfork child (it shares our memory, we wait: system calls only):
+ * a session of its own, and the janitor started in our memory
+ * (CLONE_VM: no copy of it, so no copy-on-write fault for us after, which
+ * is what a forked janitor cost the CLI: about 1 ms). It ends once the
+ * janitor has closed every descriptor it does not keep. */
+static _Noreturn void start_janitor(struct job *j)
+{
+    int ready[2];
+    char c;
+
+    setsid();
+    if (pipe2(ready, O_CLOEXEC) == 0 &&
+        clone(janitor, j->stack + STACK, CLONE_VM | SIGCHLD, j) > 0) {
+        close(ready[1]);
+        while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+            ; /* LCOV_EXCL_LINE: every signal of the CLI is blocked */
+    }
+    _exit(0);
 }
 
 /* The directory above dir and dir, open; dir checked against pin. 0, or
@@ -148,8 +184,9 @@ static int open_both(const char *dir, const struct shmc_jdir_pin *pin, int *up,
 
 int cli_janitor_start(const char *dir, const struct shmc_jdir_pin *pin)
 {
-    int p[2], keep[KEPT], status;
+    int p[2], status;
     const char *name;
+    struct job *j;
     pid_t mid;
 
     /* The janitor, an orphan, goes to the nearest subreaper above us or
@@ -161,39 +198,42 @@ int cli_janitor_start(const char *dir, const struct shmc_jdir_pin *pin)
     if (getpid() == 1)
         return errno = EPERM, -1;
     prctl(PR_SET_CHILD_SUBREAPER, 0);
-    /* LCOV_EXCL_BR_START: see open_both */
-    if (open_both(dir, pin, &keep[1], &keep[2], &name) != 0)
+    /* Never unmapped: the janitor uses it until it ends, after us. */
+    j = mmap(NULL, sizeof *j, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    /* LCOV_EXCL_BR_START: see open_both; mmap fails without memory */
+    if (j == MAP_FAILED)
         return -1; /* LCOV_EXCL_LINE */
+    if (open_both(dir, pin, &j->keep[1], &j->keep[2], &name) != 0) {
+        munmap(j, sizeof *j); /* LCOV_EXCL_LINE */
+        return -1;            /* LCOV_EXCL_LINE */
+    }
     /* LCOV_EXCL_BR_STOP */
-    /* LCOV_EXCL_START: pipe2 and fork fail only without memory or fds */
+    snprintf(j->name, sizeof j->name, "%s", name);
+    /* LCOV_EXCL_START: pipe2 and vfork fail only without memory or fds */
     if (pipe2(p, O_CLOEXEC) != 0) {
-        close(keep[1]);
-        close(keep[2]);
+        close(j->keep[1]);
+        close(j->keep[2]);
+        munmap(j, sizeof *j);
         return -1;
     }
-    keep[0] = p[0];
-    /* vfork, then a fork from the vfork child: the janitor is not our
-     * descendant, and our memory is copied once, not twice (forks are
-     * what the janitor costs). */
+    j->keep[0] = p[0];
+    /* vfork, then the janitor from the vfork child: it is not our
+     * descendant. */
     if ((mid = vfork()) < 0) {
         close(p[0]);
         close(p[1]);
-        close(keep[1]);
-        close(keep[2]);
+        close(j->keep[1]);
+        close(j->keep[2]);
+        munmap(j, sizeof *j);
         return -1;
     }
     /* LCOV_EXCL_STOP */
-    if (mid == 0) {
-        /* The vfork child shares our memory until it ends: only system
-         * calls here. Its own child, the janitor, has a copy of it. */
-        setsid();
-        if (syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0) == 0)
-            janitor(keep, name);
-        _exit(0);
-    }
+    if (mid == 0)
+        start_janitor(j);
     close(p[0]);
-    close(keep[1]);
-    close(keep[2]);
+    close(j->keep[1]);
+    close(j->keep[2]);
     /* LCOV_EXCL_BR_START: no handler of ours runs, waitpid ends once */
     while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
         ; /* LCOV_EXCL_LINE: waitpid ends once */

@@ -24,8 +24,12 @@
 #define DRAIN_MS 200      /* at stop, at most                           */
 #define QUIET_MS 50       /* at stop, nothing for us for that long      */
 #define BATCH 256         /* datagrams read between two looks around    */
-#define NOT_OURS (-1L)    /* by_pid: the pid went to a process outside  */
-#define THE_ROOT (-2L)    /* what index_of says of the root             */
+#define BUSY 24           /* datagrams within WINDOW_MS: a busy system  */
+#define WINDOW_MS 20      /* ...then they gather for HOLD_MS            */
+#define HOLD_MS 8
+#define STILL_BUSY 4   /* datagrams a hold gathered: still busy      */
+#define NOT_OURS (-1L) /* by_pid: the pid went to a process outside  */
+#define THE_ROOT (-2L) /* what index_of says of the root             */
 #define KEY(pid) ((uint64_t)(unsigned)(pid)) /* in by_pid */
 static long now_ms(void)
 {
@@ -195,6 +199,7 @@ static int read_one(struct cli_procevents *pe, int *ack_err)
     }
     if (n < 0)
         return errno == EAGAIN || errno == EINTR ? -1 : -2;
+    pe->datagrams++;
     const struct cn_msg *cn = NLMSG_DATA(&m.h);
     int ok = from.nl_pid == 0 && NLMSG_OK(&m.h, (size_t)n) &&
              m.h.nlmsg_type == NLMSG_DONE &&
@@ -240,19 +245,44 @@ static void final_drain(struct cli_procevents *pe)
     }
 }
 
+/* Reads the events as they come, one wake-up each while they are few.
+ * When they come fast (a shell loop starting thousands of programs: three
+ * events each, and the kernel sends those of every process of the
+ * machine), a wake-up for each costs the tree more than anything else
+ * shmcheck does (an interrupt to another processor, a switch): once BUSY
+ * datagrams came within WINDOW_MS, the thread lets them gather for
+ * HOLD_MS (the receive buffer holds tens of thousands) and reads them in
+ * one go, and again while each hold gathers STILL_BUSY or more. What that
+ * costs: the name of a process of the tree that execs and ends within a hold is
+ * not read from /proc (the registry or a journal names it when the process that
+ * exec'd was traced). The stop pipe ends a hold at once. */
 static void *loop(void *arg)
 {
     struct cli_procevents *pe = arg;
     struct pollfd p[2] = {{pe->fd, POLLIN, 0}, {pe->stop[0], POLLIN, 0}};
-    int empty;
+    long window = now_ms(), t;
+    unsigned long first = 0, before; /* pe->datagrams: window, drain */
+    int empty, busy = 0;
 
     for (;;) {
         if (poll(p, 2, -1) < 0) /* LCOV_EXCL_BR_LINE: EINTR only */
             continue;           /* LCOV_EXCL_LINE */
         if (p[1].revents != 0)
             break;
+        before = pe->datagrams;
         if (p[0].revents != 0 && drain(pe, &empty) < 0) /* LCOV_EXCL_BR_LINE */
             p[0].fd = -1; /* LCOV_EXCL_LINE: broken, never: wait for stop */
+        if (busy)         /* still, while a hold gathers a few */
+            busy = pe->datagrams - before >= STILL_BUSY;
+        else if ((t = now_ms()) - window >= WINDOW_MS) {
+            window = t;
+            first = pe->datagrams;
+        } else
+            busy = pe->datagrams - first >= BUSY;
+        if (busy) { /* the stop pipe's byte stays for the poll above */
+            pe->holds++;
+            (void)poll(&p[1], 1, HOLD_MS);
+        }
     }
     if (p[0].fd >= 0) /* LCOV_EXCL_BR_LINE: not when broken, never */
         final_drain(pe);

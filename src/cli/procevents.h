@@ -40,6 +40,8 @@ struct cli_procevents {
                                  pid went to a process outside the tree */
     size_t alive;             /* entries not seen ending                 */
     int lost;                 /* overflows (ENOBUFS), no memory          */
+    unsigned long datagrams;  /* read so far, ours or not                */
+    unsigned long holds;      /* times a busy system's events gathered   */
     uint32_t ack;             /* ours: the kernel answers with ack + 1   */
 };
 

@@ -33,10 +33,11 @@
 #define CLI_DW_FUNCTIONS(X)                                                \
     X(dwfl_begin)                                                          \
     X(dwfl_end)                                                            \
-    X(dwfl_report_begin) X(dwfl_report_module) X(dwfl_report_end)          \
-        X(dwfl_module_info) X(dwfl_module_getelf) X(dwfl_module_addrdie)   \
-            X(dwfl_module_getsrc) X(dwfl_module_addrinfo) X(dwfl_lineinfo) \
-                X(dwfl_line_comp_dir) X(dwfl_offline_section_address)      \
+    X(dwfl_report_begin)                                                   \
+    X(dwfl_report_module) X(dwfl_report_end) X(dwfl_module_info)           \
+        X(dwfl_module_getelf) X(dwfl_module_addrdie) X(dwfl_module_getsrc) \
+            X(dwfl_module_addrinfo) X(dwfl_lineinfo) X(dwfl_line_comp_dir) \
+                X(dwfl_offline_section_address)                            \
                     X(dwfl_standard_find_debuginfo)                        \
                         X(dwfl_build_id_find_debuginfo) X(dwarf_getscopes) \
                             X(dwarf_tag) X(dwarf_diename) X(elf_version)   \

@@ -3,7 +3,9 @@
  * procevents.c; the main cases are in test_procevents.c): an exec by a
  * process outside the tree is none of its business, and two listeners
  * at once (the kernel tells every listener of each one's subscription)
- * each see their own tree. Skipped where events cannot be had (not root,
+ * each see their own tree; a steady stream of short processes, whose
+ * events the thread lets gather, is seen whole, and the stop ends a
+ * hold. Skipped where events cannot be had (not root,
  * no netlink connector).
  */
 #define _GNU_SOURCE
@@ -142,11 +144,41 @@ static void test_two_listeners(void **state)
     cli_procevents_free(&b);
 }
 
+/* Children forked and reaped one after the other, as a shell loop runs
+ * programs: far more than BUSY events within WINDOW_MS (procevents.c),
+ * so the thread lets them gather; every child is still listed with its
+ * status, nothing is lost, and the stop, in a hold or not, ends it. */
+static void test_steady_stream(void **state)
+{
+    struct cli_procevents pe;
+    enum { N = 400 };
+    static pid_t pids[N];
+
+    (void)state;
+    start(&pe, getpid());
+    for (int i = 0; i < N; i++) {
+        if ((pids[i] = fork()) == 0)
+            _exit(i & 0x7f);
+        reap(pids[i], W_EXITCODE(i & 0x7f, 0));
+    }
+    cli_procevents_stop(&pe);
+
+    assert_true(pe.holds > 0);
+    assert_false(cli_procevents_lost(&pe));
+    for (int i = 0; i < N; i++) {
+        const struct cli_seen *s = find(&pe, pids[i]);
+        assert_non_null(s);
+        assert_int_equal(s->status, W_EXITCODE(i & 0x7f, 0));
+    }
+    cli_procevents_free(&pe);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exec_outside),
         cmocka_unit_test(test_two_listeners),
+        cmocka_unit_test(test_steady_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,8 +6,9 @@
  * a call inside an inlined function is named by that function, with the
  * line of the call in it; a function of the C library's start (below
  * main) is named, without a line even where its DWARF is there; unknown
- * modules give NULL; a libc function is named. Once per distinct frame: test_symbolize_cache.c; stripped
- * programs and separate debug files: test_symbolize_debug.c.
+ * modules give NULL; a libc function is named. Once per distinct frame:
+ * test_symbolize_cache.c; stripped programs and separate debug files:
+ * test_symbolize_debug.c.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
