@@ -58,6 +58,7 @@ static void finish_exit(int status)
          * exit() would flush stdio after us; do it before leaving. */
         fflush(NULL);
         SHMC_COVERAGE_FLUSH();
+        shmc__resolve();
         SHMC_REAL._exit_(t->cfg.exitcode); /* LCOV_EXCL_LINE: after the flush */
     }
 }

@@ -48,6 +48,7 @@ static void journal_needs(void)
 
 static void journal_start(pid_t ppid)
 {
+    shmc__resolve(); /* the journal's start may call the real functions */
     struct shmc_trace *t = &shmc__trace;
     char payload[SHMC_JMAX_RECORD - 256];
     size_t exe_len, n;

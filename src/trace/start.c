@@ -192,7 +192,8 @@ static void init(void)
     struct shmc_trace *t = &shmc__trace;
     char **env = shmc__start_env(), warnings[2048];
 
-    shmc__resolve();
+    /* The real functions are looked up at the first call that needs them
+     * (shmc__enter), not here: most programs never call one. */
     if (shmc_trace_config_parse(&t->cfg, env, getauxval(AT_SECURE) != 0,
                                 warnings, sizeof warnings) > 0)
         shmc__say(warnings);
@@ -242,10 +243,9 @@ static int start(void)
 
 int shmc__enter(void)
 {
-    if (SHMC_UNLIKELY(shmc__in_tracer)) {
-        shmc__resolve();
+    shmc__resolve();
+    if (SHMC_UNLIKELY(shmc__in_tracer))
         return 0;
-    }
     if (SHMC_UNLIKELY(
             atomic_load_explicit(&shmc__trace.phase, memory_order_acquire) !=
             SHMC_READY)) {
