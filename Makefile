@@ -114,10 +114,13 @@ $(JOURNAL_A): $(JOURNAL_OBJ)
 	$(AR) rcs $@ $^
 
 # The tracer uses the library's pure parts only: validator and messages.
+# Every image loads it: bound at load (-z now: a fork child then faults in
+# fewer pages) and in two segments, not four (-z noseparate-code: fewer
+# mappings and page faults at each start; about 30 us an image here).
 TRACE_LIB_OBJ := $(B)/src/lib/validate.o $(B)/src/lib/limits.o \
 	$(B)/src/lib/errors.o
 $(TRACE_SO): $(TRACE_OBJ) $(JOURNAL_A) $(TRACE_LIB_OBJ) src/trace/exports.map
-	$(CC) -shared -Wl,--version-script=src/trace/exports.map -Wl,-z,now -o $@ \
+	$(CC) -shared -Wl,--version-script=src/trace/exports.map -Wl,-z,now -Wl,-z,noseparate-code -o $@ \
 	    $(TRACE_OBJ) $(JOURNAL_A) $(TRACE_LIB_OBJ) -ldl -lpthread \
 	    $(LDFLAGS_ALL)
 

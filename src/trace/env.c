@@ -72,10 +72,10 @@ char *const *shmc__traced_env(char *const envp[], char **out, char *buf)
     size_t n = 0, used = 0;
     int preload = 0;
 
-    /* LCOV_EXCL_BR_START: self_path is empty only before the tracer
+    /* LCOV_EXCL_BR_START: self_path is NULL only before the tracer
      * started: in an exec from .preinit_array, before gcov registered this
      * object, so that image's counts are lost (test_start.c runs one) */
-    if (envp == NULL || t->self_path[0] == '\0')
+    if (envp == NULL || t->self_path == NULL)
         return envp;
     /* LCOV_EXCL_BR_STOP */
     for (; envp[n]; n++) {

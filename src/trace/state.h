@@ -139,7 +139,6 @@ struct shmc_trace {
      * process that never does touches as few pages as can be. */
     _Atomic int phase;
     struct shmc_real real;
-    struct shmc_trace_config cfg;
     _Atomic int lock; /* shmc__lock/shmc__unlock                      */
     pid_t pid;
     pid_t ppid; /* the parent when this image (or fork child) started  */
@@ -169,9 +168,14 @@ struct shmc_trace {
                           process whose exit status may change        */
     char root_env[64]; /* SHMC_ROOT_ENV entry to pass on at exec     */
     uintptr_t main_stack_top;
-    char self_path[PATH_MAX]; /* this library, for LD_PRELOAD after exec */
-    char env_keep[4096];      /* SHMCHECK_* entries at start, NUL-separated,
-                                 ending with an empty string: kept across exec */
+    const char *self_path; /* this library (the loader's name for it, which
+                              lives as long as it): LD_PRELOAD after exec */
+    /* The two large parts of the start, last and together: with what is
+     * above, they span two pages, the first shared with the end of the
+     * tracer's .data, which the loader has already touched. */
+    struct shmc_trace_config cfg;
+    char env_keep[4096]; /* SHMCHECK_* entries at start, NUL-separated,
+                            ending with an empty string: kept across exec */
     unsigned nevents, events_lost;
     unsigned long invalid_detaches, failed_calls, attaches, detaches;
     unsigned nmodules;
