@@ -4,28 +4,25 @@
  */
 #define _GNU_SOURCE
 #include "procevents.h"
+#include "procsock.h"
 #include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/cn_proc.h>
-#include <linux/connector.h>
-#include <linux/netlink.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define RCVBUF (32 << 20) /* bytes: a shell loop forks thousands fast   */
-#define ACK_WAIT_MS 250   /* for the kernel's answer to the subscribe   */
-#define DRAIN_MS 200      /* at stop, at most                           */
-#define QUIET_MS 50       /* at stop, nothing for us for that long      */
-#define BATCH 256         /* datagrams read between two looks around    */
-#define BUSY 24           /* datagrams within WINDOW_MS: a busy system  */
-#define WINDOW_MS 20      /* ...then they gather for HOLD_MS            */
+#define ACK_WAIT_MS 250 /* for the kernel's answer to the subscribe   */
+#define DRAIN_MS 200    /* at stop, at most                           */
+#define QUIET_MS 50     /* at stop, nothing for us for that long      */
+#define BATCH 256       /* datagrams read between two looks around    */
+#define BUSY 24         /* datagrams within WINDOW_MS: a busy system  */
+#define WINDOW_MS 20    /* ...then they gather for HOLD_MS            */
 #define HOLD_MS 8
 #define STILL_BUSY 4   /* datagrams a hold gathered: still busy      */
 #define NOT_OURS (-1L) /* by_pid: the pid went to a process outside  */
@@ -183,31 +180,13 @@ static int on_event(struct cli_procevents *pe, const struct cn_msg *cn,
  * nothing is queued, -2 on a hard error. */
 static int read_one(struct cli_procevents *pe, int *ack_err)
 {
-    union {
-        struct nlmsghdr h;
-        char buf[1024]; /* one message, with room to spare */
-    } m;
-    struct sockaddr_nl from;
-    socklen_t flen = sizeof from;
-    ssize_t n = recvfrom(pe->fd, m.buf, sizeof m.buf, MSG_DONTWAIT,
-                         (struct sockaddr *)&from, &flen);
-    /* LCOV_EXCL_BR_START: ENOBUFS (the kernel dropped events), others
-     * never; the kernel (port 0) sends one good message a datagram. */
-    if (n < 0 && errno == ENOBUFS) {
-        pe->lost++; /* LCOV_EXCL_LINE */
-        return 0;   /* LCOV_EXCL_LINE */
-    }
-    if (n < 0)
-        return errno == EAGAIN || errno == EINTR ? -1 : -2;
-    pe->datagrams++;
-    const struct cn_msg *cn = NLMSG_DATA(&m.h);
-    int ok = from.nl_pid == 0 && NLMSG_OK(&m.h, (size_t)n) &&
-             m.h.nlmsg_type == NLMSG_DONE &&
-             m.h.nlmsg_len >= NLMSG_LENGTH(sizeof *cn) &&
-             cn->len <= m.h.nlmsg_len - NLMSG_LENGTH(sizeof *cn) &&
-             cn->id.idx == CN_IDX_PROC && cn->id.val == CN_VAL_PROC;
-    return ok ? on_event(pe, cn, ack_err) : 0;
-    /* LCOV_EXCL_BR_STOP */
+    union cli_procsock_buf b;
+    const struct cn_msg *cn = NULL;
+    int overflow, r = cli_procsock_recv(pe->fd, &b, &cn, &overflow);
+
+    pe->lost += overflow;
+    pe->datagrams += r >= 0 && !overflow;
+    return r == 1 ? on_event(pe, cn, ack_err) : r;
 }
 
 /* Reads what is queued, at most BATCH datagrams (the system may fork
@@ -275,8 +254,9 @@ static void *loop(void *arg)
         if (busy)         /* still, while a hold gathers a few */
             busy = pe->datagrams - before >= STILL_BUSY;
         else if ((t = now_ms()) - window >= WINDOW_MS) {
-            window = t;
-            first = pe->datagrams;
+            window = t; /* a new window, this drain its first */
+            first = before;
+            busy = pe->datagrams - first >= BUSY;
         } else
             busy = pe->datagrams - first >= BUSY;
         if (busy) { /* the stop pipe's byte stays for the poll above */
@@ -289,27 +269,6 @@ static void *loop(void *arg)
     return NULL;
 }
 
-/* Sends PROC_CN_MCAST_LISTEN or _IGNORE; 0 or -1 with errno. In bytes:
- * struct cn_msg ends in a flexible array (no member of a struct in C). */
-static int send_op(struct cli_procevents *pe, enum proc_cn_mcast_op op)
-{
-    uint32_t word = (uint32_t)op;
-    struct nlmsghdr h = {.nlmsg_len =
-                             NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof word),
-                         .nlmsg_type = NLMSG_DONE,
-                         .nlmsg_pid = (uint32_t)getpid()};
-    struct cn_msg cn = {
-        .id = {CN_IDX_PROC, CN_VAL_PROC}, .ack = pe->ack, .len = sizeof word};
-    _Alignas(struct nlmsghdr) unsigned char
-        m[NLMSG_SPACE(sizeof(struct cn_msg) + sizeof(uint32_t))];
-
-    memset(m, 0, sizeof m);
-    memcpy(m, &h, sizeof h);
-    memcpy(NLMSG_DATA(m), &cn, sizeof cn);
-    memcpy((unsigned char *)NLMSG_DATA(m) + sizeof cn, &word, sizeof word);
-    return send(pe->fd, m, h.nlmsg_len, 0) == (ssize_t)h.nlmsg_len ? 0 : -1;
-}
-
 /* Subscribes and waits for the kernel's answer, keeping the events that
  * come first; 0, or -1 with errno (ETIMEDOUT: no answer). */
 static int subscribe(struct cli_procevents *pe)
@@ -318,7 +277,7 @@ static int subscribe(struct cli_procevents *pe)
     struct pollfd p = {pe->fd, POLLIN, 0};
     int ack_err = 0, r;
 
-    if (send_op(pe, PROC_CN_MCAST_LISTEN) != 0)
+    if (cli_procsock_send(pe->fd, pe->ack, 1) != 0)
         return -1;
     for (;;) {
         while ((r = read_one(pe, &ack_err)) >= 0)
@@ -332,46 +291,6 @@ static int subscribe(struct cli_procevents *pe)
     }
 }
 
-/* The socket, its receive buffer as large as we may, in the group. */
-static int open_socket(struct cli_procevents *pe)
-{
-    struct sockaddr_nl a = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
-    int size = RCVBUF;
-
-    pe->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
-    if (pe->fd < 0)
-        return -1;
-    /* Beyond rmem_max as root; else as much as rmem_max allows. */
-    if (setsockopt(pe->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size))
-        (void)setsockopt(pe->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    return bind(pe->fd, (struct sockaddr *)&a, sizeof a);
-}
-
-/* Why start failed, into err; the errno it leaves (procevents.h). */
-static int describe(char *err, size_t errlen, const char *what, int e)
-{
-    const char *why = NULL;
-
-    /* LCOV_EXCL_BR_START: EACCES (an LSM), EAFNOSUPPORT (no netlink) */
-    e = e == EACCES ? EPERM : e;
-    if (e == EAFNOSUPPORT || e == ECONNREFUSED) /* no kernel socket */
-        e = EPROTONOSUPPORT;
-    /* LCOV_EXCL_BR_STOP */
-    if (e == EPERM)
-        why = "need root (CAP_NET_ADMIN)";
-    else if (e == EPROTONOSUPPORT)
-        why = "unavailable: no netlink connector here (kernel without "
-              "CONFIG_PROC_EVENTS, or not the initial network namespace)";
-    else if (e == ETIMEDOUT)
-        why = "unavailable: the kernel did not answer (not in the initial "
-              "PID and user namespaces?)";
-    if (why != NULL)
-        snprintf(err, errlen, "process events %s", why);
-    else
-        snprintf(err, errlen, "process events: %s: %s", what, strerror(e));
-    return e;
-}
-
 int cli_procevents_start(struct cli_procevents *pe, int root_pid, char *err,
                          size_t errlen)
 {
@@ -383,15 +302,16 @@ int cli_procevents_start(struct cli_procevents *pe, int root_pid, char *err,
     pe->root = root_pid;
     pe->ack = (uint32_t)getpid() * 2654435761u ^ (uint32_t)now_ms();
     shmc_table_init(&pe->by_pid, sizeof(long));
-    if (open_socket(pe) == 0 && (what = "subscribe", subscribe(pe)) == 0 &&
-        (listening = 1) && (what = "pipe", pipe2(pe->stop, O_CLOEXEC)) == 0 &&
+    if ((pe->fd = cli_procsock_open()) >= 0 &&
+        (what = "subscribe", subscribe(pe)) == 0 && (listening = 1) &&
+        (what = "pipe", pipe2(pe->stop, O_CLOEXEC)) == 0 &&
         (what = "thread", /* LCOV_EXCL_BR_START: only without memory */
          errno = cli_thread_start(&pe->thread, loop, pe)) == 0) {
         /* LCOV_EXCL_BR_STOP */
         pe->running = 1;
         return 0;
     }
-    int e = describe(err, errlen, what, errno);
+    int e = cli_procsock_describe(err, errlen, what, errno);
     if (!listening) { /* nothing to undo: free must not unsubscribe */
         close(pe->fd);
         pe->fd = -1;
@@ -410,7 +330,7 @@ void cli_procevents_stop(struct cli_procevents *pe)
         pe->running = 0;
     }
     if (pe->fd >= 0) {
-        (void)send_op(pe, PROC_CN_MCAST_IGNORE);
+        (void)cli_procsock_send(pe->fd, pe->ack, 0);
         close(pe->fd);
     }
     if (pe->stop[0] >= 0) {

@@ -30,18 +30,19 @@
 /* libdw and libelf are loaded when the first frame is looked up, not
  * when the CLI starts: a run with nothing to symbolize (most runs) never
  * pays for loading them and the compression libraries they need. */
-#define CLI_DW_FUNCTIONS(X)                                                \
-    X(dwfl_begin)                                                          \
-    X(dwfl_end)                                                            \
-    X(dwfl_report_begin)                                                   \
-    X(dwfl_report_module) X(dwfl_report_end) X(dwfl_module_info)           \
-        X(dwfl_module_getelf) X(dwfl_module_addrdie) X(dwfl_module_getsrc) \
-            X(dwfl_module_addrinfo) X(dwfl_lineinfo) X(dwfl_line_comp_dir) \
-                X(dwfl_offline_section_address)                            \
-                    X(dwfl_standard_find_debuginfo)                        \
-                        X(dwfl_build_id_find_debuginfo) X(dwarf_getscopes) \
-                            X(dwarf_tag) X(dwarf_diename) X(elf_version)   \
-                                X(elf_begin) X(elf_end) X(elf_kind)        \
+#define CLI_DW_FUNCTIONS(X)                                                  \
+    X(dwfl_begin)                                                            \
+    X(dwfl_end)                                                              \
+    X(dwfl_report_begin)                                                     \
+    X(dwfl_report_module)                                                    \
+    X(dwfl_report_end) X(dwfl_module_info) X(dwfl_module_getelf)             \
+        X(dwfl_module_addrdie) X(dwfl_module_getsrc) X(dwfl_module_addrinfo) \
+            X(dwfl_lineinfo) X(dwfl_line_comp_dir)                           \
+                X(dwfl_offline_section_address)                              \
+                    X(dwfl_standard_find_debuginfo)                          \
+                        X(dwfl_build_id_find_debuginfo) X(dwarf_getscopes)   \
+                            X(dwarf_tag) X(dwarf_diename) X(elf_version)     \
+                                X(elf_begin) X(elf_end) X(elf_kind)          \
                                     X(elf_getphdrnum) X(gelf_getphdr)
 
 #define CLI_DW_POINTER(f) SHMC_TYPEOF(f) * f;
@@ -312,21 +313,33 @@ static const char *source_file(struct cli_dwfl *d, Dwfl_Line *l, int *line)
     return d->joined;
 }
 
-/* 1 when name is one of the C library's functions that run main (or
- * the entry point that calls them): the frames below main, whose source
- * lines say nothing of the program (Valgrind hides them). Their lines
- * would cost a separate debug file's whole DWARF (glibc's is compressed:
- * about 80 ms to read) for nothing, so only their name is looked up. */
+/* 1 when name is one of the C library's functions that run main: the
+ * frames below main, whose source lines say nothing of the program
+ * (Valgrind hides them). Their lines would cost the C library's separate
+ * debug file's whole DWARF (glibc's is compressed: about 80 ms to read)
+ * for nothing, so only their name is looked up. (The entry point that
+ * calls them, _start, is the program's, and has no DWARF: named from the
+ * symbol table anyway.) */
 static int below_main(const char *name)
 {
     static const char *const start[] = {
         "__libc_start_call_main", "__libc_start_main", "__libc_start_main_impl",
-        "__libc_start_main_alias_2", "_start"};
+        "__libc_start_main_alias_2"};
 
     for (size_t i = 0; name != NULL && i < sizeof start / sizeof *start; i++)
         if (strcmp(name, start[i]) == 0)
             return 1;
     return 0;
+}
+
+/* Whether path is the C library (libc.so.6, or libc-2.NN.so of older
+ * layouts): where the functions below main are. */
+static int in_libc(const char *path)
+{
+    const char *base = strrchr(path, '/');
+
+    base = base != NULL ? base + 1 : path;
+    return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0;
 }
 
 void cli_dwfl_lookup(struct cli_dwfl *d, const char *path, uint64_t vaddr,
@@ -345,15 +358,20 @@ void cli_dwfl_lookup(struct cli_dwfl *d, const char *path, uint64_t vaddr,
     if (m == NULL || m->mod == NULL)
         return;
     addr = vaddr + m->bias;
-    a->function =
-        dw.dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
-    if (below_main(a->function))
-        return; /* the C library's start: its name is all that matters */
+    if (in_libc(path)) { /* its symbol table first, which costs little */
+        a->function =
+            dw.dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
+        if (below_main(a->function))
+            return; /* the C library's start: its name is all we need */
+    }
     if ((l = dw.dwfl_module_getsrc(m->mod, addr)) != NULL &&
         (a->file = source_file(d, l, &line)) != NULL)
         a->line = line;
     name = scope_function(m->mod, addr);
-    if (name != NULL) /* else no DWARF: the symbol table's name */
+    if (name == NULL && a->function == NULL) /* no DWARF: the symbols' */
+        name =
+            dw.dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
+    if (name != NULL)
         a->function = name;
 }
 

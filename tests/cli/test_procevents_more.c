@@ -3,7 +3,7 @@
  * procevents.c; the main cases are in test_procevents.c): an exec by a
  * process outside the tree is none of its business, and two listeners
  * at once (the kernel tells every listener of each one's subscription)
- * each see their own tree; a steady stream of short processes, whose
+ * each see their own tree; a burst of processes ending at once, whose
  * events the thread lets gather, is seen whole, and the stop ends a
  * hold. Skipped where events cannot be had (not root,
  * no netlink connector).
@@ -144,23 +144,30 @@ static void test_two_listeners(void **state)
     cli_procevents_free(&b);
 }
 
-/* Children forked and reaped one after the other, as a shell loop runs
- * programs: far more than BUSY events within WINDOW_MS (procevents.c),
- * so the thread lets them gather; every child is still listed with its
- * status, nothing is lost, and the stop, in a hold or not, ends it. */
-static void test_steady_stream(void **state)
+/* Many children that end at once, when a pipe they wait on closes: far
+ * more than BUSY events within WINDOW_MS (procevents.c), so the thread
+ * lets them gather; every child is still listed with its status, nothing
+ * is lost, and the stop, in a hold or not, ends it. */
+static void test_burst_gathered(void **state)
 {
     struct cli_procevents pe;
-    enum { N = 400 };
+    enum { N = 300 };
     static pid_t pids[N];
+    int p[2];
+    char c;
 
     (void)state;
+    assert_int_equal(pipe(p), 0);
     start(&pe, getpid());
-    for (int i = 0; i < N; i++) {
-        if ((pids[i] = fork()) == 0)
-            _exit(i & 0x7f);
+    for (int i = 0; i < N; i++)
+        if ((pids[i] = fork()) == 0) {
+            close(p[1]);
+            _exit(read(p[0], &c, 1) == 0 ? i & 0x7f : 99);
+        }
+    close(p[0]);
+    close(p[1]); /* every child ends now */
+    for (int i = 0; i < N; i++)
         reap(pids[i], W_EXITCODE(i & 0x7f, 0));
-    }
     cli_procevents_stop(&pe);
 
     assert_true(pe.holds > 0);
@@ -178,7 +185,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exec_outside),
         cmocka_unit_test(test_two_listeners),
-        cmocka_unit_test(test_steady_stream),
+        cmocka_unit_test(test_burst_gathered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

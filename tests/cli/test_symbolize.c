@@ -4,9 +4,10 @@
  * a PIE program compiled here (in a directory whose name has a space),
  * symbolize to the calling function, its file and the line of the call;
  * a call inside an inlined function is named by that function, with the
- * line of the call in it; a function of the C library's start (below
- * main) is named, without a line even where its DWARF is there; unknown
- * modules give NULL; a libc function is named. Once per distinct frame:
+ * line of the call in it; in the C library (a module named libc.so*),
+ * the functions of its start (below main) are named without a line even
+ * where their DWARF is there, elsewhere such a name is any function's;
+ * unknown modules give NULL; a libc function is named. Once per distinct frame:
  * test_symbolize_cache.c; stripped programs and separate debug files:
  * test_symbolize_debug.c.
  */
@@ -71,7 +72,7 @@ struct leaky {
     char src[160], exe[160];
     uint64_t offset[3]; /* the call in leaky_function, the inlined one,
                            the one named as if below main */
-    int line[2];
+    int line[3];
 };
 
 static int group_setup(void **state)
@@ -100,6 +101,8 @@ static int group_teardown(void **state)
     snprintf(path, sizeof path, "%s/leaky", fx->sub);
     unlink(path);
     snprintf(path, sizeof path, "%s/leaky-fixed", fx->sub);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/libc.so.below", fx->sub);
     unlink(path);
     rmdir(fx->sub);
     return rmdir(fx->dir);
@@ -205,6 +208,8 @@ static void build_leaky(struct fixture *fx, const char *name, const char *flags,
         fprintf(fp, "%s\n", leaky_src[i]);
         if (strstr(leaky_src[i], "CALL") || strstr(leaky_src[i], "INLINED"))
             l->line[strstr(leaky_src[i], "INLINED") != NULL] = (int)i + 1;
+        if (strstr(leaky_src[i], "BELOW"))
+            l->line[2] = (int)i + 1;
     }
     assert_int_equal(fclose(fp), 0);
     snprintf(cmd, sizeof cmd, "cc -g -O0 %s -o '%s' '%s'", flags, l->exe,
@@ -241,10 +246,10 @@ static void check_leaky(struct fixture *fx, const char *name, const char *flags)
     assert_string_equal(g.function, "inlined_helper");
     assert_string_equal(g.file, l.src);
     assert_int_equal(g.line, l.line[1]);
-    /* Below main: named from the symbol table, its line not looked up. */
+    /* Not the C library: a function like any other, with its line. */
     assert_string_equal(b.function, "__libc_start_call_main");
-    assert_null(b.file);
-    assert_int_equal(b.line, 0);
+    assert_string_equal(b.file, l.src);
+    assert_int_equal(b.line, l.line[2]);
 }
 
 static void test_compiled_pie_program(void **state)
@@ -256,6 +261,27 @@ static void test_compiled_pie_program(void **state)
 static void test_compiled_fixed_program(void **state)
 {
     check_leaky(*state, "leaky-fixed", "-fno-PIE -no-pie");
+}
+
+/* The same program named as the C library is: the function of its
+ * start is named from the symbol table, its line not looked up; the
+ * other functions keep theirs. */
+static void test_below_main_in_libc(void **state)
+{
+    struct fixture *fx = *state;
+    struct leaky l;
+    build_leaky(fx, "libc.so.below", "-fPIE -pie", &l);
+    struct cli_frame f = {.module = l.exe, .offset = l.offset[0]};
+    struct cli_frame b = {.module = l.exe, .offset = l.offset[2]};
+
+    assert_int_equal(cli_symbolize_frame(fx->s, &fx->run, &f), 0);
+    assert_int_equal(cli_symbolize_frame(fx->s, &fx->run, &b), 0);
+
+    assert_string_equal(f.function, "leaky_function");
+    assert_int_equal(f.line, l.line[0]);
+    assert_string_equal(b.function, "__libc_start_call_main");
+    assert_null(b.file);
+    assert_int_equal(b.line, 0);
 }
 
 static void test_missing_module(void **state)
@@ -289,8 +315,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_own_call_site),          T(test_compiled_pie_program),
-        T(test_compiled_fixed_program), T(test_missing_module),
-        T(test_libc_function),
+        T(test_compiled_fixed_program), T(test_below_main_in_libc),
+        T(test_missing_module),         T(test_libc_function),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
