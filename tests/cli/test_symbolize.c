@@ -104,6 +104,10 @@ static int group_teardown(void **state)
     unlink(path);
     snprintf(path, sizeof path, "%s/libc.so.below", fx->sub);
     unlink(path);
+    snprintf(path, sizeof path, "%s/libc-9.99.so", fx->sub);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/libc.so.nodebug", fx->sub);
+    unlink(path);
     rmdir(fx->sub);
     return rmdir(fx->dir);
 }
@@ -263,14 +267,13 @@ static void test_compiled_fixed_program(void **state)
     check_leaky(*state, "leaky-fixed", "-fno-PIE -no-pie");
 }
 
-/* The same program named as the C library is: the function of its
- * start is named from the symbol table, its line not looked up; the
- * other functions keep theirs. */
-static void test_below_main_in_libc(void **state)
+/* The same program named as the C library is (libc.so.6, or libc-2.NN.so
+ * of older layouts): the function of its start is named from the symbol
+ * table, its line not looked up; the other functions keep theirs. */
+static void check_below_main(struct fixture *fx, const char *name)
 {
-    struct fixture *fx = *state;
     struct leaky l;
-    build_leaky(fx, "libc.so.below", "-fPIE -pie", &l);
+    build_leaky(fx, name, "-fPIE -pie", &l);
     struct cli_frame f = {.module = l.exe, .offset = l.offset[0]};
     struct cli_frame b = {.module = l.exe, .offset = l.offset[2]};
 
@@ -282,6 +285,28 @@ static void test_below_main_in_libc(void **state)
     assert_string_equal(b.function, "__libc_start_call_main");
     assert_null(b.file);
     assert_int_equal(b.line, 0);
+}
+
+static void test_below_main_in_libc(void **state)
+{
+    check_below_main(*state, "libc.so.below");
+    check_below_main(*state, "libc-9.99.so");
+}
+
+/* A C library without debug information: its functions are named from
+ * the symbol table, looked up first there. */
+static void test_libc_without_dwarf(void **state)
+{
+    struct fixture *fx = *state;
+    struct leaky l;
+    build_leaky(fx, "libc.so.nodebug", "-g0 -fPIE -pie", &l);
+    struct cli_frame f = {.module = l.exe, .offset = l.offset[0]};
+
+    assert_int_equal(cli_symbolize_frame(fx->s, &fx->run, &f), 0);
+
+    assert_string_equal(f.function, "leaky_function");
+    assert_null(f.file);
+    assert_int_equal(f.line, 0);
 }
 
 static void test_missing_module(void **state)
@@ -316,7 +341,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_own_call_site),          T(test_compiled_pie_program),
         T(test_compiled_fixed_program), T(test_below_main_in_libc),
-        T(test_missing_module),         T(test_libc_function),
+        T(test_libc_without_dwarf),     T(test_missing_module),
+        T(test_libc_function),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
