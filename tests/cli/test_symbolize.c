@@ -90,24 +90,21 @@ static int group_setup(void **state)
     return fx.s != NULL ? 0 : -1;
 }
 
+/* The files the tests write: the source and each build of it. */
+static const char *const written[] = {"leaky.c",      "leaky",
+                                      "leaky-fixed",  "libc.so.below",
+                                      "libc-9.99.so", "libc.so.nodebug"};
+
 static int group_teardown(void **state)
 {
     struct fixture *fx = *state;
     char path[160];
 
     cli_symbolizer_stop(fx->s);
-    snprintf(path, sizeof path, "%s/leaky.c", fx->sub);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/leaky", fx->sub);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/leaky-fixed", fx->sub);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/libc.so.below", fx->sub);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/libc-9.99.so", fx->sub);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/libc.so.nodebug", fx->sub);
-    unlink(path);
+    for (size_t i = 0; i < sizeof written / sizeof *written; i++) {
+        snprintf(path, sizeof path, "%s/%s", fx->sub, written[i]);
+        unlink(path);
+    }
     rmdir(fx->sub);
     return rmdir(fx->dir);
 }
