@@ -6,7 +6,10 @@
 #   make sanitizers the ASan+UBSan and TSan part of make check alone
 #   make bench      the benchmarks: costs against their goals (bench/README.md)
 #   make coverage   gcov build, every test, lcov/genhtml report, thresholds
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    DESTDIR= PREFIX=/usr/local BINDIR LIBDIR INCLUDEDIR
+#                   MANDIR PKGCONFIGDIR (GNU conventions; a multiarch
+#                   LIBDIR like /usr/lib/x86_64-linux-gnu is fine: the CLI
+#                   is built knowing where the tracer is installed)
 #
 # Variables: B (build dir, default build), SAN=asan|tsan (sanitizers) or
 # SAN=cov (gcov instrumentation, what make coverage builds),
@@ -18,6 +21,7 @@ version_part = $(shell sed -n 's/^\#define SHMC_VERSION_$(1) \([0-9]*\)$$/\1/p' 
 MAJOR := $(call version_part,MAJOR)
 VERSION := $(MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
@@ -127,6 +131,23 @@ $(TRACE_SO): $(TRACE_OBJ) $(JOURNAL_A) $(TRACE_LIB_OBJ) src/trace/exports.map
 $(CLI_A): $(CLI_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+# Where the installed CLI finds the installed tracer: LIBDIR, and LIBDIR
+# relative to BINDIR (so that a tree installed under DESTDIR, or moved
+# whole, finds its own), given to logdir.c. The stamp holds them and is
+# rewritten only when they change: an install with other directories
+# rebuilds that one object.
+TRACE_FROM_BINDIR = $(shell realpath -m --relative-to=$(BINDIR) $(LIBDIR))
+PATHS_DEFS = -DSHMC_INSTALLED_TRACE='"$(LIBDIR)/libshmcheck-trace.so"' \
+	-DSHMC_TRACE_FROM_BINDIR='"$(TRACE_FROM_BINDIR)"'
+PATHS_STAMP := $(B)/install-paths.stamp
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(PATHS_DEFS)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+$(B)/src/cli/logdir.o: $(PATHS_STAMP)
+$(B)/src/cli/logdir.o: ALL_CFLAGS += $(PATHS_DEFS)
+.PHONY: FORCE
 
 $(CLI): $(B)/src/cli/main.o $(CLI_A) $(JOURNAL_A) $(LIB_A)
 	$(CC) -o $@ $^ $(CLI_LIBS) $(LDFLAGS_ALL)
@@ -457,7 +478,13 @@ bench-run: $(BENCH_BIN) $(B)/bench/bench_loop $(B)/bench/bench_trace \
 	    $(abspath $(B)/bench/bench_prog)
 	ci/run-ipcns.sh $(B)/bench/bench_frames $(abspath $(CLI))
 
-BINDIR ?= $(PREFIX)/bin
+# The public functions, each given a manual page name (a link to
+# shmcheck(3)): what the shared library exports.
+MAN3_LINKS = $(shell nm -D --defined-only $(LIB_SO) | \
+	awk '$$2 == "T" && $$3 ~ /^shmc_/ {sub(/@.*/, "", $$3); print $$3}')
+# The .pc file's directories relative to ${prefix} where they are below it.
+PC_LIBDIR = $(patsubst $(PREFIX)/%,$${exec_prefix}/%,$(LIBDIR))
+PC_INCLUDEDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
 
 install: lib $(TRACE_SO) $(CLI)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
@@ -474,13 +501,17 @@ install: lib $(TRACE_SO) $(CLI)
 	    $(DESTDIR)$(LIBDIR)/libshmcheck.so.$(MAJOR)
 	ln -sf libshmcheck.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libshmcheck.so
 	install -m 644 include/shmcheck.h $(DESTDIR)$(INCLUDEDIR)/shmcheck.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    shmcheck.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/shmcheck.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/shmcheck.pc
 	sed '1s/"shmcheck"/"shmcheck $(VERSION)"/' man/shmcheck.3 \
 	    > $(DESTDIR)$(MANDIR)/man3/shmcheck.3
 	chmod 644 $(DESTDIR)$(MANDIR)/man3/shmcheck.3
+	for f in $(MAN3_LINKS); do \
+	    echo '.so man3/shmcheck.3' > $(DESTDIR)$(MANDIR)/man3/$$f.3 && \
+	    chmod 644 $(DESTDIR)$(MANDIR)/man3/$$f.3 || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/shmcheck \
@@ -492,7 +523,8 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/libshmcheck.so \
 	    $(DESTDIR)$(INCLUDEDIR)/shmcheck.h \
 	    $(DESTDIR)$(PKGCONFIGDIR)/shmcheck.pc \
-	    $(DESTDIR)$(MANDIR)/man3/shmcheck.3
+	    $(DESTDIR)$(MANDIR)/man3/shmcheck.3 \
+	    $(MAN3_LINKS:%=$(DESTDIR)$(MANDIR)/man3/%.3)
 
 clean:
 	rm -rf $(B)

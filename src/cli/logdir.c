@@ -19,13 +19,28 @@
 #include "journal/settings.h"
 #include "logdir.h"
 
-int cli_find_tracer(const char *given, char *out)
+/* Where the install puts the tracer (the Makefile gives both from its
+ * LIBDIR and BINDIR); these are its defaults. */
+#ifndef SHMC_INSTALLED_TRACE
+#define SHMC_INSTALLED_TRACE "/usr/local/lib/libshmcheck-trace.so"
+#endif
+#ifndef SHMC_TRACE_FROM_BINDIR
+#define SHMC_TRACE_FROM_BINDIR "../lib"
+#endif
+#define TRACE_NAME "libshmcheck-trace.so"
+
+int cli_find_tracer(const char *given, char *out, char *err, size_t errlen)
 {
     char self[PATH_MAX], *slash;
-    const char *cands[] = {"%s/libshmcheck-trace.so",
-                           "%s/../lib/libshmcheck-trace.so"};
+    /* Installed (the directory as LIBDIR is to BINDIR, which holds in a
+     * staged or moved tree too), a build tree, installed where LIBDIR
+     * said at build time. Without our own path (no /proc), none. */
+    const char *cands[] = {"%s/" SHMC_TRACE_FROM_BINDIR "/" TRACE_NAME,
+                           "%s/" TRACE_NAME, SHMC_INSTALLED_TRACE};
     ssize_t n;
 
+    snprintf(err, errlen, "cannot find " TRACE_NAME " (use --trace-lib or %s)",
+             SHMC_CLI_TRACE_LIB);
     if (given == NULL)
         given = getenv(SHMC_CLI_TRACE_LIB);
     if (given)
@@ -36,12 +51,17 @@ int cli_find_tracer(const char *given, char *out)
     self[n] = '\0';
     if ((slash = strrchr(self, '/')) != NULL) /* LCOV_EXCL_BR_LINE: absolute */
         *slash = '\0';
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < sizeof cands / sizeof *cands; i++) {
         char path[PATH_MAX + 64];
         snprintf(path, sizeof path, cands[i], self);
         if (realpath(path, out) && access(out, R_OK) == 0)
             return 0;
     }
+    snprintf(err, errlen,
+             "cannot find " TRACE_NAME
+             " beside shmcheck, in " SHMC_TRACE_FROM_BINDIR
+             " from it or at " SHMC_INSTALLED_TRACE " (use --trace-lib or %s)",
+             SHMC_CLI_TRACE_LIB);
     return -1;
 }
 

@@ -11,9 +11,13 @@
 
 /* The tracer to preload, its absolute path into out (PATH_MAX bytes):
  * given (--trace-lib), else $SHMCHECK_TRACE_LIB, else libshmcheck-trace.so
- * next to this program or in ../lib from it (an installed layout). 0, or
- * -1 when there is none that can be read. */
-int cli_find_tracer(const char *given, char *out);
+ * where the install put it relative to this program (LIBDIR as seen from
+ * BINDIR at build time: ../lib by default, ../lib/x86_64-linux-gnu for
+ * a Debian layout, in a DESTDIR staging tree or a moved one too), else
+ * next to this program (the build tree), else at LIBDIR itself. 0, or -1
+ * with why in err (errlen bytes: where it looked) when there is none that
+ * can be read. */
+int cli_find_tracer(const char *given, char *out, char *err, size_t errlen);
 
 /* The journals' directory, its absolute path into out (len bytes, at
  * least PATH_MAX) and its device and inode into pin (the tree's tracers

@@ -80,10 +80,8 @@ static int run_tree(const struct cli_opts *o, struct tree *t)
     char tracer[PATH_MAX], err[1024];
     int code, root = geteuid() == 0; /* before a user namespace says 0 */
 
-    if (cli_find_tracer(o->trace_lib, tracer) != 0)
-        return fail("cannot find libshmcheck-trace.so (use --trace-lib or "
-                    "SHMCHECK_TRACE_LIB)",
-                    "");
+    if (cli_find_tracer(o->trace_lib, tracer, err, sizeof err) != 0)
+        return fail("", err);
     /* The log directory first: in the user namespace --isolate may enter,
      * root's directories above it would look like nobody's. */
     if (cli_log_dir_make(o->log_dir, t->log_dir, sizeof t->log_dir, &t->pin,

@@ -26,15 +26,16 @@
  * Exit status: 0, or what failed. */
 static int as_nobody(const char *dir)
 {
-    char path[PATH_MAX + 32], out[PATH_MAX];
+    char path[PATH_MAX + 32], out[PATH_MAX], err[512];
 
     if (setgid(65534) != 0 || setuid(65534) != 0)
         return 1;
     snprintf(path, sizeof path, "%s/readable.so", dir);
-    if (cli_find_tracer(path, out) != 0 || strcmp(out, path) != 0)
+    if (cli_find_tracer(path, out, err, sizeof err) != 0 ||
+        strcmp(out, path) != 0)
         return 2;
     snprintf(path, sizeof path, "%s/secret.so", dir);
-    if (cli_find_tracer(path, out) != -1)
+    if (cli_find_tracer(path, out, err, sizeof err) != -1)
         return 3;
     return 0;
 }
@@ -42,6 +43,7 @@ static int as_nobody(const char *dir)
 static void test_unreadable_tracer(void **state)
 {
     char dir[64], path[PATH_MAX + 32], real[PATH_MAX], out[PATH_MAX];
+    char err[512];
     int status;
 
     (void)state;
@@ -55,7 +57,7 @@ static void test_unreadable_tracer(void **state)
     path_in(real, "secret.so", path, sizeof path);
     put_file(path, "x", 0000);
     /* We, root, may read it anyway. */
-    assert_int_equal(cli_find_tracer(path, out), 0);
+    assert_int_equal(cli_find_tracer(path, out, err, sizeof err), 0);
     assert_string_equal(out, path);
     pid_t pid = fork();
     if (pid == 0) {

@@ -2,15 +2,23 @@
 # test_install.sh BUILD_DIR - make install into a DESTDIR, build a program
 # against the installed copy through pkg-config (shared and static), run
 # both, read the man page, then make uninstall and check nothing is left.
+# Then a Debian layout (PREFIX=/usr, a multiarch LIBDIR) staged under a
+# DESTDIR: the .pc file's conventions, a man page for every public
+# function, a program built through pkg-config, and the installed CLI,
+# moved elsewhere whole, finding its own tracer and reporting a leak.
+# The installs build in a directory of their own: the CLI they build knows
+# the install's directories, which the tests' build must not take on.
 set -eu
 b=${1:-build}
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 prefix=/opt/shmcheck-test
+pb=$root/build
 
 fail() { echo "test_install.sh: $*" >&2; exit 1; }
 
-make --no-print-directory -s B="$b" install DESTDIR="$root" PREFIX="$prefix"
+make --no-print-directory -s -j"$(nproc)" B="$pb" install DESTDIR="$root" \
+    PREFIX="$prefix" >/dev/null
 for f in lib/libshmcheck.a lib/libshmcheck.so lib/libshmcheck.so.0 \
     include/shmcheck.h lib/pkgconfig/shmcheck.pc share/man/man3/shmcheck.3 \
     bin/shmcheck lib/libshmcheck-trace.so share/man/man1/shmcheck.1; do
@@ -71,7 +79,62 @@ fi
 "$root$prefix/bin/shmcheck" --isolate -q -- /bin/true ||
     fail "installed shmcheck does not run"
 
-make --no-print-directory -s B="$b" uninstall DESTDIR="$root" PREFIX="$prefix"
+make --no-print-directory -s B="$pb" uninstall DESTDIR="$root" PREFIX="$prefix"
 left=$(find "$root$prefix" -type f -o -type l)
 [ -z "$left" ] || fail "left after uninstall: $left"
-echo "test_install.sh: install, pkg-config, shared and static use, uninstall: ok"
+
+# A Debian layout, staged.
+triplet=$(cc -print-multiarch 2>/dev/null || true)
+[ -n "$triplet" ] || triplet=$(uname -m)-linux-gnu
+lib=/usr/lib/$triplet
+stage=$root/stage
+make --no-print-directory -s -j"$(nproc)" B="$pb" install DESTDIR="$stage" \
+    PREFIX=/usr LIBDIR="$lib" >/dev/null
+for f in /usr/bin/shmcheck "$lib/libshmcheck-trace.so" "$lib/libshmcheck.so" \
+    "$lib/libshmcheck.a" "$lib/pkgconfig/shmcheck.pc" /usr/include/shmcheck.h \
+    /usr/share/man/man1/shmcheck.1 /usr/share/man/man3/shmcheck.3; do
+    [ -e "$stage$f" ] || fail "multiarch: missing $f"
+done
+pc=$stage$lib/pkgconfig/shmcheck.pc
+for line in 'prefix=/usr' 'exec_prefix=${prefix}' \
+    "libdir=\${exec_prefix}/lib/$triplet" 'includedir=${prefix}/include'; do
+    grep -qxF "$line" "$pc" || fail "shmcheck.pc lacks '$line'"
+done
+export PKG_CONFIG_PATH="$stage$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage"
+libs=$(pkg-config --libs shmcheck | sed 's/ *$//')
+[ "$libs" = "-L$stage$lib -lshmcheck" ] || fail "pkg-config --libs: $libs"
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Werror $(pkg-config --cflags shmcheck) "$root/use.c" \
+    -o "$root/use-multiarch" $(pkg-config --libs shmcheck)
+out=$(LD_LIBRARY_PATH="$stage$lib" "$root/use-multiarch")
+[ "$out" = SHMC_E_TYPED_LAYOUT ] || fail "multiarch build printed '$out'"
+
+# A manual page for every function the library exports, named in NAME.
+man3=$stage/usr/share/man/man3
+names=$(sed -n '/^\.SH NAME/,/^\.SH SYNOPSIS/p' "$man3/shmcheck.3" | tr -s ', ' '\n')
+for f in $(nm -D --defined-only "$stage$lib/libshmcheck.so" |
+    awk '$2 == "T" {sub(/@.*/, "", $3); print $3}'); do
+    [ "$(cat "$man3/$f.3" 2>/dev/null)" = ".so man3/shmcheck.3" ] ||
+        fail "no manual page named $f"
+    printf '%s\n' "$names" | grep -qx "$f" || fail "NAME does not list $f"
+    if command -v man >/dev/null 2>&1; then
+        man -M "$stage/usr/share/man" -w "$f" | grep -q 'man3/shmcheck\.3' ||
+            fail "man $f finds no page"
+    fi
+done
+
+# Moved whole, the CLI finds its tracer as LIBDIR is to BINDIR, runs a
+# leaking program and reports the leak with its line.
+mv "$stage" "$root/moved"
+set +e
+"$root/moved/usr/bin/shmcheck" --isolate -- "$b/tests/cli/helpers/leaky_prog" \
+    leak >/dev/null 2>"$root/report"
+status=$?
+set -e
+[ "$status" -eq 23 ] || fail "installed shmcheck exited $status: $(cat "$root/report")"
+grep -q 'ERROR: leaked segment' "$root/report" ||
+    fail "no leak reported: $(cat "$root/report")"
+grep -q 'leaky_prog\.c:[0-9]' "$root/report" ||
+    fail "the leak has no source line: $(cat "$root/report")"
+echo "test_install.sh: install, pkg-config, shared and static use, uninstall;" \
+    "a multiarch staged install, its man pages and its CLI: ok"
