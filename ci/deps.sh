@@ -12,7 +12,9 @@
 #          sudo (a server dropping root), afl-showmap (afl++);
 #          binutils (strip, objcopy, readelf: stripped programs and
 #          separate debug files for the symbolizer's tests); python3 runs
-#          the CLI's report comparisons; clang-14 with libFuzzer
+#          the CLI's report comparisons, python3-jsonschema checks every
+#          SARIF log the tests make against
+#          docs/sarif-2.1.0-shmcheck.schema.json; clang-14 with libFuzzer
 #          (libclang-rt-14-dev) for the ClusterFuzzLite build test, and
 #          llvm-14, the LLVM tools that go with it (shmcheck's own
 #          symbolization no longer needs llvm-symbolizer: libdw, above)
@@ -27,8 +29,8 @@ build_pkgs="gcc make libc6-dev libdw-dev"
 case "$group" in
 build) pkgs="$build_pkgs" ;;
 demo) pkgs="$build_pkgs" ;;
-test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 clang-14 libclang-rt-14-dev sudo" ;;
-coverage) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 clang-14 libclang-rt-14-dev sudo lcov" ;;
+test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 python3-jsonschema clang-14 libclang-rt-14-dev sudo" ;;
+coverage) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 python3-jsonschema clang-14 libclang-rt-14-dev sudo lcov" ;;
 bench) pkgs="$build_pkgs strace valgrind" ;;
 fuzz) pkgs="$build_pkgs clang-14 libclang-rt-14-dev afl++ llvm-14" ;;
 *)

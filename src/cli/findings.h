@@ -138,7 +138,9 @@ struct cli_run {
                           give times relative to it (0: unknown)      */
     char **warnings;   /* damaged journals and the like; NULL-ended */
     size_t nwarnings;
-    struct cli_pool *pool; /* strings the frames and findings point to  */
+    const char *source_root; /* SARIF: files below it are named relative
+                                to it (absolute, resolved; NULL: none) */
+    struct cli_pool *pool;   /* strings the frames and findings point to  */
 };
 
 /* A copy of s owned by the run (freed by cli_run_free); NULL for NULL or

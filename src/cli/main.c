@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,12 +289,29 @@ static void say_cleanup(struct cli_cleanup c)
     fputc('\n', stderr);
 }
 
+/* --sarif's source root, resolved now (before the program runs: a
+ * mistake is bad usage, not a lost run): --source-root, else the current
+ * directory. */
+static void source_root(const struct cli_opts *o, char *out)
+{
+    const char *dir = o->source_root ? o->source_root : ".";
+    struct stat st;
+
+    if (o->sarif == NULL)
+        return;
+    if (realpath(dir, out) == NULL || stat(out, &st) != 0)
+        cli_bad_usage("--source-root: '%s' cannot be resolved", dir);
+    if (!S_ISDIR(st.st_mode))
+        cli_bad_usage("--source-root: '%s' is not a directory", dir);
+}
+
 int main(int argc, char **argv)
 {
     struct cli_opts o = {0};
     struct tree t = {.top_pid = -1};
     struct cli_run run = {0};
     struct cli_supp *supp;
+    char root[PATH_MAX] = "";
     int code;
 
     /* One malloc arena: our helper threads (process events, the journal
@@ -301,6 +319,7 @@ int main(int argc, char **argv)
      * 64 MiB reservation and its page faults in every run. */
     mallopt(M_ARENA_MAX, 1);
     cli_parse_options(argc, argv, &o);
+    source_root(&o, root);
     supp = load_suppressions(&o);
     code = o.replay ? open_replay(&o, &t) : run_tree(&o, &t);
     if (code != 0)
@@ -310,6 +329,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (analyse(&o, &t, supp, &run) != 0)
         return fail("out of memory while analysing", "");
+    run.source_root = root[0] ? root : NULL;
     code = report(&o, &run);
     if (o.cleanup)
         say_cleanup(cli_remove_leaked(&run, o.isolate && !o.replay));

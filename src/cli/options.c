@@ -37,6 +37,9 @@ enum action {
       "write the JSON report to FILE (format: docs/report-format.md)")         \
     X('s', "sarif", "FILE", STRING(sarif),                                     \
       "write a SARIF 2.1.0 report to FILE")                                    \
+    X('R', "source-root", "DIR", STRING(source_root),                          \
+      "with --sarif: name files below DIR relative to it "                     \
+      "(default: the current directory)")                                      \
     X('S', "suppressions", "FILE", DO(ADD_SUPPRESSIONS),                       \
       "suppress findings matching FILE's rules "                               \
       "(KIND:PATTERN lines); may be given several times")                      \
@@ -265,5 +268,8 @@ void cli_parse_options(int argc, char **argv, struct cli_opts *o)
      * not run, and the replayed report would pass for its own. */
     if (optind < argc && o->replay)
         cli_bad_usage("--replay runs no program: '%s' given", argv[optind]);
+    if (o->source_root && !o->sarif)
+        cli_bad_usage("%s",
+                      "--source-root is for the SARIF report: no --sarif");
     o->argv = argv + optind;
 }

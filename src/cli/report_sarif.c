@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +17,7 @@
 #include "shmcheck.h"
 
 #define SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
-#define INFO_URI "https://example.invalid/shmcheck"
+#define ROOT_ID "SRCROOT" /* the uriBaseId of files below the source root */
 
 struct rule {
     const char *level, *brief, *full;
@@ -96,16 +98,19 @@ static int uri_keeps(unsigned char c)
            (c >= 'A' && c <= 'Z') || memchr(marks, c, sizeof marks - 1);
 }
 
-/* The path as a URI reference: relative stays relative; bytes a URI
- * cannot hold (space, '%', '#', '?', ':', non-ASCII...) are %-encoded. */
-static void put_uri(struct cli_json *j, const char *path)
+/* "uri": prefix then path as a URI reference; bytes a URI cannot hold
+ * (space, '%', '#', '?', ':', non-ASCII...) are %-encoded. */
+static void put_uri(struct cli_json *j, const char *prefix, const char *path)
 {
-    char *uri = malloc(3 * strlen(path) + 1), *q = uri;
+    size_t n = strlen(prefix);
+    char *uri = malloc(n + 3 * strlen(path) + 1), *q = uri;
 
     if (uri == NULL) {
         cli_json_fail(j);
         return;
     }
+    memcpy(q, prefix, n);
+    q += n;
     for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
         if (uri_keeps(*p))
             *q++ = (char)*p;
@@ -117,17 +122,61 @@ static void put_uri(struct cli_json *j, const char *path)
     free(uri);
 }
 
+/* The part of file below root ("" when root is "/"), else NULL. */
+static const char *below(const char *root, const char *file)
+{
+    size_t n = root != NULL ? strlen(root) : 0;
+
+    if (n == 0 || strncmp(file, root, n) != 0)
+        return NULL;
+    if (root[n - 1] == '/') /* "/" itself */
+        return file + n;
+    return file[n] == '/' && file[n + 1] != '\0' ? file + n + 1 : NULL;
+}
+
+/* artifactLocation: a file below the source root relative to it (with
+ * its uriBaseId, which GitHub maps to the repository), another absolute
+ * one as a file: URI, a relative one (a compiler gave no directory) as
+ * it is. */
+static void put_artifact(struct cli_json *j, const char *root, const char *file)
+{
+    const char *rel = below(root, file);
+
+    cli_json_key_object(j, "artifactLocation");
+    if (rel != NULL) {
+        put_uri(j, "", rel);
+        cli_json_key_string(j, "uriBaseId", ROOT_ID);
+    } else {
+        put_uri(j, file[0] == '/' ? "file://" : "", file);
+    }
+    cli_json_end(j);
+}
+
+/* originalUriBaseIds: where ROOT_ID is, a directory's file: URI, which
+ * SARIF wants ending in '/'. */
+static void put_base_ids(struct cli_json *j, const char *root)
+{
+    size_t n = root != NULL ? strlen(root) : 0;
+    char dir[PATH_MAX + 2];
+
+    if (n == 0)
+        return;
+    snprintf(dir, sizeof dir, "%s%s", root, root[n - 1] == '/' ? "" : "/");
+    cli_json_key_object(j, "originalUriBaseIds");
+    cli_json_key_object(j, ROOT_ID);
+    put_uri(j, "file://", dir);
+    cli_json_end(j);
+    cli_json_end(j);
+}
+
 /* physicalLocation: the file and line when file is not NULL, and the
  * frame's address when fr is not NULL. */
-static void put_physical(struct cli_json *j, const char *file, int line,
-                         const struct cli_frame *fr)
+static void put_physical(struct cli_json *j, const char *root, const char *file,
+                         int line, const struct cli_frame *fr)
 {
     cli_json_key_object(j, "physicalLocation");
-    if (file != NULL) {
-        cli_json_key_object(j, "artifactLocation");
-        put_uri(j, file);
-        cli_json_end(j);
-    }
+    if (file != NULL)
+        put_artifact(j, root, file);
     if (file != NULL && line > 0) {
         cli_json_key_object(j, "region");
         cli_json_key_int(j, "startLine", line);
@@ -146,12 +195,32 @@ static unsigned nframes(const struct cli_stack *st)
     return st->n < CLI_MAX_FRAMES ? st->n : CLI_MAX_FRAMES;
 }
 
-/* The frame a result is located at and fingerprinted by. */
+/* Whether fr is in shmcheck's own library: its shared object, or one
+ * of its functions (all named shmc_) linked into the program. */
+static int in_library(const struct cli_frame *fr)
+{
+    const char *base = fr->module ? strrchr(fr->module, '/') : NULL;
+
+    base = base != NULL ? base + 1 : fr->module;
+    return (base != NULL && strncmp(base, "libshmcheck.so", 14) == 0) ||
+           (fr->function != NULL && strncmp(fr->function, "shmc_", 5) == 0);
+}
+
+/* The frame a result is located at and fingerprinted by: the first with
+ * a file below the last frame of shmcheck's library (a call the program
+ * made through the library is the program's, at its call of the
+ * library), else the first with a file. */
 static const struct cli_frame *anchor(const struct cli_stack *st)
 {
+    unsigned from = 0;
+
     for (unsigned i = 0; i < nframes(st); i++)
-        if (st->f[i].file != NULL)
-            return &st->f[i];
+        if (in_library(&st->f[i]))
+            from = i + 1;
+    for (unsigned pass = 0; pass < 2; pass++, from = 0)
+        for (unsigned i = from; i < nframes(st); i++)
+            if (st->f[i].file != NULL)
+                return &st->f[i];
     return NULL;
 }
 
@@ -178,16 +247,17 @@ static void put_locations(struct cli_json *j, const struct cli_run *run,
         return;
     cli_json_key_array(j, "locations");
     cli_json_object(j);
-    put_physical(j, file, fr != NULL ? fr->line : 0, NULL);
+    put_physical(j, run->source_root, file, fr != NULL ? fr->line : 0, NULL);
     cli_json_end(j);
     cli_json_end(j);
 }
 
-static void put_stack_frame(struct cli_json *j, const struct cli_frame *fr)
+static void put_stack_frame(struct cli_json *j, const char *root,
+                            const struct cli_frame *fr)
 {
     cli_json_object(j);
     cli_json_key_object(j, "location");
-    put_physical(j, fr->file, fr->line, fr);
+    put_physical(j, root, fr->file, fr->line, fr);
     if (fr->function != NULL) {
         cli_json_key_array(j, "logicalLocations");
         cli_json_object(j);
@@ -202,7 +272,8 @@ static void put_stack_frame(struct cli_json *j, const struct cli_frame *fr)
     cli_json_end(j);
 }
 
-static void put_stacks(struct cli_json *j, const struct cli_stack *st)
+static void put_stacks(struct cli_json *j, const char *root,
+                       const struct cli_stack *st)
 {
     if (nframes(st) == 0)
         return;
@@ -210,7 +281,7 @@ static void put_stacks(struct cli_json *j, const struct cli_stack *st)
     cli_json_object(j);
     cli_json_key_array(j, "frames");
     for (unsigned i = 0; i < nframes(st); i++)
-        put_stack_frame(j, &st->f[i]);
+        put_stack_frame(j, root, &st->f[i]);
     cli_json_end(j);
     cli_json_end(j);
     cli_json_end(j);
@@ -258,7 +329,7 @@ static void put_result(struct cli_json *j, const struct cli_run *run,
     }
     cli_report_sarif_message(j, f);
     put_locations(j, run, f);
-    put_stacks(j, &f->stack);
+    put_stacks(j, run->source_root, &f->stack);
     put_fingerprint(j, f);
     /* A group (findings.h): how often, in which processes, when. */
     cli_json_key_uint(j, "occurrenceCount", f->count ? f->count : 1);
@@ -310,10 +381,10 @@ int cli_report_sarif(const struct cli_run *run, FILE *out)
     cli_json_key_object(&j, "driver");
     cli_json_key_string(&j, "name", "shmcheck");
     cli_json_key_string(&j, "version", SHMC_VERSION_STRING);
-    cli_json_key_string(&j, "informationUri", INFO_URI);
     put_rules(&j, run, index);
     cli_json_end(&j);
     cli_json_end(&j);
+    put_base_ids(&j, run->source_root);
     cli_json_key_array(&j, "results");
     for (size_t i = 0; i < run->nfindings; i++)
         if (!run->findings[i].suppressed)

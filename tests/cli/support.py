@@ -29,6 +29,13 @@ EXPECTED = os.path.join(TESTS, "cli", "expected")
 TRY = "Try 'shmcheck --help' for more information.\n"
 
 
+def sarif_log(path):
+    """The SARIF log at path, checked against the schema
+    (sarif_schema.py): every log the tests make is."""
+    import sarif_schema  # python3-jsonschema: only tests that read SARIF
+    return sarif_schema.check_file(path)
+
+
 def segments():
     """The host's System V segments, as /proc/sysvipc/shm's fields."""
     with open("/proc/sysvipc/shm") as f:

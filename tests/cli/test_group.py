@@ -19,7 +19,7 @@ import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from support import (BUILD, SHMCHECK, CliTest, main,  # noqa: E402
-                     segments)
+                     sarif_log, segments)
 
 REPEAT = os.path.join(BUILD, "tests/cli/helpers/repeat_prog")
 
@@ -34,8 +34,7 @@ def reports(args, prog_args):
                           capture_output=True, text=True, timeout=300)
     with open(out) as f:
         text = f.read()
-    with open(sarif) as f:
-        log = json.load(f)
+    log = sarif_log(sarif)
     shutil.rmtree(tmp)
     return proc, text, log
 

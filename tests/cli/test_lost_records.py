@@ -19,7 +19,8 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from support import (HELPERS, SHMCHECK, CliTest, Tmp, main,  # noqa: E402
-                     need_root_tools, process_events, quiet_gcov)
+                     need_root_tools, process_events, quiet_gcov,
+                     sarif_log)
 
 LOSSY = os.path.join(HELPERS, "lossy.py")
 CALLS = "20000"  # about 1.7 MiB of records: past a 1 MiB journal
@@ -60,8 +61,7 @@ class LostRecords(CliTest):
                                       text=True, timeout=300, **kw))
         with open(out) as f:
             r = json.load(f)
-        with open(sarif) as f:
-            s = json.load(f)
+        s = sarif_log(sarif)
         return p, r, s
 
     def same_as_bare(self, p, bare, status):

@@ -20,7 +20,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from support import (BUILD, HELPERS, PROG, SHMCHECK, CliTest, Tmp,  # noqa
-                     main, report, run)
+                     main, report, run, sarif_log)
 
 RPROG = os.path.join(BUILD, "tests/cli/helpers/report_prog")
 SOURCE = os.path.join(HELPERS, "report_prog.c")
@@ -70,6 +70,7 @@ class Safety(CliTest):
                            "x" + FAKE, ESC])
             with open(sarif, "rb") as f:
                 raw = f.read()
+            sarif_log(sarif)
         self.assertEqual(p.returncode, 23, p.stderr)
         self.assert_clean_text(p.stderr)
         err = p.stderr.decode()
@@ -98,8 +99,7 @@ class Safety(CliTest):
             sarif = os.path.join(tmp, "r.sarif")
             p = run_bytes(["--isolate", "--sarif", sarif, "--", PROG, "spawn",
                            evil, "leak"])
-            with open(sarif) as f:
-                s = json.load(f)
+            s = sarif_log(sarif)
         self.assert_clean_text(p.stderr)
         self.assertIn(b"st\\n==shmcheck== SUMMARY: 0\\x1b[2J", p.stderr)
         notes = s["runs"][0]["invocations"][0]["toolExecutionNotifications"]
@@ -116,8 +116,7 @@ class Safety(CliTest):
             p = run(["--isolate", "--json", out, "--sarif", sarif, "--",
                      RPROG, "order"])
             r = report(out)
-            with open(sarif) as f:
-                s = json.load(f)
+            s = sarif_log(sarif)
         self.expect(p, 0)
         got = [where(f) for f in r["findings"]]
         self.assertEqual(got, [("first_attach", line_of("/* first attach")),

@@ -36,7 +36,6 @@ static const char sarif_one_finding_want[] =
     "        \"driver\": {\n"
     "          \"name\": \"shmcheck\",\n"
     "          \"version\": \"0.1.0\",\n"
-    "          \"informationUri\": \"https://example.invalid/shmcheck\",\n"
     "          \"rules\": [\n"
     "            {\n"
     "              \"id\": \"leaked_segment\",\n"

@@ -47,8 +47,8 @@ static void test_sarif_location_fallback(void **state)
     rc = render(fx, cli_report_sarif);
 
     assert_int_equal(rc, 0);
-    assert_contains(fx->text, "\"uri\": \"/opt/my%20prog%231\"\n");
-    assert_contains(fx->text, "\"uri\": \"/usr/bin/child\"\n");
+    assert_contains(fx->text, "\"uri\": \"file:///opt/my%20prog%231\"\n");
+    assert_contains(fx->text, "\"uri\": \"file:///usr/bin/child\"\n");
     assert_contains(fx->text, "\"uri\": \"prog\"\n");
     assert_int_equal(count(fx->text, "\"region\""), 0);
     assert_int_equal(count(fx->text, "\"locations\""), 3);
@@ -140,7 +140,7 @@ static void test_sarif_no_program(void **state)
     assert_int_equal(rc_null, 0);
     assert_non_null(with);
     assert_non_null(none);
-    assert_int_equal(count(with, "\"uri\": \"/bin/cmd\""), 2);
+    assert_int_equal(count(with, "\"uri\": \"file:///bin/cmd\""), 2);
     assert_int_equal(count(none, "\"locations\""), 0);
     assert_int_equal(count(fx->text, "\"locations\""), 0);
     free(with);
@@ -206,8 +206,82 @@ static void test_sarif_uris(void **state)
     int rc = render_summarized(fx, cli_report_sarif);
 
     assert_int_equal(rc, 0);
-    assert_contains(fx->text, "\"uri\": \"/Az09/-._~!$&'()*+,;=@/"
+    assert_contains(fx->text, "\"uri\": \"file:///Az09/-._~!$&'()*+,;=@/"
                               "%25%3F%23%3A%5B%5D%20%22%5C%7F%C3%A9\"");
+}
+
+/* Files below the source root are named relative to it with uriBaseId
+ * SRCROOT, which originalUriBaseIds gives as a directory (ending in '/');
+ * a file beside it (a common prefix only) or elsewhere is a file: URI. */
+static void test_sarif_source_root(void **state)
+{
+    struct report_fx *fx = *state;
+    struct cli_finding *f = add_finding(&fx->run, CLI_LEAKED_SEGMENT, 1);
+    add_frame(&fx->run, f,
+              &(struct frame){.pc = 1, .file = "/src/repo/a b.c", .line = 3});
+    add_frame(&fx->run, f,
+              &(struct frame){.pc = 2, .file = "/src/repo2/c.c", .line = 4});
+    add_frame(&fx->run, f,
+              &(struct frame){.pc = 3, .file = "/usr/x.c", .line = 5});
+    fx->run.source_root = "/src/repo";
+
+    int rc = render_summarized(fx, cli_report_sarif);
+
+    assert_int_equal(rc, 0);
+    assert_contains(fx->text, "\"originalUriBaseIds\": {\n"
+                              "        \"SRCROOT\": {\n"
+                              "          \"uri\": \"file:///src/repo/\"\n");
+    assert_int_equal(count(fx->text, "\"uri\": \"a%20b.c\",\n"), 2);
+    assert_int_equal(count(fx->text, "\"uriBaseId\": \"SRCROOT\"\n"), 2);
+    assert_contains(fx->text, "\"uri\": \"file:///src/repo2/c.c\"\n");
+    assert_contains(fx->text, "\"uri\": \"file:///usr/x.c\"\n");
+
+    fx->run.source_root = "/"; /* everything is below it */
+    rc = render_summarized(fx, cli_report_sarif);
+    assert_int_equal(rc, 0);
+    assert_contains(fx->text, "\"uri\": \"file:///\"\n");
+    assert_contains(fx->text, "\"uri\": \"usr/x.c\",\n");
+    fx->run.source_root = NULL;
+}
+
+/* A call made through shmcheck's library is located at the program's
+ * call of it: past the library's frames, by module or by name; the
+ * fingerprint follows that frame, and every frame stays in the stack. */
+static void test_sarif_past_the_library(void **state)
+{
+    struct report_fx *fx = *state;
+    struct cli_finding *f = add_finding(&fx->run, CLI_LEAKED_SEGMENT, 1);
+    add_frame(&fx->run, f,
+              &(struct frame){1, "/usr/lib/libshmcheck.so.0", 0x10,
+                              "create_checked", "/b/src/lib/segment.c", 40});
+    add_frame(&fx->run, f,
+              &(struct frame){2, "/usr/lib/libshmcheck.so.0", 0x20,
+                              "shmc_segment_create", "/b/src/lib/segment.c",
+                              90});
+    add_frame(&fx->run, f,
+              &(struct frame){3, "/app/prog", 0x30, "setup", "/app/main.c", 7});
+    f = add_finding(&fx->run, CLI_LEAKED_SEGMENT, 2); /* linked in */
+    add_frame(&fx->run, f,
+              &(struct frame){4, "/app/prog", 0x40, "create_checked",
+                              "/b/src/lib/segment.c", 40});
+    add_frame(&fx->run, f,
+              &(struct frame){5, "/app/prog", 0x50, "shmc_segment_create",
+                              "/b/src/lib/segment.c", 90});
+    add_frame(&fx->run, f,
+              &(struct frame){6, "/app/prog", 0x60, "setup", "/app/main.c", 7});
+
+    int rc = render_summarized(fx, cli_report_sarif);
+
+    assert_int_equal(rc, 0);
+    const char *loc = strstr(fx->text, "\"locations\"");
+    assert_non_null(loc);
+    const char *stacks = strstr(loc, "\"stacks\"");
+    const char *main_c = strstr(loc, "file:///app/main.c");
+    assert_true(main_c != NULL && main_c < stacks);
+    /* the library's frames: in the stacks only */
+    assert_int_equal(count(fx->text, "\"uri\": \"file:///b/src/lib/segment.c"),
+                     4);
+    assert_string_equal(fingerprint(fx->text, 0), fingerprint(fx->text, 1));
 }
 
 int main(void)
@@ -219,6 +293,8 @@ int main(void)
         T(test_sarif_no_program),
         T(test_sarif_frames),
         T(test_sarif_uris),
+        T(test_sarif_source_root),
+        T(test_sarif_past_the_library),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,7 +17,7 @@ import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from support import (PROG, SHMCHECK, CliTest, Tmp, main, report,  # noqa: E402
-                     run, shmcheck_json)
+                     run, sarif_log, shmcheck_json)
 
 
 def frames(r):
@@ -32,8 +32,7 @@ class Reports(CliTest):
         out = os.path.join(tmp, "r.sarif")
         p = subprocess.run([SHMCHECK, "--isolate", "--sarif", out, "--", PROG,
                             "leak"], capture_output=True, text=True)
-        with open(out) as f:
-            s = json.load(f)
+        s = sarif_log(out)
         shutil.rmtree(tmp)
         res = s["runs"][0]["results"]
         self.assertTrue(p.returncode == 23 and s["version"] == "2.1.0",

@@ -30,7 +30,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from support import (PROG, SHMCHECK, STATIC, CliTest, Tmp, main,  # noqa: E402
-                     process_events, quiet_gcov, segments)
+                     process_events, quiet_gcov, sarif_log, segments)
 
 UNKNOWN = ("no journal: a static or foreign binary, the preload removed, "
            "or a process that shares its parent's memory (CLONE_VM)")
@@ -97,8 +97,7 @@ class Untraced(CliTest):
                 timeout=120))
             with open(out) as f:
                 r = json.load(f)
-            with open(sarif) as f:
-                s = json.load(f)
+            s = sarif_log(sarif)
         self.assertEqual(p.stdout, bare.stdout)
         own = [ln for ln in p.stderr.splitlines(True)
                if not ln.startswith(("==shmcheck== ", "shmcheck: "))]
