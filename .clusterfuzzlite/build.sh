@@ -1,6 +1,7 @@
 #!/bin/bash -eu
 # Builds every fuzz target the way OSS-Fuzz and ClusterFuzzLite expect:
-# with $CC $CFLAGS, linked with $LIB_FUZZING_ENGINE, into $OUT, each with
+# compiled with $CC $CFLAGS, linked with $CXX $CXXFLAGS $LIB_FUZZING_ENGINE
+# (the engine is C++), into $OUT, each with
 # its seed corpus ($OUT/fuzz_T_seed_corpus.zip) and dictionary
 # ($OUT/fuzz_T.dict). $SRC is where the source tree was copied.
 #
@@ -31,9 +32,15 @@ cp $helpers "$OUT/"
 while read -r kind target sources; do
     [ "$kind" = target ] || continue
     name=fuzz_$target
+    objs=
+    for src in $sources; do
+        obj=$plain/$name-$(echo "$src" | tr / _).o
+        # shellcheck disable=SC2086
+        $CC $CFLAGS -std=c11 -Iinclude -Isrc -Isrc/cli -Ifuzz -c "$src" -o "$obj"
+        objs="$objs $obj"
+    done
     # shellcheck disable=SC2086
-    $CC $CFLAGS -std=c11 -Iinclude -Isrc -Isrc/cli -Ifuzz \
-        $sources $LIB_FUZZING_ENGINE -lpthread -o "$OUT/$name"
+    $CXX $CXXFLAGS $objs $LIB_FUZZING_ENGINE -lpthread -o "$OUT/$name"
     if [ -d "corpus/$target" ]; then
         if command -v zip >/dev/null; then
             (cd "corpus/$target" && zip -q -r "$OUT/${name}_seed_corpus.zip" .)
