@@ -50,8 +50,12 @@ class SarifForGitHub(CliTest):
         with open(src, "w") as f:
             f.write(SOURCE)
         exe = os.path.join(tmp, "leak")
+        lib = os.path.join(BUILD, "libshmcheck.a")
+        # The coverage build's library needs gcov's runtime.
+        gcov = "__gcov" in subprocess.run(["nm", lib], capture_output=True,
+                                          text=True).stdout
         subprocess.run(["cc", "-g", "-O0", "-I", os.path.join(REPO, "include"),
-                        src, "-o", exe, os.path.join(BUILD, "libshmcheck.a")],
+                        src, "-o", exe, lib] + (["--coverage"] if gcov else []),
                        check=True)
         return exe
 
