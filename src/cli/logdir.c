@@ -35,8 +35,9 @@ int cli_find_tracer(const char *given, char *out, char *err, size_t errlen)
     /* Installed (the directory as LIBDIR is to BINDIR, which holds in a
      * staged or moved tree too), a build tree, installed where LIBDIR
      * said at build time. Without our own path (no /proc), none. */
-    const char *cands[] = {"%s/" SHMC_TRACE_FROM_BINDIR "/" TRACE_NAME,
-                           "%s/" TRACE_NAME, SHMC_INSTALLED_TRACE};
+    static const char installed[] = "%s/" SHMC_TRACE_FROM_BINDIR "/" TRACE_NAME;
+    static const char beside[] = "%s/" TRACE_NAME;
+    const char *cands[] = {installed, beside, SHMC_INSTALLED_TRACE};
     ssize_t n;
 
     snprintf(err, errlen, "cannot find " TRACE_NAME " (use --trace-lib or %s)",
