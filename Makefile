@@ -235,6 +235,11 @@ $(B)/tests/fuzz/%.o: ALL_CFLAGS += -Ifuzz
 $(B)/tests/fuzz/test_refmodel: $(B)/tests/fuzz/test_refmodel.o \
 	    $(REFMODEL_OBJ) $(JOURNAL_A)
 	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
+# The fuzz targets' guard, as the targets link it.
+$(B)/tests/fuzz/test_guard: $(B)/tests/fuzz/test_guard.o \
+	    $(B)/fuzz/guard/guard.o
+	$(CC) -o $@ $^ -lcmocka $(LDFLAGS_ALL)
+$(B)/fuzz/guard/guard.o: ALL_CFLAGS += -Ifuzz
 
 # tests/examples: the classic exercises run as real processes.
 $(B)/tests/examples/%.o: ALL_CFLAGS += \
@@ -332,7 +337,8 @@ fuzz-replay: $(FUZZ_REPLAY)
 
 # After the fuzzing variables: a rule's prerequisites expand when it is read.
 tests: lib examples $(TEST_BIN) \
-	$(if $(filter asan tsan,$(SAN)),,$(CLI) $(CLI_HELPERS) $(FUZZ_REPLAY))
+	$(if $(filter asan tsan,$(SAN)),,$(CLI) $(CLI_HELPERS) $(FUZZ_REPLAY)) \
+	$(if $(SAN),,$(FUZZ_LIBFUZZER) $(FUZZ_AFL))
 
 deps:
 	ci/deps.sh test

@@ -70,9 +70,14 @@
  * sequence_worker and starts the workers; serve.c and protocol.h are the
  * request server both sides link; worker_main.c is sequence_worker.
  *
- * Needs root: setup() enters a private IPC namespace (unshare(CLONE_NEWIPC))
+ * As root, setup() enters a private IPC namespace (unshare(CLONE_NEWIPC))
  * before it forks the workers, which inherit it and die with this process.
- * Without the privilege (use root, or `unshare -r`) it says so and exits 1.
+ * Without the privilege (an unprivileged runner, as ClusterFuzzLite's) it
+ * says so once and runs in the namespace it is in: K1..K4 become keys no
+ * segment has (from its pid), the end-of-input check is that every
+ * segment it made is gone and no key of its own names one (others'
+ * segments are theirs), and a guard (fuzz/guard/guard.h) removes what an
+ * input that crashed it left.
  * setup() runs in LLVMFuzzerInitialize, except in the AFL++ build (see
  * there).
  */
@@ -132,6 +137,13 @@ static void finish(struct ctx *c)
                 there ? "it" : "nothing", there ? ds.shm_nattch : 0ul);
         if (there)
             (void)shmctl(c->seg[s].id, IPC_RMID, NULL);
+    }
+    if (workers.shared) { /* others' segments are theirs: ours by key */
+        for (int k = 1; k < 5; k++)
+            if (shmget(key_of(k), 0, 0) >= 0)
+                die(c, "end: key %#x still names a segment after cleanup",
+                    (unsigned)key_of(k));
+        return;
     }
     if (shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&info) < 0 ||
         info.used_ids != 0)

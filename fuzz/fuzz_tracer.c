@@ -14,9 +14,14 @@
  * Coverage: libFuzzer sees this process, which runs the analysis (the
  * code under test here); AFL++ also sees the workers' edges only if they
  * were instrumented, which they are not: the tracer is judged by its
- * output. Everything runs in a private IPC namespace entered in
+ * output. As root, everything runs in a private IPC namespace entered in
  * LLVMFuzzerInitialize (after AFL++ attached its map); it must be empty
- * after each input.
+ * after each input. Without the privilege (an unprivileged runner, as
+ * ClusterFuzzLite's) the target says so once and runs in the namespace it
+ * is in: KEY1 and KEY2 become keys no segment has, the kernel's view it
+ * judges and cleans keeps to the tree's segments (made by its processes,
+ * or under its keys), and a guard (fuzz/guard/guard.h) removes what an
+ * input that crashed it left.
  *
  * Every worker must exit with status 0 (the tracer never kills or fails
  * the program), and the CLI's journal broker runs as under the CLI
@@ -112,21 +117,33 @@ static void configure(struct world *w, const uint8_t *data, size_t size)
          w->fill);
 }
 
-/* Every segment gone, every process reaped, the namespace empty. */
+/* Every segment gone, every process reaped, the namespace empty (in a
+ * namespace shared with others: none of the tree's segments left). */
 static void clean_up(struct world *w)
 {
     struct cli_kseg *k = NULL;
     long n = cli_kernel_segments(NULL, &k);
     struct shm_info info;
+    int left = 0;
 
     for (long i = 0; i < n; i++)
-        shmctl(k[i].shmid, IPC_RMID, NULL);
+        if (!shared_ns || tree_segment(w, &k[i]))
+            shmctl(k[i].shmid, IPC_RMID, NULL);
     free(k);
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
     empty_journal_dir();
-    if (shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&info) < 0 ||
-        info.used_ids != 0)
+    if (shared_ns) {
+        n = cli_kernel_segments(NULL, &k);
+        for (long i = 0; i < n; i++)
+            left += tree_segment(w, &k[i]);
+        free(k);
+    } else if (shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&info) < 0) {
+        left = 1;
+    } else {
+        left = info.used_ids;
+    }
+    if (left != 0)
         fail(w, "a segment was left behind");
 }
 
@@ -146,6 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((top = start(&w, &life)) < 0)
         fail(&w, "cannot start the first worker");
     w.pid_of_serial[w.m.proc[0].serial] = hello(&w, 0).pid;
+    guard_note_pid(w.pid_of_serial[w.m.proc[0].serial]);
     for (size_t i = 0; i + 4 <= size && i < 4 * MAX_OPS; i += 4)
         run_op(&w, data + i);
     /* The tree ends: each live process exits, in slot order. */

@@ -15,17 +15,20 @@ FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 # The parts a target may link, each a whole directory, so that a file
 # added to one is linked too: the library; the journal code the tracer
 # and the CLI share; the CLI but its main(); the fuzzers' reference model
-# of System V shared memory (fuzz/refmodel.h). The CLI's symbolizer
+# of System V shared memory (fuzz/refmodel.h); the guard that removes what
+# a crashed target left outside a private namespace (fuzz/guard/guard.h).
+# The CLI's symbolizer
 # (symbolize*.c, which needs libdw) is left out: no target symbolizes.
 FUZZ_PART_lib := $(wildcard src/lib/*.c)
 FUZZ_PART_journal := $(wildcard src/journal/*.c)
 FUZZ_PART_cli := $(filter-out src/cli/main.c src/cli/symbolize%.c,\
 	$(wildcard src/cli/*.c))
 FUZZ_PART_refmodel := $(wildcard fuzz/refmodel/*.c)
+FUZZ_PART_guard := $(wildcard fuzz/guard/*.c)
 
-FUZZ_USES_validator := lib
-FUZZ_USES_sequence := refmodel lib
-FUZZ_USES_tracer := refmodel cli journal lib
+FUZZ_USES_validator := guard lib
+FUZZ_USES_sequence := refmodel guard lib
+FUZZ_USES_tracer := refmodel guard cli journal lib
 FUZZ_USES_journal := cli journal lib
 FUZZ_USES_suppressions := cli journal lib
 FUZZ_USES_config := journal lib

@@ -170,6 +170,7 @@ void do_fork(struct ctx *c, int p, int k, int serial, struct rep *r)
     if (s->pidfd < 0)
         die(c, "forked child %d (pid %d) is already gone", k, (int)r->pid);
     c->serial_pid[serial] = r->pid;
+    guard_note_pid(r->pid); /* what it makes goes if we crash */
 }
 
 #ifdef __clang__

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "guard/guard.h"
 #include "protocol.h"
 #include "refmodel.h"
 #include "shmcheck.h"
@@ -47,6 +48,7 @@ extern const char *const op_names[OP_COUNT];
  * process. */
 struct workers {
     int ready, located;
+    int shared; /* no private IPC namespace: keys of our own, a guard */
     char path[PATH_MAX];
     int pers[MODEL_PROCS][2], fork[MODEL_PROCS][2];
     pid_t pid[MODEL_PROCS];
@@ -129,5 +131,11 @@ void run_op(struct ctx *c, uint8_t a, uint8_t b);
 void locate_worker(void);
 /* Enters a private IPC namespace, then starts the persistent workers. */
 void setup(void);
+
+/* Outside a private IPC namespace: K1..K4 become base + 1..4 (ops.c). */
+void keys_from(int32_t base);
+
+/* The keys K1..K4 (ops.c), for the end-of-input check. */
+int32_t key_of(int k);
 
 #endif

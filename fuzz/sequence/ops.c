@@ -30,8 +30,20 @@ static const unsigned char ops[32] = {
 const char *const op_names[OP_COUNT] = {
     "create", "open",    "attach", "detach", "detach-again", "stat",
     "remove", "release", "fork",   "exit",   "exec"};
-static const int32_t keys[5] = {IPC_PRIVATE, 0x5ec10001, 0x5ec10002, 0x5ec10003,
-                                0x5ec10004};
+static int32_t keys[5] = {IPC_PRIVATE, 0x5ec10001, 0x5ec10002, 0x5ec10003,
+                          0x5ec10004};
+
+void keys_from(int32_t base)
+{
+    for (int k = 1; k < 5; k++)
+        keys[k] = base + k;
+}
+
+int32_t key_of(int k)
+{
+    return keys[k];
+}
+
 static const size_t create_sizes[4] = {0, 1, 4096, 10000};
 static const size_t open_sizes[4] = {0, 1, 4096, 20000};
 
@@ -82,6 +94,10 @@ static void predict_key_op(struct ctx *c, struct entry *e, struct req *q, int b)
     q->key = e->key = keys[(b & 7) % 5];
     q->size = e->size = open_sizes[(b >> 3) & 3];
     q->kind = e->raw ? R_RAW_GET : R_LIB_OPEN;
+    /* Not root (no private namespace), asking for no access bits would
+     * make IPC_PRIVATE a segment of mode 0 its own maker may not use,
+     * where the model's processes are root: ask for what we create. */
+    q->flags = workers.shared ? 0600 : 0;
     e->pred = e->raw ? model_raw_get(m, p, e->key, e->size, 0)
                      : model_lib_open(m, p, e->key, e->size);
 }
@@ -177,9 +193,10 @@ static void check_call(struct ctx *c, struct entry *e)
             e->p, r->natt, c->m.proc[e->p].natt);
     if (err != 0)
         return;
-    if (sr && p->created)
+    if (sr && p->created) {
         *sr = (struct segref){r->seg.id, !e->raw, r->seg};
-    else if (sr && r->seg.id != sr->id)
+        guard_note_id(r->seg.id);
+    } else if (sr && r->seg.id != sr->id)
         die(c, "#%d: found id %d, the model S%d (id %d)", c->nlog - 1,
             r->seg.id, p->seg, sr->id);
     if (sr && q_sized(e) && !sr->has_handle)

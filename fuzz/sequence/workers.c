@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 
 #include "harness.h"
@@ -88,20 +90,45 @@ __attribute__((noreturn)) static void start_worker(int k)
     serve(&ps, workers.pers[k][1], fork_fd);
 }
 
-/* Enters a private IPC namespace, then starts the persistent workers,
- * which inherit it and die with this process (PR_SET_PDEATHSIG). */
+/* Whether none of K1..K4 names a segment now. */
+static int keys_free(void)
+{
+    for (int k = 1; k < 5; k++)
+        if (shmget(key_of(k), 0, 0) >= 0 || errno != ENOENT)
+            return 0;
+    return 1;
+}
+
+/* Without a private IPC namespace (an unprivileged runner): keys no other
+ * process uses (from our pid, then the next free ones), and a guard that
+ * removes what an input that crashes us leaves. Said once. */
+static void share_namespace(int why)
+{
+    int32_t base = 0x5e000000 + ((int32_t)(getpid() & 0xfffff) << 3);
+
+    for (int tries = 0; tries < 4096; tries++, base += 8) {
+        keys_from(base);
+        if (keys_free())
+            break;
+    }
+    workers.shared = 1;
+    fprintf(stderr,
+            "fuzz_sequence: unshare(CLONE_NEWIPC): %s; running in this IPC "
+            "namespace on keys %#x..%#x, %s\n",
+            strerror(why), (unsigned)key_of(1), (unsigned)key_of(4),
+            guard_start() == 0 ? "a guard removing what a crashed input leaves"
+                               : "no guard: a crashed input's segments stay");
+}
+
+/* Enters a private IPC namespace (else shares this one: share_namespace),
+ * then starts the persistent workers, which inherit it and die with this
+ * process (PR_SET_PDEATHSIG). */
 void setup(void)
 {
     locate_worker();
-    if (unshare(CLONE_NEWIPC) != 0) {
-        fprintf(stderr,
-                "fuzz_sequence: unshare(CLONE_NEWIPC): %s\n"
-                "fuzz_sequence: this target needs root (or a user "
-                "namespace, `unshare -r`) for a private IPC namespace\n",
-                strerror(errno));
-        exit(1);
-    }
-    (void)shmc_limits(); /* cached for the new namespace, before forks */
+    if (unshare(CLONE_NEWIPC) != 0)
+        share_namespace(errno); /* before we become a subreaper */
+    (void)shmc_limits();        /* cached for the new namespace, before forks */
     /* Orphans of exited forked children come back here to be reaped. */
     (void)prctl(PR_SET_CHILD_SUBREAPER, 1);
     for (int k = 1; k < MODEL_PROCS; k++)
@@ -114,6 +141,7 @@ void setup(void)
         if (workers.pid[k] == 0)
             start_worker(k);
         close(workers.pers[k][1]); /* the worker's end: only it reads there */
+        guard_note_pid(workers.pid[k]);
         if ((workers.pidfd[k] = open_pidfd(workers.pid[k])) < 0)
             abort();
     }

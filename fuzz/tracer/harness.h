@@ -11,12 +11,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "guard/guard.h"
 #include "protocol.h"
 #include "refmodel.h"
 
 #define MAX_OPS 24
-#define KEY1 0x5eed0001
-#define KEY2 0x5eed0002
+
+/* The keys op_get picks from: IPC_PRIVATE, KEY1, KEY2; outside a private
+ * IPC namespace KEY1 and KEY2 are keys no segment had (setup.c). */
+extern int32_t tracer_keys[3];
+/* No private IPC namespace: this one is shared with other processes, so
+ * the kernel's view and the clean-up keep to the tree's segments. */
+extern int shared_ns;
 
 /* tracer_worker, libshmcheck-trace.so and the journal directory, found
  * and made by setup() (setup.c). */
@@ -82,5 +88,10 @@ void reap_all(struct world *w);
 void run_op(struct world *w, const uint8_t *in);
 /* The CLI's findings over the journals must be the model's. */
 void judge(struct world *w, int top);
+
+/* Whether the kernel's segment k is the tree's: made by one of its
+ * processes, or under one of its keys. */
+struct cli_kseg;
+int tree_segment(const struct world *w, const struct cli_kseg *k);
 
 #endif

@@ -276,6 +276,13 @@ void judge(struct world *w, int top)
     long nk = cli_kernel_segments(NULL, &kernel);
     size_t nr = 0;
 
+    if (shared_ns && nk > 0) { /* the others' segments are not the tree's */
+        long kept = 0;
+        for (long i = 0; i < nk; i++)
+            if (tree_segment(w, &kernel[i]))
+                kernel[kept++] = kernel[i];
+        nk = kept;
+    }
     for (int s = 0; s < 64; s++)
         if (w->pid_of_serial[s] != 0)
             reaped[nr++] = (struct cli_reaped){w->pid_of_serial[s],

@@ -23,12 +23,11 @@ static int seg_arg(const struct world *w, int b)
     return w->m.nseg ? b % w->m.nseg : -1;
 }
 
-/* shmget: key a % 3 of {IPC_PRIVATE, KEY1, KEY2}; b bit 0 IPC_CREAT, bit 1
- * IPC_EXCL, (b >> 2) % 3 the size in pages. */
+/* shmget: key a % 3 of {IPC_PRIVATE, KEY1, KEY2} (tracer_keys); b bit 0
+ * IPC_CREAT, bit 1 IPC_EXCL, (b >> 2) % 3 the size in pages. */
 static void op_get(struct world *w, int p, int a, int b)
 {
-    static const int32_t keys[] = {IPC_PRIVATE, KEY1, KEY2};
-    int32_t key = keys[a % 3];
+    int32_t key = tracer_keys[a % 3];
     int flags = (b & 1 ? MODEL_CREAT : 0) | (b & 2 ? MODEL_EXCL : 0);
     size_t size = (size_t)(b >> 2) % 3 * 4096;
     struct model_res r = model_raw_get(&w->m, p, key, size, flags);
@@ -134,6 +133,7 @@ static void op_fork(struct world *w, int p, int a, int op)
     if (got.ret != h.pid || serial >= 64)
         fail(w, "fork went wrong");
     w->pid_of_serial[serial] = h.pid;
+    guard_note_pid(h.pid); /* what it makes goes if we crash */
 }
 
 /* exit; slot 0 ends last, with the tree. */

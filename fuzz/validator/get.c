@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 
+#include "guard/guard.h"
 #include "oracle.h"
 
 static unsigned long pages_of(size_t size)
@@ -136,6 +137,7 @@ void do_get(struct run *r, key_t key, size_t size, int flg)
              (unsigned)key, size, (unsigned)flg, s ? s->id : -1);
     if (s)
         return;
+    guard_note_id(id);
     s = &r->segs[r->nsegs++];
     *s = (struct seg){.id = id,
                       .live = 1,

@@ -12,7 +12,9 @@
  * own, and each child's leftovers die with its namespace. Without
  * CLONE_NEWIPC (not privileged) the target runs in the current namespace
  * with IPC_PRIVATE keys and only ids it made or negative ones, and checks
- * that every id it made is gone instead of the namespace being empty.
+ * that every id it made is gone instead of the namespace being empty; a
+ * guard (fuzz/guard/guard.h) removes the segments of an input that
+ * crashed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "guard/guard.h"
 #include "oracle.h"
 
 struct facts facts;
@@ -167,11 +170,15 @@ static void check_limits(void)
 void setup(void)
 {
     facts.ns = unshare(CLONE_NEWIPC) == 0;
-    if (!facts.ns)
+    if (!facts.ns) {
+        int e = errno, guarded = guard_start() == 0;
         fprintf(stderr,
                 "fuzz_validator: unshare(CLONE_NEWIPC): %s; running in this "
-                "IPC namespace with IPC_PRIVATE keys and own ids only\n",
-                strerror(errno));
+                "IPC namespace with IPC_PRIVATE keys and own ids only%s\n",
+                strerror(e),
+                guarded ? ", a guard removing what a crashed input leaves"
+                        : " (no guard: a crashed input's segments stay)");
+    }
     facts.lim = shmc_limits(); /* cached now: this namespace's limits */
     facts.page = (size_t)sysconf(_SC_PAGESIZE);
     facts.uid = geteuid();
