@@ -31,10 +31,13 @@ int cli_report_json(const struct cli_run *run, FILE *out);
 /*
  * The SARIF 2.1.0 log: one rule per kind of finding shown (its id is the
  * kind's name), one result per finding, located at the first frame that
- * has a file, or, when none has, at the program of the finding's process
- * (GitHub rejects a log that has a result without a location); the whole
- * stack in "stacks"; partialFingerprints "shmcheck/v1" from the kind (and
- * lint rule) and that frame's function, file and line; occurrenceCount
+ * has a file below the frames of shmcheck's own library (else the first
+ * that has one), or, when none has, at the program of the finding's
+ * process (GitHub rejects a log that has a result without a location);
+ * files below run->source_root relative to it (uriBaseId SRCROOT); the
+ * whole stack in "stacks", and as a code flow (the outermost call first);
+ * partialFingerprints "shmcheck/v1" from the kind (and lint rule) and
+ * that frame's function, file and line; occurrenceCount
  * and, in "properties", the group's count, first, last and pids. The
  * invocation
  * carries the traced program's exit status or signal and the run's
@@ -83,6 +86,17 @@ void cli_report_put_occurrences(struct cli_json *j, const struct cli_run *run,
  * occurrence), "(N times in K processes)" when repeated, then its own
  * message; escaped (cli_report_put_escaped). */
 void cli_report_sarif_message(struct cli_json *j, const struct cli_finding *f);
+
+/* SARIF's artifactLocation of file (report_sarif_uri.c): below root (the
+ * source root, absolute; NULL: none), relative to it with uriBaseId
+ * SRCROOT; another absolute path as a file: URI; a relative one as it
+ * is; every byte a URI cannot hold %-encoded. */
+void cli_report_sarif_artifact(struct cli_json *j, const char *root,
+                               const char *file);
+
+/* The run's originalUriBaseIds: SRCROOT, root as a file: URI ending in
+ * '/'; nothing when root is NULL. */
+void cli_report_sarif_base_ids(struct cli_json *j, const char *root);
 
 /* "exit", "exec" or "signal"; NULL for CLI_END_UNKNOWN. */
 const char *cli_report_end_name(enum cli_end end);

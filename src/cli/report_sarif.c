@@ -17,7 +17,6 @@
 #include "shmcheck.h"
 
 #define SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
-#define ROOT_ID "SRCROOT" /* the uriBaseId of files below the source root */
 
 struct rule {
     const char *level, *brief, *full;
@@ -91,84 +90,6 @@ static void put_rules(struct cli_json *j, const struct cli_run *run,
     cli_json_end(j);
 }
 
-static int uri_keeps(unsigned char c)
-{
-    static const char marks[] = "-._~/!$&'()*+,;=@"; /* memchr: not its NUL */
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-           (c >= 'A' && c <= 'Z') || memchr(marks, c, sizeof marks - 1);
-}
-
-/* "uri": prefix then path as a URI reference; bytes a URI cannot hold
- * (space, '%', '#', '?', ':', non-ASCII...) are %-encoded. */
-static void put_uri(struct cli_json *j, const char *prefix, const char *path)
-{
-    size_t n = strlen(prefix);
-    char *uri = malloc(n + 3 * strlen(path) + 1), *q = uri;
-
-    if (uri == NULL) {
-        cli_json_fail(j);
-        return;
-    }
-    memcpy(q, prefix, n);
-    q += n;
-    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-        if (uri_keeps(*p))
-            *q++ = (char)*p;
-        else
-            q += sprintf(q, "%%%02X", *p);
-    }
-    *q = '\0';
-    cli_json_key_string(j, "uri", uri);
-    free(uri);
-}
-
-/* The part of file below root ("" when root is "/"), else NULL. */
-static const char *below(const char *root, const char *file)
-{
-    size_t n = root != NULL ? strlen(root) : 0;
-
-    if (n == 0 || strncmp(file, root, n) != 0)
-        return NULL;
-    if (root[n - 1] == '/') /* "/" itself */
-        return file + n;
-    return file[n] == '/' && file[n + 1] != '\0' ? file + n + 1 : NULL;
-}
-
-/* artifactLocation: a file below the source root relative to it (with
- * its uriBaseId, which GitHub maps to the repository), another absolute
- * one as a file: URI, a relative one (a compiler gave no directory) as
- * it is. */
-static void put_artifact(struct cli_json *j, const char *root, const char *file)
-{
-    const char *rel = below(root, file);
-
-    cli_json_key_object(j, "artifactLocation");
-    if (rel != NULL) {
-        put_uri(j, "", rel);
-        cli_json_key_string(j, "uriBaseId", ROOT_ID);
-    } else {
-        put_uri(j, file[0] == '/' ? "file://" : "", file);
-    }
-    cli_json_end(j);
-}
-
-/* originalUriBaseIds: where ROOT_ID is, a directory's file: URI, which
- * SARIF wants ending in '/'. */
-static void put_base_ids(struct cli_json *j, const char *root)
-{
-    size_t n = root != NULL ? strlen(root) : 0;
-    char dir[PATH_MAX + 2];
-
-    if (n == 0)
-        return;
-    snprintf(dir, sizeof dir, "%s%s", root, root[n - 1] == '/' ? "" : "/");
-    cli_json_key_object(j, "originalUriBaseIds");
-    cli_json_key_object(j, ROOT_ID);
-    put_uri(j, "file://", dir);
-    cli_json_end(j);
-    cli_json_end(j);
-}
-
 /* physicalLocation: the file and line when file is not NULL, and the
  * frame's address when fr is not NULL. */
 static void put_physical(struct cli_json *j, const char *root, const char *file,
@@ -176,7 +97,7 @@ static void put_physical(struct cli_json *j, const char *root, const char *file,
 {
     cli_json_key_object(j, "physicalLocation");
     if (file != NULL)
-        put_artifact(j, root, file);
+        cli_report_sarif_artifact(j, root, file);
     if (file != NULL && line > 0) {
         cli_json_key_object(j, "region");
         cli_json_key_int(j, "startLine", line);
@@ -287,6 +208,33 @@ static void put_stacks(struct cli_json *j, const char *root,
     cli_json_end(j);
 }
 
+/* The same frames as a code flow, in the order the calls were made (the
+ * outermost first): GitHub shows a result's path from its code flows. */
+static void put_code_flow(struct cli_json *j, const char *root,
+                          const struct cli_stack *st)
+{
+    if (nframes(st) == 0)
+        return;
+    cli_json_key_array(j, "codeFlows");
+    cli_json_object(j);
+    cli_json_key_array(j, "threadFlows");
+    cli_json_object(j);
+    cli_json_key_array(j, "locations");
+    for (unsigned i = nframes(st); i-- > 0;) {
+        const struct cli_frame *fr = &st->f[i];
+        cli_json_object(j);
+        cli_json_key_object(j, "location");
+        put_physical(j, root, fr->file, fr->line, fr);
+        cli_json_end(j);
+        cli_json_end(j);
+    }
+    cli_json_end(j);
+    cli_json_end(j);
+    cli_json_end(j);
+    cli_json_end(j);
+    cli_json_end(j);
+}
+
 /* What stays when the program is rebuilt or run again: the kind, the lint
  * rule, and the anchor frame's function, file and line (else the first
  * frame's function, or its module's name and offset). Not pids, shmids,
@@ -330,6 +278,7 @@ static void put_result(struct cli_json *j, const struct cli_run *run,
     cli_report_sarif_message(j, f);
     put_locations(j, run, f);
     put_stacks(j, run->source_root, &f->stack);
+    put_code_flow(j, run->source_root, &f->stack);
     put_fingerprint(j, f);
     /* A group (findings.h): how often, in which processes, when. */
     cli_json_key_uint(j, "occurrenceCount", f->count ? f->count : 1);
@@ -384,7 +333,7 @@ int cli_report_sarif(const struct cli_run *run, FILE *out)
     put_rules(&j, run, index);
     cli_json_end(&j);
     cli_json_end(&j);
-    put_base_ids(&j, run->source_root);
+    cli_report_sarif_base_ids(&j, run->source_root);
     cli_json_key_array(&j, "results");
     for (size_t i = 0; i < run->nfindings; i++)
         if (!run->findings[i].suppressed)

@@ -3,7 +3,9 @@ docs/sarif-2.1.0-shmcheck.schema.json (the SARIF 2.1.0 objects shmcheck
 writes, as the standard defines them) with Debian's python3-jsonschema.
 
 validate(log) raises AssertionError with the first problem's path and
-message; check_file(path) loads and validates, returning the log.
+message; check_file(path) loads and validates, returning the log. Run as
+a program, it validates the log on its standard input: exit 0, or 1 with
+the problem on stderr (the C tests' python_check).
 """
 import json
 import os
@@ -34,3 +36,11 @@ def check_file(path):
         log = json.loads(f.read().decode("utf-8"))
     validate(log)
     return log
+
+
+if __name__ == "__main__":
+    import sys
+    try:
+        validate(json.load(sys.stdin))
+    except AssertionError as e:
+        sys.exit("sarif_schema.py: %s" % e)

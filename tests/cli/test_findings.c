@@ -34,6 +34,7 @@ static void test_unknown_kind(void **state)
 
     assert_int_equal(json, 0);
     assert_int_equal(sarif, 0);
+    assert_int_equal(python_check("sarif_schema.py", "", fx->text), 0);
     assert_non_null(j);
     /* made by hand, not by the analysis: one occurrence, time unknown */
     assert_contains(j, "    {\n"

@@ -90,6 +90,13 @@ class SarifForGitHub(CliTest):
             self.assertTrue(any(u.startswith("file://") and
                                 u.endswith("src/lib/segment.c")
                                 for u in uris), uris)
+            # The code flow: the same frames, the outermost call first.
+            flow = [loc["location"]["physicalLocation"]["address"]
+                    for loc in r["codeFlows"][0]["threadFlows"][0]
+                    ["locations"]]
+            stack = [f["location"]["physicalLocation"]["address"]
+                     for f in r["stacks"][0]["frames"]]
+            self.assertEqual(flow, stack[::-1])
         prints = [r["partialFingerprints"]["shmcheck/v1"] for r in results]
         self.assertNotEqual(prints[0], prints[1])
         self.assertEqual(sorted(prints), sorted(
