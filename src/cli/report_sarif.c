@@ -173,10 +173,11 @@ static void put_locations(struct cli_json *j, const struct cli_run *run,
     cli_json_end(j);
 }
 
-static void put_stack_frame(struct cli_json *j, const char *root,
-                            const struct cli_frame *fr)
+/* "location" of a frame: where it is, and its function when known; the
+ * stacks and the code flows both give it. */
+static void put_frame_location(struct cli_json *j, const char *root,
+                               const struct cli_frame *fr)
 {
-    cli_json_object(j);
     cli_json_key_object(j, "location");
     put_physical(j, root, fr->file, fr->line, fr);
     if (fr->function != NULL) {
@@ -188,6 +189,13 @@ static void put_stack_frame(struct cli_json *j, const char *root,
         cli_json_end(j);
     }
     cli_json_end(j);
+}
+
+static void put_stack_frame(struct cli_json *j, const char *root,
+                            const struct cli_frame *fr)
+{
+    cli_json_object(j);
+    put_frame_location(j, root, fr);
     if (fr->module != NULL)
         cli_json_key_string(j, "module", fr->module);
     cli_json_end(j);
@@ -221,11 +229,8 @@ static void put_code_flow(struct cli_json *j, const char *root,
     cli_json_object(j);
     cli_json_key_array(j, "locations");
     for (unsigned i = nframes(st); i-- > 0;) {
-        const struct cli_frame *fr = &st->f[i];
         cli_json_object(j);
-        cli_json_key_object(j, "location");
-        put_physical(j, root, fr->file, fr->line, fr);
-        cli_json_end(j);
+        put_frame_location(j, root, &st->f[i]);
         cli_json_end(j);
     }
     cli_json_end(j);
