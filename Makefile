@@ -156,7 +156,7 @@ $(CLI): $(B)/src/cli/main.o $(CLI_A) $(JOURNAL_A) $(LIB_A)
 
 # tests/lib: the library, every system call it makes wrapped
 # (tests/lib/mock.h).
-WRAPS := shmget shmat shmdt shmctl ftok faccessat
+WRAPS := shmget shmat shmdt shmctl ftok faccessat malloc realloc mmap
 $(B)/tests/lib/test_%: $(B)/tests/lib/test_%.o $(B)/tests/lib/mock.o \
 	    $(B)/tests/lib/testutil.o $(LIB_A)
 	$(CC) -o $@ $^ -lcmocka $(addprefix -Wl$(comma)--wrap=,$(WRAPS)) \

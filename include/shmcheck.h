@@ -7,7 +7,9 @@
  * kernel's value when the kernel refused, to EINVAL when the library did.
  * A failed call changes nothing and leaves its out-parameters untouched,
  * unless its contract says otherwise. The library never prints, aborts or
- * exits, and its only global state is the cached kernel limits.
+ * exits, except the leak check of section 9, whose purpose is to report
+ * and abort. Its global state: the cached kernel limits, and the leak
+ * check's own (the time the process started, the children it forked).
  *
  * Contents
  *   1. errors           enum shmc_err, shmc_strerror, shmc_errname
@@ -18,6 +20,8 @@
  *   6. attachments      shmc_attach, shmc_detach, shmc_release
  *   7. typed segments   SHMC_TYPED, SHMC_TYPED_FIELDS, shmc_typed_*
  *   8. scoped cleanup   SHMC_AUTO_DETACH, SHMC_AUTO_RELEASE, SHMC_AUTO_TYPED
+ *   9. leak check       SHMC_LEAK_CHECK, shmc_leak_check_recoverable,
+ *                       shmc_leak_check_reset   (for fuzz harnesses)
  */
 #ifndef SHMCHECK_H
 #define SHMCHECK_H
@@ -473,6 +477,43 @@ void shmc_typed_release_cleanup(struct shmc_typed *t);
 #define SHMC_AUTO_TYPED SHMC_CLEANUP(shmc_typed_detach_cleanup)
 #define SHMC_AUTO_TYPED_RELEASE SHMC_CLEANUP(shmc_typed_release_cleanup)
 #endif
+
+/* ------------------------------------------------------------------ */
+/* 9. Leak check, for fuzz harnesses                                  */
+/* ------------------------------------------------------------------ */
+
+/* What LeakSanitizer does for the heap, for System V memory: at the end
+ * of each input (LLVMFuzzerTestOneInput, or an __AFL_LOOP body),
+ *     SHMC_LEAK_CHECK();
+ * finds what this process, or a child it forked, made since the last
+ * check (or since the process started) and left behind: segments that
+ * still exist and are not marked for removal, and this process's
+ * attachments still attached. It prints each to stderr (kind, shmid, key,
+ * size, address; the stack of the call that made it when
+ * libshmcheck-trace.so is preloaded; always the check's own call site),
+ * removes those segments, detaches those attachments, and then calls
+ * abort() if it found anything, so that libFuzzer and AFL++ save the
+ * input as a crash. Segments made by other processes, and what existed
+ * at the last shmc_leak_check_reset(), are never touched. See
+ * shmcheck(3) for what the check can and cannot see. */
+#define SHMC_LEAK_CHECK() shmc_leak_check_at(__FILE__, __LINE__, __func__)
+
+/* The function behind SHMC_LEAK_CHECK: file, line and func name the
+ * check's call site (any may be NULL). Returns only when nothing was
+ * found; if the check itself cannot be made (the kernel refuses to list
+ * segments) it says so and aborts too. */
+void shmc_leak_check_at(const char *file, int line, const char *func);
+
+/* The same check, report and clean-up, without aborting: returns the
+ * number of findings (0: nothing left behind), or -1 with errno set when
+ * the kernel refused to list the segments (then nothing was checked). */
+int shmc_leak_check_recoverable(void);
+
+/* Marks what exists now as not a leak: this process's segments and
+ * attachments at this moment are left out of every later check (a
+ * harness's LLVMFuzzerInitialize calls it after its own set-up). Returns
+ * 0, or -1 with errno set (ENOMEM, or the kernel's refusal). */
+int shmc_leak_check_reset(void);
 
 #ifdef __cplusplus
 }

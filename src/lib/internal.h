@@ -8,6 +8,12 @@
 
 #include "shmcheck.h"
 
+/* A function run when the library is loaded (or, linked statically,
+ * when the program starts): GCC and Clang spell it this way. */
+#define SHMC__CONSTRUCTOR __attribute__((constructor))
+/* A printf-like function's format argument, checked by the compiler. */
+#define SHMC__PRINTF(fmt, first) __attribute__((format(printf, fmt, first)))
+
 /* A filled struct shmc_segment carries this magic; a zeroed or garbage one
  * does not, so it is refused instead of reaching the kernel. */
 #define SHMC__SEGMENT_MAGIC 0x53454731u /* "SEG1" */

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ipc.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
 #include <unistd.h>
 
@@ -16,6 +18,10 @@ int __real_shmdt(const void *addr);
 int __real_shmctl(int shmid, int cmd, struct shmid_ds *buf);
 key_t __real_ftok(const char *path, int proj_id);
 int __real_faccessat(int dirfd, const char *path, int mode, int flags);
+void *__real_malloc(size_t size);
+void *__real_realloc(void *p, size_t size);
+void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                  off_t off);
 
 static struct {
     enum mock_call which;
@@ -114,6 +120,23 @@ int __wrap_faccessat(int dirfd, const char *path, int mode, int flags)
 {
     return gate(MOCK_faccessat) ? -1
                                 : __real_faccessat(dirfd, path, mode, flags);
+}
+
+void *__wrap_malloc(size_t size)
+{
+    return gate(MOCK_malloc) ? NULL : __real_malloc(size);
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+    return gate(MOCK_realloc) ? NULL : __real_realloc(p, size);
+}
+
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                  off_t off)
+{
+    return gate(MOCK_mmap) ? MAP_FAILED
+                           : __real_mmap(addr, len, prot, flags, fd, off);
 }
 
 int mock_segments_in_use(void)

@@ -13,7 +13,10 @@
 #ifndef SHMC_TEST_MOCK_H
 #define SHMC_TEST_MOCK_H
 
-#define MOCK_CALLS(X) X(shmget) X(shmat) X(shmdt) X(shmctl) X(ftok) X(faccessat)
+#define MOCK_CALLS(X)                                                     \
+    X(shmget)                                                             \
+    X(shmat) X(shmdt) X(shmctl) X(ftok) X(faccessat) X(malloc) X(realloc) \
+        X(mmap)
 
 #define MOCK_ENUM_ROW(name) MOCK_##name,
 enum mock_call { MOCK_CALLS(MOCK_ENUM_ROW) MOCK_ANY };

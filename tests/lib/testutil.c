@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "journal/compiler.h" /* SHMC_COVERAGE_FLUSH */
 #include "testutil.h"
 
 #define CALL_NAME_ROW(name) #name,
@@ -271,4 +273,44 @@ void child_reap(struct child *c)
         waitpid(c->pid, NULL, 0);
         c->pid = 0;
     }
+}
+
+static void flush_and_abort(int sig)
+{
+    SHMC_COVERAGE_FLUSH();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int run_captured(int (*fn)(void *arg), void *arg, char *out, size_t len)
+{
+    int fds[2], status = -1;
+    size_t have = 0;
+    ssize_t n = 1;
+    pid_t pid;
+
+    if (pipe(fds) != 0 || (pid = fork()) < 0)
+        return -1;
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fds[1], 2);
+        signal(SIGABRT, flush_and_abort);
+        int code = fn(arg);
+        SHMC_COVERAGE_FLUSH();
+        _exit(code);
+    }
+    close(fds[1]);
+    while (n > 0) { /* all of it: a child blocked on a full pipe never ends */
+        char rest[256];
+        if (have + 1 < len)
+            n = read(fds[0], out + have, len - 1 - have);
+        else
+            n = read(fds[0], rest, sizeof rest);
+        if (n > 0 && have + 1 < len)
+            have += (size_t)n;
+    }
+    out[have] = '\0';
+    close(fds[0]);
+    waitpid(pid, &status, 0);
+    return status;
 }

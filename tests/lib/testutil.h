@@ -198,4 +198,10 @@ void child_finish(struct child *c, void *report, size_t size);
  * exits; this waits for it. Nothing when none is running. */
 void child_reap(struct child *c);
 
+/* Runs fn(arg) in a forked child whose stderr goes into out (at most
+ * len - 1 bytes, NUL-terminated); the child _exits with fn's value.
+ * Returns the child's wait status. A SIGABRT in the child writes its
+ * coverage counters first (abort skips the exit handlers that would). */
+int run_captured(int (*fn)(void *arg), void *arg, char *out, size_t len);
+
 #endif

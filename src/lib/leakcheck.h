@@ -1,0 +1,56 @@
+/*
+ * leakcheck.h - the leak check's view of the kernel (leakscan.c), which
+ * leakcheck.c judges, reports and cleans up: the segments of the IPC
+ * namespace, this process's attachments, and which processes are this
+ * one's descendants.
+ */
+#ifndef SHMC_LIB_LEAKCHECK_H
+#define SHMC_LIB_LEAKCHECK_H
+
+#include <stdint.h>
+#include <sys/shm.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "internal.h"
+
+/* Who created a segment, as far as this process can tell. */
+enum shmc__owner {
+    SHMC__OWNER_OTHER, /* another process, alive, not a descendant */
+    SHMC__OWNER_SELF,  /* this process, since it started           */
+    SHMC__OWNER_CHILD, /* a process this one forked (or its child) */
+    SHMC__OWNER_GONE   /* a process that ended, not known to be ours */
+};
+
+/* Who created a segment whose shm_cpid is cpid and shm_ctime ctime. */
+enum shmc__owner shmc__leak_owner(pid_t cpid, time_t ctime);
+
+/* Calls fn for each segment of the IPC namespace (SHM_STAT_ANY), until
+ * fn returns non-zero (then returns that). 0 when the namespace has no
+ * segment, with *none = 1 (no segment: no attachment either). -1 with
+ * errno when SHM_INFO is refused. */
+int shmc__leak_each_segment(int (*fn)(void *ctx, int shmid,
+                                      const struct shmid_ds *ds),
+                            void *ctx, int *none);
+
+/* Calls fn for each System V attachment of this process, as
+ * /proc/self/maps shows it at the call (its start, which shmdt takes, and
+ * the shmid), once per attachment even when it spans several mappings.
+ * Returns 0, or -1 with errno when the maps cannot be read. */
+int shmc__leak_each_attachment(void (*fn)(void *ctx, uintptr_t start,
+                                          int shmid),
+                               void *ctx);
+
+/* ---- the report (leakreport.c): lines to stderr, as LeakSanitizer's ---- */
+
+/* One line, "==PID== " first, written whole to fd 2 (cut at 1 KiB). */
+SHMC__PRINTF(1, 2) void shmc__leak_say(const char *fmt, ...);
+
+/* The stack of the call that made what (enum shmc_trace_what) of shmid
+ * or at addr, as libshmcheck-trace.so recorded it, one line a frame
+ * (function, file:line when the program has a sanitizer's symbolizer);
+ * when the tracer is not preloaded or does not know, one line saying
+ * why: `made_by` is the creator's pid when another process made it. */
+void shmc__leak_stack(int what, int shmid, uintptr_t addr, int made_by);
+
+#endif

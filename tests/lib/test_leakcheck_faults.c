@@ -1,0 +1,262 @@
+/*
+ * test_leakcheck_faults.c - the leak check when things go wrong:
+ * SHMC_LEAK_CHECK aborts on a finding and only then; the kernel refusing
+ * to list segments (the check says it could not check, and aborts);
+ * /proc/self/maps unreadable or too big for memory (the segments are
+ * still checked, and the report says attachments were not); a long maps
+ * file; the children's ring that could not be mapped and a creator that
+ * could not be noted (a raw clone): a warning, once, never a removal; a
+ * reset out of memory keeps the previous one.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mock.h"
+#include "shmcheck.h"
+#include "testutil.h"
+
+#define OUT 8192
+
+struct fx {
+    int in_use;
+    char out[OUT];
+};
+
+static int setup(void **state)
+{
+    static struct fx fx;
+    return fixture_begin(state, &fx, sizeof fx, &fx.in_use);
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+    return fixture_end(fx->in_use);
+}
+
+static int make(void)
+{
+    return shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+}
+
+static int status_of(struct fx *fx, int (*fn)(void *), void *arg)
+{
+    return run_captured(fn, arg, fx->out, sizeof fx->out);
+}
+
+static void expect_text(const struct fx *fx, const char *want)
+{
+    if (strstr(fx->out, want) == NULL)
+        fail_msg("no \"%s\" in:\n%s", want, fx->out);
+}
+
+static void expect_exit(const struct fx *fx, int status, int code)
+{
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != code)
+        fail_msg("status 0x%x, not exit %d; stderr:\n%s", status, code,
+                 fx->out);
+}
+
+static void expect_abort(const struct fx *fx, int status)
+{
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+        fail_msg("status 0x%x, not SIGABRT; stderr:\n%s", status, fx->out);
+}
+
+/* ---- the children's ring: this must be the process's first fork ---- */
+
+/* A child made by a raw clone runs no fork handler: nobody notes it. */
+static int unnoted_leak(void *arg)
+{
+    (void)arg;
+    int status;
+    long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+
+    if (pid == 0) {
+        syscall(SYS_shmget, IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+        syscall(SYS_exit_group, 0);
+    }
+    waitpid((pid_t)pid, &status, 0);
+    /* Said once, not removed, not counted. */
+    return shmc_leak_check_recoverable() != 0 ||
+           shmc_leak_check_recoverable() != 0 || mock_segments_in_use() != 1;
+}
+
+static void test_unnoted_children(void **state)
+{
+    struct fx *fx = *state;
+    int id;
+
+    /* The ring cannot be mapped: the child that leaks is not noted. */
+    mock_fail_always(MOCK_mmap, ENOMEM);
+    expect_exit(fx, status_of(fx, unnoted_leak, NULL), 0);
+    mock_reset();
+    expect_text(fx, "was made by pid ");
+    expect_text(fx, "which has ended and is not known to be a child of this "
+                    "process: not checked");
+    /* Once, for two checks. */
+    assert_null(strstr(strstr(fx->out, "WARNING") + 1, "WARNING"));
+    assert_int_equal(mock_segments_in_use(), 1);
+    id = shmctl(0, SHM_STAT, &(struct shmid_ds){0});
+    assert_int_equal(shmctl(id, IPC_RMID, NULL), 0);
+}
+
+/* ---- SHMC_LEAK_CHECK: abort on a finding, only then ---- */
+
+static int check_clean(void *arg)
+{
+    (void)arg;
+    SHMC_LEAK_CHECK();
+    return 0;
+}
+
+static int check_leak(void *arg)
+{
+    (void)arg;
+    make();
+    SHMC_LEAK_CHECK();
+    return 0;
+}
+
+static void test_abort_only_on_finding(void **state)
+{
+    struct fx *fx = *state;
+
+    expect_exit(fx, status_of(fx, check_clean, NULL), 0);
+    assert_string_equal(fx->out, "");
+    expect_abort(fx, status_of(fx, check_leak, NULL));
+    expect_text(fx, "leaked segment: shmid ");
+    expect_text(fx, "found by the leak check at tests/lib/"
+                    "test_leakcheck_faults.c:");
+    expect_text(fx, " in check_leak()");
+}
+
+/* ---- the kernel refuses to list ---- */
+
+static int refused(void *arg)
+{
+    mock_fail_always(MOCK_shmctl, EPERM);
+    if (arg != NULL)
+        SHMC_LEAK_CHECK();
+    return shmc_leak_check_recoverable() != -1 || errno != EPERM ||
+           shmc_leak_check_reset() != -1 || errno != EPERM;
+}
+
+static void test_cannot_list(void **state)
+{
+    struct fx *fx = *state;
+
+    expect_exit(fx, status_of(fx, refused, NULL), 0);
+    assert_string_equal(fx->out, "");
+    expect_abort(fx, status_of(fx, refused, fx));
+    expect_text(fx, "ERROR: shmcheck: the leak check at tests/lib/"
+                    "test_leakcheck_faults.c:");
+    expect_text(fx, "cannot list the segments: shmctl(SHM_INFO): "
+                    "Operation not permitted");
+}
+
+/* ---- /proc/self/maps ---- */
+
+struct maps_case {
+    enum mock_call call; /* fails always; MOCK_ANY: none */
+    int files;           /* RLIMIT_NOFILE, 0: unchanged */
+    int mappings;        /* extra mappings, to make maps long */
+};
+
+static int maps_fails(void *arg)
+{
+    const struct maps_case *c = arg;
+    int id = make();
+    char *p = shmat(id, NULL, 0);
+
+    for (int i = 0; i < c->mappings; i++) /* alternate: never merged */
+        mmap(NULL, 4096, i % 2 ? PROT_READ : PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (c->files != 0) {
+        for (int fd = 3; fd < 64; fd++)
+            close(fd);
+        setrlimit(RLIMIT_NOFILE, &(struct rlimit){3, 3});
+    }
+    if (c->call != MOCK_ANY)
+        mock_fail_always(c->call, ENOMEM);
+    /* The segment is found, the attachment only when maps was read. */
+    int n = shmc_leak_check_recoverable(),
+        want = c->call == MOCK_ANY && c->files == 0 ? 2 : 1;
+    mock_reset();
+    return n != want || (want == 1 && shmdt(p) != 0);
+}
+
+static void test_maps(void **state)
+{
+    struct fx *fx = *state;
+    const struct maps_case unreadable[] = {
+        {MOCK_ANY, 1, 0}, {MOCK_malloc, 0, 0}, {MOCK_realloc, 0, 600}};
+    const char *why[] = {"Too many open files", "Cannot allocate memory",
+                         "Cannot allocate memory"};
+
+    for (size_t i = 0; i < COUNT(unreadable); i++) {
+        expect_exit(fx, status_of(fx, maps_fails, (void *)&unreadable[i]), 0);
+        expect_text(fx, "WARNING: shmcheck: /proc/self/maps cannot be read");
+        expect_text(fx, why[i]);
+        expect_text(fx, "attachments not checked");
+    }
+    /* Long, and read whole. */
+    const struct maps_case lng = {MOCK_ANY, 0, 600};
+    expect_exit(fx, status_of(fx, maps_fails, (void *)&lng), 0);
+    expect_text(fx, "1 leaked attachment(s)");
+}
+
+/* ---- a reset out of memory ---- */
+
+static int reset_nomem(void *arg)
+{
+    (void)arg;
+    int kept = make(), id;
+
+    if (shmc_leak_check_reset() != 0)
+        return 1;
+    id = make();
+    mock_fail_always(MOCK_realloc, ENOMEM);
+    int r = shmc_leak_check_reset(), e = errno;
+    mock_reset();
+    /* The first reset still holds: kept is kept, id is not. */
+    if (r != -1 || e != ENOMEM || shmc_leak_check_recoverable() != 1)
+        return 2;
+    shmctl(kept, IPC_RMID, NULL);
+    return shmctl(id, IPC_RMID, NULL) == 0;
+}
+
+static void test_reset_nomem(void **state)
+{
+    struct fx *fx = *state;
+    expect_exit(fx, status_of(fx, reset_nomem, NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        /* First: it needs the process's first fork. */
+        cmocka_unit_test_setup_teardown(test_unnoted_children, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abort_only_on_finding, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cannot_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_maps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_nomem, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
