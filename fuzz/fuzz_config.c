@@ -56,6 +56,7 @@ static void check_config(const struct shmc_trace_config *c, char *const *envp,
                          int secure)
 {
     const char *dir = first(envp, "SHMCHECK_LOG_DIR");
+    const char *on_error = first(envp, "SHMCHECK_ON_ERROR");
     size_t n = strnlen(c->log_dir, sizeof c->log_dir);
 
     assert(c->stack_depth >= 1 && c->stack_depth <= 32);
@@ -74,6 +75,9 @@ static void check_config(const struct shmc_trace_config *c, char *const *envp,
            ref_decimal(first(envp, "SHMCHECK_STACK_DEPTH"), 1, 32, 8));
     assert(c->exitcode ==
            (int)ref_decimal(first(envp, "SHMCHECK_EXITCODE"), 0, 255, 23));
+    assert(c->on_error == (on_error != NULL && strcmp(on_error, "abort") == 0
+                               ? SHMC_ON_ERROR_ABORT
+                               : SHMC_ON_ERROR_EXIT));
 }
 
 /* buf[0..len) holds what snprintf would of full, and nothing past it. */

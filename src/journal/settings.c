@@ -216,6 +216,12 @@ static struct problem parse_SHMCHECK_EXITCODE(struct shmc_trace_config *cfg,
     return p;
 }
 
+static const struct shmc_word on_error_words[] = {
+    {"exit", SHMC_ON_ERROR_EXIT},
+    {"abort", SHMC_ON_ERROR_ABORT},
+};
+WORD_OPTION(SHMCHECK_ON_ERROR, on_error_words, on_error, enum shmc_on_error)
+
 #define OPTION_ROW(name, def, help) \
     {#name, def, help, parse_##name, &dom_##name},
 static const struct option options[] = {SHMC_TRACE_OPTIONS(OPTION_ROW)};

@@ -24,14 +24,17 @@ enum shmc_report_to {
     SHMC_REPORT_NONE
 };
 enum shmc_stacks { SHMC_STACKS_OFF, SHMC_STACKS_FAST, SHMC_STACKS_FULL };
+enum shmc_on_error { SHMC_ON_ERROR_EXIT, SHMC_ON_ERROR_ABORT };
 
 struct shmc_trace_config {
-    char log_dir[PATH_MAX];     /* "" = no journal                    */
-    enum shmc_report_to report; /* where the exit report goes         */
-    enum shmc_stacks stacks;    /* off, frame pointers, full unwind   */
-    unsigned stack_depth;       /* 1..32                              */
-    unsigned errors;            /* enum shmc_kind bits that are errors */
-    int exitcode;               /* 0..255; 0 keeps the program's own  */
+    char log_dir[PATH_MAX];      /* "" = no journal                    */
+    enum shmc_report_to report;  /* where the exit report goes         */
+    enum shmc_stacks stacks;     /* off, frame pointers, full unwind   */
+    unsigned stack_depth;        /* 1..32                              */
+    unsigned errors;             /* enum shmc_kind bits that are errors */
+    int exitcode;                /* 0..255; 0 keeps the program's own  */
+    enum shmc_on_error on_error; /* at an end with errors: exit, or
+                                    remove the leaks and abort         */
 };
 
 /*   X(NAME,             default text,                      help) */
@@ -52,7 +55,11 @@ struct shmc_trace_config {
     X(SHMCHECK_EXITCODE, "23",                                           \
       "exit status when errors were found, 0..255, of the process that " \
       "first loaded the tracer and only instead of 0 (the processes it " \
-      "starts keep theirs); 0 keeps the program's own")
+      "starts keep theirs); 0 keeps the program's own")                  \
+    X(SHMCHECK_ON_ERROR, "exit",                                         \
+      "what a process that ends (exit, _exit; not exec) with errors "    \
+      "does: exit (as it asked) or abort (removes the segments it "      \
+      "leaked, then abort(): SIGABRT, a crash to a fuzzer)")
 
 /* Settings only the CLI reads (shmcheck(1)). They pass through the traced
  * tree's environment like any other, so the parser accepts them without a

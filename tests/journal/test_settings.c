@@ -126,6 +126,8 @@ static const struct spelling {
     {"SHMCHECK_EXITCODE=0", F(exitcode), 0},
     {"SHMCHECK_EXITCODE=255", F(exitcode), 255},
     {"SHMCHECK_EXITCODE=1", F(exitcode), 1},
+    {"SHMCHECK_ON_ERROR=exit", F(on_error), SHMC_ON_ERROR_EXIT},
+    {"SHMCHECK_ON_ERROR=abort", F(on_error), SHMC_ON_ERROR_ABORT},
     {"SHMCHECK_ERRORS=none", F(errors), 0},
     {"SHMCHECK_ERRORS=all", F(errors), ALL_KINDS},
     {"SHMCHECK_ERRORS=leaked_segment", F(errors), SHMC_KIND_LEAKED_SEGMENT},
@@ -219,6 +221,10 @@ static void test_malformed_values(void **state)
         "SHMCHECK_EXITCODE=1e2",
         "SHMCHECK_EXITCODE=18446744073709551639",
         "SHMCHECK_EXITCODE=0x17",
+        "SHMCHECK_ON_ERROR=",
+        "SHMCHECK_ON_ERROR=ABORT",
+        "SHMCHECK_ON_ERROR=abort ",
+        "SHMCHECK_ON_ERROR=crash",
     };
 
     for (size_t i = 0; i < NELEM(c); i++) {
@@ -269,7 +275,10 @@ static void test_exact_warnings(void **state)
         {0, "SHMCHECK_FOO=1",
          "shmcheck: unknown setting SHMCHECK_FOO (known: SHMCHECK_LOG_DIR, "
          "SHMCHECK_REPORT, SHMCHECK_STACKS, SHMCHECK_STACK_DEPTH, "
-         "SHMCHECK_ERRORS, SHMCHECK_EXITCODE)\n"},
+         "SHMCHECK_ERRORS, SHMCHECK_EXITCODE, SHMCHECK_ON_ERROR)\n"},
+        {0, "SHMCHECK_ON_ERROR=kill",
+         "shmcheck: SHMCHECK_ON_ERROR='kill': unknown word; allowed: exit, "
+         "abort; using exit\n"},
     };
 
     for (size_t i = 0; i < NELEM(c); i++) {

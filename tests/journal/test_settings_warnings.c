@@ -231,13 +231,15 @@ static uint64_t next(uint64_t *s) /* xorshift64 */
 static void random_entry(uint64_t *s, char *e, size_t cap)
 {
     static const char *const names[] = {
-        "SHMCHECK_LOG_DIR",     "SHMCHECK_REPORT", "SHMCHECK_STACKS",
-        "SHMCHECK_STACK_DEPTH", "SHMCHECK_ERRORS", "SHMCHECK_EXITCODE",
-        "SHMCHECK__X",          "SHMCHECK_Z",      "PATH"};
+        "SHMCHECK_LOG_DIR",  "SHMCHECK_REPORT",
+        "SHMCHECK_STACKS",   "SHMCHECK_STACK_DEPTH",
+        "SHMCHECK_ERRORS",   "SHMCHECK_EXITCODE",
+        "SHMCHECK_ON_ERROR", "SHMCHECK__X",
+        "SHMCHECK_Z",        "PATH"};
     static const char *const bits[] = {
-        "full",   "off",    "1",    "lint",        "all", "none",
-        "logdir", "stderr", "/tmp", "8",           "32",  "255",
-        ",",      "0x",     "-",    "failed_call", "="};
+        "full",   "off",         "1", "lint",  "all", "none", "logdir",
+        "stderr", "/tmp",        "8", "32",    "255", ",",    "0x",
+        "-",      "failed_call", "=", "abort", "exit"};
     const char *name = names[next(s) % NELEM(names)];
     size_t n = strlen(name), cut = next(s) % 4 ? n : next(s) % (n + 1);
     size_t want = next(s) % 64 ? next(s) % 96 : next(s) % (cap - n - 2);
