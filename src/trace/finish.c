@@ -1,6 +1,7 @@
 /*
  * finish.c - the end of a process image (API: finish.h): the EXIT or EXEC
- * record, the report, the root's exit status when errors were found, the
+ * record, the report, the root's exit status when errors were found (or,
+ * with SHMCHECK_ON_ERROR=abort, the leaks removed and abort()), the
  * journal closed.
  */
 #define _GNU_SOURCE
@@ -16,7 +17,7 @@
 #include "start.h"
 #include "state.h"
 
-int shmc__finish(const char *how, int status, int exit_how)
+enum shmc_end shmc__finish(const char *how, int status, int exit_how)
 {
     struct shmc_trace *t = &shmc__trace;
     int expected = SHMC_READY, errors;
@@ -27,19 +28,37 @@ int shmc__finish(const char *how, int status, int exit_how)
      * its own journal first. */
     if (!shmc__adopt_clone() || !shmc__own_process() ||
         !atomic_compare_exchange_strong(&t->phase, &expected, SHMC_DONE))
-        return 0;
+        return SHMC_END_AS_ASKED;
     shmc__in_tracer = 1;
     shmc__on_exit(args);
     errors = shmc__report(how);
+    /* Aborting: what it leaked goes first, so that a fuzzer's runs, each
+     * a process that aborts, never fill the segment table. */
+    if (errors && t->cfg.on_error == SHMC_ON_ERROR_ABORT)
+        shmc__remove_leaks();
     if (t->journal_on)
         shmc_jwriter_close(&t->journal);
     t->journal_on = 0;
     shmc__in_tracer = 0;
+    if (errors && t->cfg.on_error == SHMC_ON_ERROR_ABORT)
+        return SHMC_END_ABORT;
     /* The exit status is the program's: only the root of the traced tree
      * (env.c) says that errors were found, and only instead of success,
      * as a test suite's runner reads it. A child's status is its parent's
      * business: changing it would change what the program does. */
-    return errors && t->cfg.exitcode != 0 && t->root && (status & 0xff) == 0;
+    return errors && t->cfg.exitcode != 0 && t->root && (status & 0xff) == 0
+               ? SHMC_END_EXITCODE
+               : SHMC_END_AS_ASKED;
+}
+
+/* abort() raises SIGABRT; a handler of the program's runs, and if it
+ * returns, glibc restores the default action and raises it again: the
+ * process dies of SIGABRT all the same (unless the handler never
+ * returns, longjmp'ing away: then the program goes on, untraced). */
+void shmc__abort_now(void)
+{
+    SHMC_COVERAGE_FLUSH();
+    abort(); /* LCOV_EXCL_LINE: after the flush */
 }
 
 void shmc__finish_exec(const char *file, const int64_t args[4])
@@ -52,15 +71,19 @@ void shmc__finish_exec(const char *file, const int64_t args[4])
 static void finish_exit(int status)
 {
     const struct shmc_trace *t = &shmc__trace;
+    enum shmc_end end = shmc__finish("exit", status, SHMC_JEXIT_EXIT);
 
-    if (shmc__finish("exit", status, SHMC_JEXIT_EXIT)) {
-        /* Errors found: the exit status says so, as LeakSanitizer's does.
-         * exit() would flush stdio after us; do it before leaving. */
-        fflush(NULL);
-        shmc__resolve(); /* before the flush: counted */
-        SHMC_COVERAGE_FLUSH();
-        SHMC_REAL._exit_(t->cfg.exitcode); /* LCOV_EXCL_LINE: after the flush */
-    }
+    if (end == SHMC_END_AS_ASKED)
+        return;
+    /* Errors found: the exit status says so, as LeakSanitizer's does, or
+     * the process aborts. exit() would flush stdio after us, and the
+     * program asked to exit: its output must not be lost either way. */
+    fflush(NULL);
+    shmc__resolve(); /* before the flush: counted */
+    if (end == SHMC_END_ABORT)
+        shmc__abort_now();
+    SHMC_COVERAGE_FLUSH();
+    SHMC_REAL._exit_(t->cfg.exitcode); /* LCOV_EXCL_LINE: after the flush */
 }
 
 /* Registered by the destructor, so it runs after every destructor: this

@@ -206,11 +206,17 @@ SHMC_EXPORT int posix_spawnp(pid_t *pid, const char *file,
 
 /* _exit and _Exit (the same system call) skip the exit handlers and
  * destructors: report here. exit() needs nothing: our destructor and the
- * on_exit handler it registers report (finish.c). */
+ * on_exit handler it registers report (finish.c). An abort here leaves
+ * stdio unflushed, as _exit would. */
 static _Noreturn void end_now(int status)
 {
+    enum shmc_end end;
+
     shmc__resolve();
-    if (shmc__finish("_exit", status, SHMC_JEXIT__EXIT))
+    end = shmc__finish("_exit", status, SHMC_JEXIT__EXIT);
+    if (end == SHMC_END_ABORT)
+        shmc__abort_now();
+    if (end == SHMC_END_EXITCODE)
         status = shmc__trace.cfg.exitcode;
     SHMC_COVERAGE_FLUSH();
     SHMC_REAL._exit_(status);

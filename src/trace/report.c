@@ -160,6 +160,15 @@ struct tally {
     unsigned found; /* enum shmc_kind bits seen */
 };
 
+/* Whether segment id, which this process created, is leaked (ds: the
+ * kernel's view of it): it still exists, is not marked for removal, and
+ * nobody else is attached (another process may still be using it). */
+static int leaked(int id, struct shmid_ds *ds)
+{
+    return shmc__kernel_stat(id, ds) == 0 && !(ds->shm_perm.mode & SHM_DEST) &&
+           ds->shm_nattch <= own_attachments(id);
+}
+
 static void leaked_segments(struct out *o, struct tally *n)
 {
     struct shmc_trace *t = &shmc__trace;
@@ -170,9 +179,7 @@ static void leaked_segments(struct out *o, struct tally *n)
     while (shmc_table_next(&t->segs, &pos, &id, &v)) {
         const struct shmc_seg *s = v;
         struct shmid_ds ds;
-        if (shmc__kernel_stat((int)id, &ds) != 0 ||
-            (ds.shm_perm.mode & SHM_DEST) ||
-            ds.shm_nattch > own_attachments((int)id))
+        if (!leaked((int)id, &ds))
             continue;
         if (n->leaked < MAX_BLOCKS) {
             put(o,
@@ -334,9 +341,11 @@ int shmc__report(const char *how)
     int saved = errno, errors;
     char exe[512]; /* what a 511-byte line can show */
 
-    /* Nothing shown and no status to change (the CLI's settings): the
-     * CLI judges the journal; no need to go through the tables. */
-    if (t->cfg.report == SHMC_REPORT_NONE && t->cfg.exitcode == 0)
+    /* Nothing shown, no status to change and no abort (the CLI's
+     * settings): the CLI judges the journal; no need to go through the
+     * tables. */
+    if (t->cfg.report == SHMC_REPORT_NONE && t->cfg.exitcode == 0 &&
+        t->cfg.on_error == SHMC_ON_ERROR_EXIT)
         return 0;
 
     shmc_textbuf_init_flush(&o.text, o.buf, sizeof o.buf, flush_to_destination,
@@ -369,4 +378,22 @@ int shmc__report(const char *how)
     errno = saved;
     errors = (n.found & t->cfg.errors) != 0;
     return errors;
+}
+
+void shmc__remove_leaks(void)
+{
+    size_t pos = 0;
+    uint64_t id;
+    void *v;
+    int saved = errno;
+
+    shmc__lock();
+    while (shmc_table_next(&shmc__trace.segs, &pos, &id, &v)) {
+        struct shmid_ds ds;
+        /* The real call: no journal record, no report of its own. */
+        if (leaked((int)id, &ds))
+            (void)SHMC_REAL.shmctl((int)id, IPC_RMID, NULL);
+    }
+    shmc__unlock();
+    errno = saved;
 }

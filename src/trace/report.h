@@ -10,4 +10,10 @@
  * SHMCHECK_ERRORS). */
 int shmc__report(const char *how);
 
+/* Removes (IPC_RMID through the real shmctl) the segments the report
+ * counts as leaked: SHMCHECK_ON_ERROR=abort, before the abort. One that
+ * cannot be removed (EPERM: this process dropped the privilege it made
+ * it with) stays. Keeps errno; takes the state lock. */
+void shmc__remove_leaks(void);
+
 #endif

@@ -139,6 +139,7 @@ SELF(popen_leaks)
 NONE(remap_refused)
 NONE(remap_late)
 NONE(fork_in_report)
+ARG(abort_forks)
 
 static int m_exec_via(const char *self, const char *arg)
 {
@@ -163,6 +164,11 @@ static int m_vforked(const char *self, const char *arg)
 static int m_child_leaks(const char *self, const char *arg)
 {
     return cmd_child_leaks(self, arg);
+}
+
+static int m_abort_leak(const char *self, const char *arg)
+{
+    return cmd_abort_leak(self, arg);
 }
 
 static int m_rawnest(const char *self, const char *arg)
@@ -233,6 +239,8 @@ static const struct mode modes[] = {
     {"remap-refused", m_remap_refused, 0},
     {"remap-late", m_remap_late, 0},
     {"fork-in-report", m_fork_in_report, 0},
+    {"abort-leak", m_abort_leak, 1},
+    {"abort-forks", m_abort_forks, 1},
 };
 
 int main(int argc, char **argv)

@@ -92,4 +92,8 @@ int cmd_remap_refused(void);
 int cmd_remap_late(void);
 int cmd_fork_in_report(void);
 
+/* traced_abort.c: SHMCHECK_ON_ERROR=abort. */
+int cmd_abort_leak(const char *self, const char *how);
+int cmd_abort_forks(const char *arg);
+
 #endif
