@@ -141,8 +141,10 @@ static void registry_setting(const struct cli_spawn *sp, char *out, size_t n)
 
 /* The environment for the tree: first the tracer preloaded after any
  * LD_PRELOAD the user has, its journals in the log dir through our broker
- * and the verdict left to the CLI, then the rest of ours. NULL when
- * memory runs out. */
+ * and the verdict left to the CLI, then the rest of ours. The verdict is
+ * ours: no process exits with the tracer's status, nor aborts (an abort
+ * would remove its leaks before our look at the kernel, hiding them, and
+ * change what the tree does). NULL when memory runs out. */
 static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin,
                        char *registry)
 {
@@ -166,6 +168,7 @@ static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin,
                       sp->quiet_tracer ? "SHMCHECK_REPORT=none"
                                        : "SHMCHECK_REPORT=stderr") != 0) ||
         push(&env, &n, "SHMCHECK_EXITCODE=0") != 0 ||
+        push(&env, &n, "SHMCHECK_ON_ERROR=exit") != 0 ||
         push(&env, &n, broker) != 0 || push(&env, &n, pin) != 0 ||
         push(&env, &n, registry) != 0)
         goto fail;
@@ -174,6 +177,7 @@ static char **tree_env(const struct cli_spawn *sp, char *broker, char *pin,
             strncmp(environ[i], "SHMCHECK_LOG_DIR=", 17) &&
             strncmp(environ[i], "SHMCHECK_REPORT=", 16) &&
             strncmp(environ[i], "SHMCHECK_EXITCODE=", 18) &&
+            strncmp(environ[i], "SHMCHECK_ON_ERROR=", 18) &&
             strncmp(environ[i], SHMC_BROKER_ENV "=", sizeof SHMC_BROKER_ENV) &&
             strncmp(environ[i], SHMC_JDIR_ENV "=", sizeof SHMC_JDIR_ENV) &&
             strncmp(environ[i], SHMC_REGISTRY_ENV "=",

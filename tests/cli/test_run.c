@@ -64,6 +64,7 @@ static int teardown(void **state)
     unsetenv("LD_PRELOAD");
     unsetenv("SHMCHECK_REPORT");
     unsetenv("SHMCHECK_EXITCODE");
+    unsetenv("SHMCHECK_ON_ERROR");
     unsetenv("SHMCHECK_LOG_DIR");
     unsetenv("SHMCHECK__BROKER");
     free(fx->reaped);
@@ -129,27 +130,32 @@ static void test_cannot_run(void **state)
 }
 
 /* The tracer comes after the user's preloads; the CLI's settings (the
- * broker's address too) replace inherited ones, each once. */
+ * broker's address too) replace inherited ones, each once. The verdict is
+ * the CLI's: no process of the tree aborts at its end (a user's
+ * SHMCHECK_ON_ERROR=abort, for fuzzing without the CLI, is replaced). */
 static void test_environment(void **state)
 {
     struct fixture *fx = *state;
     char cmd[512], got[512], want[512];
     snprintf(cmd, sizeof cmd,
              "{ echo \"$LD_PRELOAD|$SHMCHECK_LOG_DIR|$SHMCHECK_REPORT|"
-             "$SHMCHECK_EXITCODE\"; env | grep -c -e '^LD_PRELOAD=' -e "
-             "'^SHMCHECK_LOG_DIR=' -e '^SHMCHECK_REPORT=' -e "
-             "'^SHMCHECK_EXITCODE=' -e '^SHMCHECK__BROKER=shmcheck-'; } "
+             "$SHMCHECK_EXITCODE|$SHMCHECK_ON_ERROR\"; env | grep -c -e "
+             "'^LD_PRELOAD=' -e '^SHMCHECK_LOG_DIR=' -e '^SHMCHECK_REPORT=' "
+             "-e '^SHMCHECK_EXITCODE=' -e '^SHMCHECK_ON_ERROR=' -e "
+             "'^SHMCHECK__BROKER=shmcheck-'; } "
              ">'%s'",
              fx->out);
     setenv("LD_PRELOAD", "libm.so.6", 1);
     setenv("SHMCHECK_REPORT", "stderr", 1);
     setenv("SHMCHECK_EXITCODE", "9", 1);
+    setenv("SHMCHECK_ON_ERROR", "abort", 1);
     setenv("SHMCHECK_LOG_DIR", "/elsewhere", 1);
     setenv("SHMCHECK__BROKER", "stale:00", 1);
 
     int quiet = spawn(fx, (char *[]){"sh", "-c", cmd, NULL}, 1);
     slurp(fx->out, got, sizeof got);
-    snprintf(want, sizeof want, "libm.so.6:libc.so.6|%s|none|0\n5\n", fx->dir);
+    snprintf(want, sizeof want, "libm.so.6:libc.so.6|%s|none|0|exit\n6\n",
+             fx->dir);
     assert_int_equal(quiet, 0);
     assert_string_equal(got, want);
     assert_int_equal(fx->nreaped, 1);
@@ -159,7 +165,7 @@ static void test_environment(void **state)
     setenv("LD_PRELOAD", "", 1);
     int loud = spawn(fx, (char *[]){"sh", "-c", cmd, NULL}, 0);
     slurp(fx->out, got, sizeof got);
-    snprintf(want, sizeof want, "libc.so.6|%s|stderr|0\n5\n", fx->dir);
+    snprintf(want, sizeof want, "libc.so.6|%s|stderr|0|exit\n6\n", fx->dir);
     assert_int_equal(loud, 0);
     assert_string_equal(got, want);
 }

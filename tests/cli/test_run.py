@@ -38,6 +38,18 @@ class Cleanup(CliTest):
         finally:
             subprocess.run(["ipcrm", "-m", bystander])
 
+    def test_on_error_abort_is_not_the_trees(self):
+        # SHMCHECK_ON_ERROR=abort (for a fuzzer, without shmcheck) would
+        # have the program remove its leak and abort before shmcheck looks:
+        # under shmcheck the tree exits as it asked and the leak is found.
+        env = dict(os.environ, SHMCHECK_ON_ERROR="abort")
+        proc, r = shmcheck_json(["--cleanup"], [PROG, "leak"], env=env)
+        self.assertTrue(proc.returncode == 23, proc.stderr)
+        self.assertTrue("removed 1 leaked segment" in proc.stderr,
+                        proc.stderr)
+        self.assertEqual([f["kind"] for f in r["findings"]],
+                         ["leaked_segment"])
+
     def test_cleanup_leaves_other_findings(self):
         p = run(["--cleanup", "--isolate", "--", PROG, "attach_twice"])
         self.expect(p, 0, contains=["shmcheck: --cleanup removed 0 leaked "
