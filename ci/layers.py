@@ -88,13 +88,15 @@ def nm(objs, flags):
 
 def interposed():
     """libc's names that the tracer defines to interpose them
-    (src/trace/exports.map): a call to them is a call to libc."""
+    (src/trace/exports.map): a call to them is a call to libc. Its own
+    exported names (shmc_*, the library's query) are not libc's."""
     if not os.path.isfile("src/trace/exports.map"):
         return set()
     with open("src/trace/exports.map", encoding="utf-8") as fh:
         text = re.sub(r"/\*.*?\*/", "", fh.read(), flags=re.S)
     body = text.split("global:")[1].split("local:")[0]
-    return {n.strip() for n in body.split(";") if n.strip()}
+    names = {n.strip() for n in body.split(";") if n.strip()}
+    return {n for n in names if not n.startswith("shmc_")}  # its own
 
 
 def call_edges(build):

@@ -9,7 +9,9 @@
  *   4  start.c finish.c       the lifecycle: start and fork; exit and exec
  *   3  report.c image.c       the report at the end of a process image;
  *                             its lineage (journal, or registry record)
- *   2  record.c modules.c     what each call leaves; the module list
+ *   2  record.c modules.c     what each call leaves; the module list;
+ *      query.c                the stacks the library's leak check asks
+ *                             for (src/lib/trace_query.h)
  *   1  emit.c stack.c env.c   journal records; call stacks and their
  *      root.c messages.c      depot; the environment passed on at exec;
  *      registry.c             the root of the traced tree; the tracer's

@@ -140,6 +140,7 @@ NONE(remap_refused)
 NONE(remap_late)
 NONE(fork_in_report)
 ARG(abort_forks)
+ARG(query)
 
 static int m_exec_via(const char *self, const char *arg)
 {
@@ -241,6 +242,7 @@ static const struct mode modes[] = {
     {"fork-in-report", m_fork_in_report, 0},
     {"abort-leak", m_abort_leak, 1},
     {"abort-forks", m_abort_forks, 1},
+    {"query", m_query, 1},
 };
 
 int main(int argc, char **argv)

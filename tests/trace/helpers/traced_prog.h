@@ -96,4 +96,7 @@ int cmd_fork_in_report(void);
 int cmd_abort_leak(const char *self, const char *how);
 int cmd_abort_forks(const char *arg);
 
+/* traced_query.c: the stack query the library's leak check uses. */
+int cmd_query(const char *max);
+
 #endif
