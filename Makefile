@@ -162,6 +162,17 @@ $(B)/tests/lib/test_%: $(B)/tests/lib/test_%.o $(B)/tests/lib/mock.o \
 	$(CC) -o $@ $^ -lcmocka $(addprefix -Wl$(comma)--wrap=,$(WRAPS)) \
 	    $(LDFLAGS_ALL)
 
+# test_leakcheck_stack stands in for the tracer (it exports its query)
+# and loads a stand-in for a sanitizer's symbolizer in one run.
+$(B)/tests/lib/test_leakcheck_stack.o: ALL_CFLAGS += \
+	-DFAKESYM_SO='"$(abspath $(B))/tests/lib/libfakesym.so"'
+$(B)/tests/lib/test_leakcheck_stack: \
+	LDFLAGS_ALL += -Wl,--export-dynamic-symbol=shmc_trace_stack_v1
+$(B)/tests/lib/test_leakcheck_stack: | $(B)/tests/lib/libfakesym.so
+$(B)/tests/lib/libfakesym.so: tests/lib/fakesym.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS_ALL)
+
 # tests/journal: what the tracer and the CLI share, no system call mocks.
 $(B)/tests/journal/test_%: $(B)/tests/journal/test_%.o \
 	    $(B)/tests/journal/fixtures.o $(JOURNAL_A) $(LIB_A)

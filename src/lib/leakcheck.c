@@ -79,7 +79,7 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return (h ^ v) * 0x100000001b3ull;
 }
 
-static int judge_segment(void *ctx, int shmid, const struct shmid_ds *ds)
+static void judge_segment(void *ctx, int shmid, const struct shmid_ds *ds)
 {
     struct check *c = ctx;
     enum shmc__owner owner;
@@ -90,10 +90,10 @@ static int judge_segment(void *ctx, int shmid, const struct shmid_ds *ds)
     c->any_attached |= ds->shm_nattch > 0;
     if ((ds->shm_perm.mode & SHM_DEST) ||
         (!c->resetting && is_kept(&kept_segs, (uintptr_t)shmid)))
-        return 0;
+        return;
     owner = shmc__leak_owner(ds->shm_cpid, ds->shm_ctime);
     if (owner == SHMC__OWNER_OTHER)
-        return 0;
+        return;
     if (owner == SHMC__OWNER_GONE) {
         /* Not known to be ours, so not removed: but said, once, since a
          * child we could not note may have made it. */
@@ -107,11 +107,11 @@ static int judge_segment(void *ctx, int shmid, const struct shmid_ds *ds)
                            shmid, (unsigned)ds->shm_perm.__key,
                            (size_t)ds->shm_segsz, (int)ds->shm_cpid);
         }
-        return 0;
+        return;
     }
     if (c->resetting) {
         keep(c, &c->segs, (uintptr_t)shmid);
-        return 0;
+        return;
     }
     if (c->leaked++ < SHOWN) {
         shmc__leak_say("ERROR: shmcheck: leaked segment: shmid %d key "
@@ -126,7 +126,6 @@ static int judge_segment(void *ctx, int shmid, const struct shmid_ds *ds)
     }
     c->bytes += ds->shm_segsz;
     shmctl(shmid, IPC_RMID, NULL);
-    return 0;
 }
 
 static void judge_attachment(void *ctx, uintptr_t start, int shmid)
@@ -141,15 +140,19 @@ static void judge_attachment(void *ctx, uintptr_t start, int shmid)
         return;
     }
     if (c->attached++ < SHOWN) {
-        /* Our own attachment: its segment can be read, unless it was
-         * removed and freed meanwhile by another process's detach. */
-        if (shmctl(shmid, IPC_STAT, &ds) != 0)
-            memset(&ds, 0, sizeof ds);
-        shmc__leak_say("ERROR: shmcheck: leaked attachment: shmid %d key "
-                       "0x%08x, %zu bytes, at 0x%lx, attached by this "
-                       "process and never detached (shmdt):",
-                       shmid, (unsigned)ds.shm_perm.__key, (size_t)ds.shm_segsz,
-                       (unsigned long)start);
+        /* Our own attachment: its segment can be read, unless its mode
+         * was changed since (and we lack CAP_IPC_OWNER). */
+        if (shmctl(shmid, IPC_STAT, &ds) == 0)
+            shmc__leak_say("ERROR: shmcheck: leaked attachment: shmid %d key "
+                           "0x%08x, %zu bytes, at 0x%lx, attached by this "
+                           "process and never detached (shmdt):",
+                           shmid, (unsigned)ds.shm_perm.__key,
+                           (size_t)ds.shm_segsz, (unsigned long)start);
+        else
+            shmc__leak_say("ERROR: shmcheck: leaked attachment: shmid %d "
+                           "(IPC_STAT: %s) at 0x%lx, attached by this "
+                           "process and never detached (shmdt):",
+                           shmid, strerror(errno), (unsigned long)start);
         shmc__leak_stack(SHMC_TRACE_ATTACHED, shmid, start, 0);
     }
     shmdt((void *)start);
@@ -183,10 +186,10 @@ static void summary(const struct check *c, const char *file, int line,
 {
     char site[512] = "";
 
-    if (file != NULL || func != NULL)
+    if (file != NULL)
         snprintf(site, sizeof site,
-                 ", found by the leak check at %s:%d in %s()",
-                 file ? file : "?", line, func ? func : "?");
+                 ", found by the leak check at %s:%d in %s()", file, line,
+                 func ? func : "?");
     shmc__leak_say("SUMMARY: shmcheck: %lu leaked segment(s) (%lu bytes), "
                    "%lu leaked attachment(s) since the last check%s; removed "
                    "and detached",

@@ -25,12 +25,11 @@ enum shmc__owner {
 /* Who created a segment whose shm_cpid is cpid and shm_ctime ctime. */
 enum shmc__owner shmc__leak_owner(pid_t cpid, time_t ctime);
 
-/* Calls fn for each segment of the IPC namespace (SHM_STAT_ANY), until
- * fn returns non-zero (then returns that). 0 when the namespace has no
- * segment, with *none = 1 (no segment: no attachment either). -1 with
- * errno when SHM_INFO is refused. */
-int shmc__leak_each_segment(int (*fn)(void *ctx, int shmid,
-                                      const struct shmid_ds *ds),
+/* Calls fn for each segment of the IPC namespace (SHM_STAT_ANY) and
+ * returns 0; *none = 1 when the namespace has no segment (then there is
+ * no attachment either). -1 with errno when SHM_INFO is refused. */
+int shmc__leak_each_segment(void (*fn)(void *ctx, int shmid,
+                                       const struct shmid_ds *ds),
                             void *ctx, int *none);
 
 /* Calls fn for each System V attachment of this process, as

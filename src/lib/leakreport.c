@@ -77,7 +77,9 @@ static void frame(unsigned i, uintptr_t pc)
         sym((void *)(pc - 1), "%F %L", where, sizeof where);
         shmc__leak_say("    #%u 0x%lx %s", i, (unsigned long)pc,
                        printable(where));
+        /* LCOV_EXCL_BR_START: glibc's dladdr names the object it finds */
     } else if (dladdr((void *)pc, &info) && info.dli_fname != NULL) {
+        /* LCOV_EXCL_BR_STOP */
         snprintf(where, sizeof where, "%s (%s+0x%lx)",
                  info.dli_sname ? info.dli_sname : "??", info.dli_fname,
                  (unsigned long)(pc - (uintptr_t)info.dli_fbase));

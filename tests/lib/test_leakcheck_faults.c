@@ -30,7 +30,7 @@
 #include "shmcheck.h"
 #include "testutil.h"
 
-#define OUT 8192
+#define OUT 65536
 
 struct fx {
     int in_use;
@@ -78,6 +78,18 @@ static void expect_abort(const struct fx *fx, int status)
         fail_msg("status 0x%x, not SIGABRT; stderr:\n%s", status, fx->out);
 }
 
+/* Lets this process open no file more (on) or as many as before (off,
+ * for the coverage counters written at exit). */
+static void few_files(int on)
+{
+    static struct rlimit before;
+
+    if (on)
+        getrlimit(RLIMIT_NOFILE, &before);
+    setrlimit(RLIMIT_NOFILE,
+              on ? &(struct rlimit){3, before.rlim_max} : &before);
+}
+
 /* ---- the children's ring: this must be the process's first fork ---- */
 
 /* A child made by a raw clone runs no fork handler: nobody notes it. */
@@ -92,8 +104,9 @@ static int unnoted_leak(void *arg)
         syscall(SYS_exit_group, 0);
     }
     waitpid((pid_t)pid, &status, 0);
-    /* Said once, not removed, not counted. */
-    return shmc_leak_check_recoverable() != 0 ||
+    /* A reset says nothing of it; a check says it, once; never removed
+     * nor counted. */
+    return shmc_leak_check_reset() != 0 || shmc_leak_check_recoverable() != 0 ||
            shmc_leak_check_recoverable() != 0 || mock_segments_in_use() != 1;
 }
 
@@ -133,6 +146,24 @@ static int check_leak(void *arg)
     return 0;
 }
 
+static int check_sites(void *arg)
+{
+    (void)arg;
+    make();
+    int n = shmc_leak_check_recoverable();
+    make();
+    shmc_leak_check_at("site.c", 7, NULL); /* aborts */
+    return n + 100;
+}
+
+static int check_no_site(void *arg)
+{
+    (void)arg;
+    mock_fail_always(MOCK_shmctl, EPERM);
+    shmc_leak_check_at(NULL, 0, NULL);
+    return 0;
+}
+
 static void test_abort_only_on_finding(void **state)
 {
     struct fx *fx = *state;
@@ -144,6 +175,12 @@ static void test_abort_only_on_finding(void **state)
     expect_text(fx, "found by the leak check at tests/lib/"
                     "test_leakcheck_faults.c:");
     expect_text(fx, " in check_leak()");
+    /* recoverable: no site; a site without a function. */
+    expect_abort(fx, status_of(fx, check_sites, NULL));
+    expect_text(fx, "0 leaked attachment(s) since the last check; removed");
+    expect_text(fx, "found by the leak check at site.c:7 in ?(); removed");
+    expect_abort(fx, status_of(fx, check_no_site, NULL));
+    expect_text(fx, "the leak check at ?:0 cannot list the segments");
 }
 
 /* ---- the kernel refuses to list ---- */
@@ -190,7 +227,7 @@ static int maps_fails(void *arg)
     if (c->files != 0) {
         for (int fd = 3; fd < 64; fd++)
             close(fd);
-        setrlimit(RLIMIT_NOFILE, &(struct rlimit){3, 3});
+        few_files(1);
     }
     if (c->call != MOCK_ANY)
         mock_fail_always(c->call, ENOMEM);
@@ -198,7 +235,24 @@ static int maps_fails(void *arg)
     int n = shmc_leak_check_recoverable(),
         want = c->call == MOCK_ANY && c->files == 0 ? 2 : 1;
     mock_reset();
+    if (c->files != 0)
+        few_files(0);
     return n != want || (want == 1 && shmdt(p) != 0);
+}
+
+static int reset_emfile(void *arg)
+{
+    (void)arg;
+    int id = make();
+    void *p = shmat(id, NULL, 0);
+
+    for (int fd = 3; fd < 64; fd++)
+        close(fd);
+    few_files(1);
+    int r = shmc_leak_check_reset(), e = errno;
+    few_files(0);
+    return r != -1 || e != EMFILE || shmdt(p) != 0 ||
+           shmctl(id, IPC_RMID, NULL) != 0;
 }
 
 static void test_maps(void **state)
@@ -215,10 +269,83 @@ static void test_maps(void **state)
         expect_text(fx, why[i]);
         expect_text(fx, "attachments not checked");
     }
+    /* A reset that cannot see the attachments keeps nothing. */
+    expect_exit(fx, status_of(fx, reset_emfile, NULL), 0);
+    assert_string_equal(fx->out, "");
     /* Long, and read whole. */
     const struct maps_case lng = {MOCK_ANY, 0, 600};
     expect_exit(fx, status_of(fx, maps_fails, (void *)&lng), 0);
     expect_text(fx, "1 leaked attachment(s)");
+}
+
+/* ---- many findings; nowhere to write; a segment that cannot be read ---- */
+
+#define MANY 31 /* one more than a check shows in full */
+
+static int many(void *arg)
+{
+    (void)arg;
+    int id = make();
+    for (int i = 0; i < MANY; i++)
+        make();
+    for (int i = 0; i < MANY; i++)
+        shmat(id, NULL, 0);
+    return shmc_leak_check_recoverable() != 2 * MANY + 1 ||
+           mock_segments_in_use() != 0;
+}
+
+static int many_attachments(void *arg)
+{
+    (void)arg;
+    int id = make();
+    for (int i = 0; i < MANY; i++)
+        shmat(id, NULL, 0);
+    shmctl(id, IPC_RMID, NULL);
+    return shmc_leak_check_recoverable() != MANY;
+}
+
+static int stderr_closed(void *arg)
+{
+    (void)arg;
+    close(2);
+    make();
+    return shmc_leak_check_recoverable() != 1;
+}
+
+static int unreadable(void *arg)
+{
+    (void)arg;
+    int id = make();
+    void *p = shmat(id, NULL, 0);
+
+    struct shm_info info;
+    shmctl(id, IPC_RMID, NULL);
+    int last = shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&info);
+    /* SHM_INFO, SHM_STAT_ANY of each slot up to the last used; then the
+     * attachment's IPC_STAT. */
+    mock_fail_after(MOCK_shmctl, 1 + last + 1, EACCES);
+    int n = shmc_leak_check_recoverable();
+    return n != 1 || !mock_fired() || shmdt(p) == 0;
+}
+
+static void test_odd_reports(void **state)
+{
+    struct fx *fx = *state;
+    const char *p;
+    int blocks = 0;
+
+    expect_exit(fx, status_of(fx, many, NULL), 0);
+    for (p = fx->out; (p = strstr(p, "ERROR: shmcheck: leaked")) != NULL; p++)
+        blocks++;
+    assert_int_equal(blocks, 30 + 30);
+    expect_text(fx, "32 leaked segment(s) (131072 bytes), 31 leaked "
+                    "attachment(s)");
+    expect_text(fx, "(only 30 of each kind shown in full)");
+    expect_exit(fx, status_of(fx, many_attachments, NULL), 0);
+    expect_text(fx, "(only 30 of each kind shown in full)");
+    expect_exit(fx, status_of(fx, stderr_closed, NULL), 0);
+    expect_exit(fx, status_of(fx, unreadable, NULL), 0);
+    expect_text(fx, "(IPC_STAT: Permission denied) at 0x");
 }
 
 /* ---- a reset out of memory ---- */
@@ -257,6 +384,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cannot_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_nomem, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_odd_reports, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
