@@ -471,6 +471,9 @@ $(B)/bench/libempty.so: bench/empty.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O2 -shared -fPIC $< -o $@
 
+# The leak check's cost under libFuzzer (bench/leakcheck.mk).
+include bench/leakcheck.mk
+
 bench: deps-bench
 	$(MAKE) --no-print-directory bench-run
 
