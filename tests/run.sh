@@ -97,6 +97,7 @@ skipped() {
     coverage:*/test_install.sh) echo "links installed copies against an uninstrumented program" ;;
     coverage:*/test_clusterfuzzlite.sh) echo "builds its own fuzzers with clang" ;;
     coverage:*/test_unprivileged.sh) echo "runs the clang and AFL++ fuzzer builds" ;;
+    coverage:*/test_afl_abort.sh) echo "builds its own AFL++ target" ;;
     coverage:*/test_tsan*.sh) echo "runs the TSan build" ;;
     sanitizers:*/test_tsan*.sh) ;;
     sanitizers:*) echo "tests the plain build" ;;
