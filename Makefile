@@ -156,7 +156,8 @@ $(CLI): $(B)/src/cli/main.o $(CLI_A) $(JOURNAL_A) $(LIB_A)
 
 # tests/lib: the library, every system call it makes wrapped
 # (tests/lib/mock.h).
-WRAPS := shmget shmat shmdt shmctl ftok faccessat malloc realloc mmap
+WRAPS := shmget shmat shmdt shmctl ftok faccessat malloc realloc mmap \
+	syscall
 $(B)/tests/lib/test_%: $(B)/tests/lib/test_%.o $(B)/tests/lib/mock.o \
 	    $(B)/tests/lib/testutil.o $(LIB_A)
 	$(CC) -o $@ $^ -lcmocka $(addprefix -Wl$(comma)--wrap=,$(WRAPS)) \
@@ -272,6 +273,31 @@ $(B)/examples/%: $(B)/examples/%.o $(LIB_A)
 
 examples: $(EXAMPLE_BIN)
 
+# The fuzz harness example (examples/fuzz_leak.c), built as its users
+# build theirs: libshmcheck.a linked into a libFuzzer build, an AFL++
+# build (AFL++'s libFuzzer driver: a persistent loop) and a replay build
+# (the project's replay driver, fuzz/driver.c); the first and the last
+# with ASan and UBSan, whose symbolizer names the report's frames. Needs
+# clang-14 and afl++ (ci/deps.sh test), so `make` alone does not build it.
+EXAMPLE_FUZZ := $(addprefix $(B)/examples/fuzz_leak/,libfuzzer afl replay)
+EXAMPLE_FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 \
+	-fno-omit-frame-pointer -Iinclude
+.PHONY: example-fuzz
+example-fuzz: $(EXAMPLE_FUZZ) $(TRACE_SO)
+EXAMPLE_FUZZ_DEPS := examples/fuzz_leak.c include/shmcheck.h $(LIB_A)
+$(B)/examples/fuzz_leak/libfuzzer: $(EXAMPLE_FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(LIBFUZZER_CC) $(EXAMPLE_FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined $< $(LIB_A) -o $@
+$(B)/examples/fuzz_leak/afl: $(EXAMPLE_FUZZ_DEPS)
+	@mkdir -p $(@D)
+	AFL_QUIET=1 $(AFL_CC) $(EXAMPLE_FUZZ_CFLAGS) -fsanitize=fuzzer $< \
+	    $(LIB_A) -o $@
+$(B)/examples/fuzz_leak/replay: $(EXAMPLE_FUZZ_DEPS) fuzz/driver.c
+	@mkdir -p $(@D)
+	$(LIBFUZZER_CC) $(EXAMPLE_FUZZ_CFLAGS) -fsanitize=address,undefined \
+	    -fno-sanitize-recover=all $< fuzz/driver.c $(LIB_A) -o $@
+
 
 # ---- fuzzing: each fuzz/fuzz_T.c built for libFuzzer, for AFL++, and as a
 # plain replay driver (fuzz/driver.c) that make check runs on corpus/T/.
@@ -349,7 +375,7 @@ fuzz-replay: $(FUZZ_REPLAY)
 # After the fuzzing variables: a rule's prerequisites expand when it is read.
 tests: lib examples $(TEST_BIN) \
 	$(if $(filter asan tsan,$(SAN)),,$(CLI) $(CLI_HELPERS) $(FUZZ_REPLAY)) \
-	$(if $(SAN),,$(FUZZ_LIBFUZZER) $(FUZZ_AFL))
+	$(if $(SAN),,$(FUZZ_LIBFUZZER) $(FUZZ_AFL) $(EXAMPLE_FUZZ))
 
 deps:
 	ci/deps.sh test

@@ -98,6 +98,7 @@ skipped() {
     coverage:*/test_clusterfuzzlite.sh) echo "builds its own fuzzers with clang" ;;
     coverage:*/test_unprivileged.sh) echo "runs the clang and AFL++ fuzzer builds" ;;
     coverage:*/test_afl_abort.sh) echo "builds its own AFL++ target" ;;
+    coverage:*/test_fuzz_leak.sh) echo "runs the example's clang and AFL++ builds" ;;
     coverage:*/test_tsan*.sh) echo "runs the TSan build" ;;
     sanitizers:*/test_tsan*.sh) ;;
     sanitizers:*) echo "tests the plain build" ;;

@@ -142,7 +142,7 @@ static void judge_attachment(void *ctx, uintptr_t start, int shmid)
     if (c->attached++ < SHOWN) {
         /* Our own attachment: its segment can be read, unless its mode
          * was changed since (and we lack CAP_IPC_OWNER). */
-        if (shmctl(shmid, IPC_STAT, &ds) == 0)
+        if (shmc__leak_shmctl(shmid, IPC_STAT, &ds) == 0)
             shmc__leak_say("ERROR: shmcheck: leaked attachment: shmid %d key "
                            "0x%08x, %zu bytes, at 0x%lx, attached by this "
                            "process and never detached (shmdt):",
@@ -214,6 +214,48 @@ static int check(const char *file, int line, const char *func)
     if (c.leaked > SHOWN || c.attached > SHOWN)
         shmc__leak_say("(only %d of each kind shown in full)", SHOWN);
     return (int)(c.leaked + c.attached);
+}
+
+/* ---- fork: a child starts with what its parent had ---- */
+
+static void before_fork(void)
+{
+    shmc__leak_before_fork();
+    pthread_mutex_lock(&check_lock);
+}
+
+static void after_fork_parent(void)
+{
+    pthread_mutex_unlock(&check_lock);
+}
+
+/* The attachments a child inherits were made before it started: they
+ * are kept, as a reset would keep them (AFL++'s fork server attaches its
+ * coverage map before it forks each run). Only when the namespace has a
+ * segment at all: most forks then cost one system call more. */
+static void in_child(void)
+{
+    struct check c = {.resetting = 1};
+    int none = 0;
+
+    pthread_mutex_unlock(&check_lock);
+    shmc__leak_in_child();
+    quiet_valid = 0;
+    if (shmc__leak_each_segment(NULL, NULL, &none) != 0 || none ||
+        shmc__leak_each_attachment(judge_attachment, &c) != 0 || c.failed) {
+        free(c.atts.v);
+        return;
+    }
+    qsort(c.atts.v, c.atts.n, sizeof *c.atts.v, cmp);
+    free(kept_atts.v);
+    kept_atts = c.atts;
+}
+
+SHMC__CONSTRUCTOR static void leak_check_start(void)
+{
+    shmc__leak_started();
+    /* Fails only out of memory: children then go unnoted (leakscan.c). */
+    (void)pthread_atfork(before_fork, after_fork_parent, in_child);
 }
 
 int shmc_leak_check_recoverable(void)

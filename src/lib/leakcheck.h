@@ -22,12 +22,26 @@ enum shmc__owner {
     SHMC__OWNER_GONE   /* a process that ended, not known to be ours */
 };
 
+/* The process's start (the constructor), the fork handlers' parts: the
+ * ring of children mapped before a fork, the child noted in it. */
+void shmc__leak_started(void);
+void shmc__leak_before_fork(void);
+void shmc__leak_in_child(void);
+
 /* Who created a segment whose shm_cpid is cpid and shm_ctime ctime. */
 enum shmc__owner shmc__leak_owner(pid_t cpid, time_t ctime);
 
-/* Calls fn for each segment of the IPC namespace (SHM_STAT_ANY) and
- * returns 0; *none = 1 when the namespace has no segment (then there is
- * no attachment either). -1 with errno when SHM_INFO is refused. */
+/* shmctl for the check's own looks at the kernel (SHM_INFO, SHM_STAT_ANY,
+ * IPC_STAT): a system call of its own, so that a preloaded tracer does
+ * not take it for the program's (an empty slot's failed SHM_STAT_ANY
+ * would be a "failed call" in its report). Removal and detachment go
+ * through the C library, and the tracer sees them. */
+int shmc__leak_shmctl(int shmid, int cmd, struct shmid_ds *buf);
+
+/* Calls fn (unless NULL) for each segment of the IPC namespace
+ * (SHM_STAT_ANY) and returns 0; *none = 1 when the namespace has no
+ * segment (then there is no attachment either). -1 with errno when
+ * SHM_INFO is refused. */
 int shmc__leak_each_segment(void (*fn)(void *ctx, int shmid,
                                        const struct shmid_ds *ds),
                             void *ctx, int *none);

@@ -66,27 +66,31 @@ static const char *printable(char *s)
     return s;
 }
 
-static void frame(unsigned i, uintptr_t pc)
+/* The lines of one frame, numbered from *i on: a sanitizer's symbolizer
+ * gives one name per function inlined at pc (innermost first, each NUL
+ * terminated, an empty one last), as its own reports show them. */
+static void frame(unsigned *i, uintptr_t pc)
 {
     symbolize_fn *sym = look_up(&symbolizer, "__sanitizer_symbolize_pc");
-    char where[768];
+    char where[1024] = "";
     Dl_info info;
 
     if (sym != NULL) {
         /* A return address: the call is the instruction before it. */
-        sym((void *)(pc - 1), "%F %L", where, sizeof where);
-        shmc__leak_say("    #%u 0x%lx %s", i, (unsigned long)pc,
-                       printable(where));
+        sym((void *)(pc - 1), "%F %L", where, sizeof where - 1);
+        for (char *w = where; *w != '\0'; w += strlen(w) + 1)
+            shmc__leak_say("    #%u 0x%lx %s", (*i)++, (unsigned long)pc,
+                           printable(w));
         /* LCOV_EXCL_BR_START: glibc's dladdr names the object it finds */
     } else if (dladdr((void *)pc, &info) && info.dli_fname != NULL) {
         /* LCOV_EXCL_BR_STOP */
         snprintf(where, sizeof where, "%s (%s+0x%lx)",
                  info.dli_sname ? info.dli_sname : "??", info.dli_fname,
                  (unsigned long)(pc - (uintptr_t)info.dli_fbase));
-        shmc__leak_say("    #%u 0x%lx in %s", i, (unsigned long)pc,
+        shmc__leak_say("    #%u 0x%lx in %s", (*i)++, (unsigned long)pc,
                        printable(where));
     } else {
-        shmc__leak_say("    #%u 0x%lx", i, (unsigned long)pc);
+        shmc__leak_say("    #%u 0x%lx", (*i)++, (unsigned long)pc);
     }
 }
 
@@ -105,8 +109,8 @@ void shmc__leak_stack(int what, int shmid, uintptr_t addr, int made_by)
     }
     if (query != NULL)
         n = query(what, shmid, addr, frames, FRAMES);
-    for (unsigned i = 0; i < n; i++)
-        frame(i, frames[i]);
+    for (unsigned f = 0, line = 0; f < n; f++)
+        frame(&line, frames[f]);
     if (n == 0)
         shmc__leak_say("    (no stack: %s)",
                        query != NULL

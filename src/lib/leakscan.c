@@ -6,19 +6,20 @@
  * whoever made it, raw system calls included. Ownership needs a little
  * memory of our own: the second this process started (a segment whose
  * creator has our pid but is older was made by an earlier process with
- * the same pid), and the children it forked. Those are noted by a fork
- * handler in a ring shared with every descendant (a grandchild is noted
- * by its parent's copy of the handler), mapped by the first fork.
+ * the same pid), and the children it forked. Those are noted by the fork
+ * handlers (leakcheck.c) in a ring shared with every descendant (a
+ * grandchild is noted by its parent's copy of the handler), mapped by
+ * the first fork.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -49,7 +50,7 @@ static time_t started;    /* this process's first second */
  * share it. If it cannot be mapped, children go unnoted and a leak by a
  * child that has ended is then reported as made by an unknown process
  * (shmc__leak_owner), never silently dropped. */
-static void before_fork(void)
+void shmc__leak_before_fork(void)
 {
     if (ring == NULL) {
         void *p = mmap(NULL, sizeof *ring, PROT_READ | PROT_WRITE,
@@ -59,7 +60,7 @@ static void before_fork(void)
     }
 }
 
-static void in_child(void)
+void shmc__leak_in_child(void)
 {
     started = time(NULL);
     if (ring != NULL) {
@@ -71,11 +72,9 @@ static void in_child(void)
     }
 }
 
-SHMC__CONSTRUCTOR static void leak_check_start(void)
+void shmc__leak_started(void)
 {
     started = time(NULL);
-    /* Fails only out of memory: children then go unnoted (see above). */
-    (void)pthread_atfork(before_fork, NULL, in_child);
 }
 
 /* The entry for pid that started at or before `at`, or NULL. */
@@ -143,19 +142,28 @@ enum shmc__owner shmc__leak_owner(pid_t cpid, time_t ctime)
     return alive ? SHMC__OWNER_OTHER : SHMC__OWNER_GONE;
 }
 
+int shmc__leak_shmctl(int shmid, int cmd, struct shmid_ds *buf)
+{
+#ifdef SYS_shmctl
+    return (int)syscall(SYS_shmctl, shmid, cmd, buf);
+#else
+    return shmctl(shmid, cmd, buf);
+#endif
+}
+
 int shmc__leak_each_segment(void (*fn)(void *ctx, int shmid,
                                        const struct shmid_ds *ds),
                             void *ctx, int *none)
 {
     struct shm_info info;
-    int last = shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&info);
+    int last = shmc__leak_shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&info);
 
     if (last < 0)
         return -1;
     *none = info.used_ids == 0;
-    for (int i = 0; !*none && i <= last; i++) {
+    for (int i = 0; fn != NULL && !*none && i <= last; i++) {
         struct shmid_ds ds;
-        int shmid = shmctl(i, SHM_STAT_ANY, &ds);
+        int shmid = shmc__leak_shmctl(i, SHM_STAT_ANY, &ds);
         if (shmid >= 0)
             fn(ctx, shmid, &ds);
     }

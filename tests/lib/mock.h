@@ -7,6 +7,9 @@
  * any call. A test loops N = 0, 1, 2 ... over an operation until it
  * succeeds without the fault firing, checking each failure on the way.
  *
+ * The leak check calls shmctl as syscall(SYS_shmctl, ...): __wrap_syscall
+ * counts and fails it as shmctl (MOCK_shmctl).
+ *
  * Adding a mock: add a row to MOCK_CALLS below, write __wrap_<name> in
  * mock.c with the MOCK_GATE shape, and add <name> to WRAPS in the Makefile.
  */

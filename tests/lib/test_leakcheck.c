@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -192,6 +193,47 @@ static void test_child_leak(void **state)
 
 /* ---- not leaks ---- */
 
+/* What a forked child inherits was attached before it started: not its
+ * leak. What it attaches itself is. fault: what goes wrong as the child
+ * starts, when it cannot tell what it inherited (then it reports the
+ * inherited attachment too). */
+static int inherited(void *arg)
+{
+    int fault = *(int *)arg, id = make(), status;
+    void *p = shmat(id, NULL, 0);
+    struct rlimit before;
+    pid_t pid;
+
+    getrlimit(RLIMIT_NOFILE, &before);
+    if (fault == 1)
+        mock_fail_after(MOCK_shmctl, 0, EPERM);
+    if (fault == 2)
+        mock_fail_always(MOCK_realloc, ENOMEM);
+    if (fault == 3)
+        setrlimit(RLIMIT_NOFILE, &(struct rlimit){0, before.rlim_max});
+    if ((pid = fork()) == 0) {
+        mock_reset();
+        setrlimit(RLIMIT_NOFILE, &before);
+        int n = shmc_leak_check_recoverable();
+        shmat(id, NULL, 0);
+        int m = shmc_leak_check_recoverable();
+        _exit(n != (fault != 0) || m != 1);
+    }
+    mock_reset();
+    setrlimit(RLIMIT_NOFILE, &before);
+    waitpid(pid, &status, 0);
+    shmdt(p);
+    shmctl(id, IPC_RMID, NULL);
+    return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+}
+
+static void test_inherited(void **state)
+{
+    struct fx *fx = *state;
+    for (int fault = 0; fault <= 3; fault++)
+        expect_ok(fx, inherited, &fault);
+}
+
 static int marked_while_attached(void *arg)
 {
     (void)arg;
@@ -317,6 +359,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_leaked_both, setup, teardown),
         cmocka_unit_test_setup_teardown(test_child_leak, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inherited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_marked_while_attached, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_others_segment, setup, teardown),

@@ -129,6 +129,8 @@ static void test_symbolizer_names(void **state)
         snprintf(want, sizeof want, "in fake_function?? fake.c:%u\n",
                  (unsigned)(((uintptr_t)&getpid) & 0xff));
         expect_text(out, want);
+        expect_text(out, "    #1 0x");
+        expect_text(out, " in fake_caller fake.c:9\n");
     }
     assert_null(strchr(out, '\x1b'));
     assert_null(strchr(out, '\x7f'));
