@@ -24,8 +24,8 @@
  * input that crashed it left.
  *
  * Every worker must exit with status 0 (the tracer never kills or fails
- * the program), and the CLI's journal broker runs as under the CLI
- * (workers that dropped root journal through it).
+ * the program, unless told to abort: below), and the CLI's journal broker runs
+ * as under the CLI (workers that dropped root journal through it).
  *
  * Input: four bytes per op (OP, P, A, B), up to MAX_OPS: OP % 10 is
  * 0 shmget, 1 shmat, 2 shmdt, 3 IPC_RMID, 4 IPC_STAT, 5 fork, 6 exit,
@@ -42,6 +42,15 @@
  * is near 16 (a journal's first records take about 1 KiB), after them
  * when lower, before them when higher; then a process that lost records
  * may show fewer findings than the model (tracer/judge.c), never others.
+ *
+ * An input whose length is 2 or 3 past a multiple of 4 has a byte D
+ * before C: with D bit 0 set, the tree runs with SHMCHECK_ON_ERROR=abort
+ * and SHMCHECK_ERRORS by D >> 1 & 3 (the default, leaked_segment, all,
+ * none). Then the processes whose own report (the tracer's, at their
+ * exit) has an error must die of SIGABRT having removed the segments it
+ * counted as leaked, and only they (tracer/abort.c predicts which); the
+ * CLI finds those segments removed by no call of the tree (never_removed
+ * lints, those only).
  *
  * SHMC_FUZZ_TRACE=1 prints each input's decoded sequence and verdict;
  * SHMC_FUZZ_ORPHAN_CLONES=0 brings back the work-around of a tracer bug
@@ -158,6 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     memset(&w, 0, sizeof w);
     configure(&w, data, size);
+    abort_configure(&w, data, size);
     model_init(&w.m, 1u); /* slot 0 alive */
     empty_journal_dir();
     if ((top = start(&w, &life)) < 0)
@@ -166,13 +176,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     guard_note_pid(w.pid_of_serial[w.m.proc[0].serial]);
     for (size_t i = 0; i + 4 <= size && i < 4 * MAX_OPS; i += 4)
         run_op(&w, data + i);
-    /* The tree ends: each live process exits, in slot order. */
+    /* The tree ends: each live process exits, in slot order, each gone
+     * before the next: what one sees at its end (an abort's judgment)
+     * must not depend on how far the others got. */
     for (int p = 0; p < W_SLOTS; p++) {
         struct w_cmd cmd = {W_EXIT, 0, 0, 0, 0, 0};
+        pid_t pid = w.pid_of_serial[w.m.proc[p].serial];
         if (!w.m.proc[p].alive)
             continue;
+        abort_at_exit(&w, p);
+        (void)model_exit(&w.m, p);
         ask(&w, p, &cmd);
         note(&w, "p%d exit (end)\n", p);
+        wait_gone(&w, pid);
     }
     model_finish(&w.m);
     for (int s = 0; s < W_SLOTS; s++) {

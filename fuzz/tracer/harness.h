@@ -47,7 +47,20 @@ struct world {
     unsigned fill;            /* ftok calls of each image before hello */
     int status_of_serial[64]; /* wait status, once reaped (reap_all)  */
     int execs_of_serial[64];  /* execs each process made              */
-    char trace[8192];         /* the decoded sequence, for a failure  */
+    /* SHMCHECK_ON_ERROR=abort (abort.c): whether this input runs with it,
+     * its SHMCHECK_ERRORS (kinds; the entry, NULL for the default), what
+     * each slot's image has done as its report counts it, who is to die
+     * of SIGABRT, and the segments an abort removed (and no call since). */
+    int on_error;
+    unsigned errors;
+    const char *errors_env;
+    struct image {
+        uint8_t own[MODEL_SEGS]; /* created by this image, not removed */
+        uint8_t invalid, failed; /* an invalid detach, a failed call   */
+    } img[W_SLOTS];
+    int aborts_of_serial[64];
+    uint8_t swept[MODEL_SEGS];
+    char trace[8192]; /* the decoded sequence, for a failure  */
     size_t tlen;
 };
 
@@ -79,7 +92,8 @@ int start(struct world *w, int *life);
 void wait_gone(struct world *w, pid_t pid);
 /* Once the tree has ended: reaps every process it had (the subreaper's
  * zombies, all of them ours by then), each of which must have exited
- * with status 0, as every worker does; fills w->status_of_serial. */
+ * with status 0, as every worker does, or died of SIGABRT when abort.c
+ * said it aborts; fills w->status_of_serial. */
 void reap_all(struct world *w);
 
 /* ---- one op of the input (ops.c) and the verdict (judge.c) ---- */
@@ -88,6 +102,24 @@ void reap_all(struct world *w);
 void run_op(struct world *w, const uint8_t *in);
 /* The CLI's findings over the journals must be the model's. */
 void judge(struct world *w, int top);
+
+/* ---- SHMCHECK_ON_ERROR=abort (abort.c) ---- */
+
+/* From the byte before the last of an input whose length is 2 or 3 past
+ * a multiple of 4 (fuzz_tracer.c): bit 0 abort, bits 1-2 SHMCHECK_ERRORS
+ * (default, leaked_segment, all, none). */
+void abort_configure(struct world *w, const uint8_t *data, size_t size);
+/* What p's image did, after the model predicted it: a shmget (key, its
+ * model flags), another call (op: W_AT, W_DT, W_RMID, W_STAT; seg its
+ * segment); a new image in slot p (fork or clone child, exec). */
+void abort_after_get(struct world *w, int p, int32_t key, int flags,
+                     const struct model_res *r);
+void abort_after_call(struct world *w, int p, int op, int seg,
+                      const struct model_res *r);
+void abort_new_image(struct world *w, int p);
+/* Before the model's exit of p: whether it is to abort; if so, its leaks
+ * are removed in the model, and its serial noted. */
+int abort_at_exit(struct world *w, int p);
 
 /* Whether the kernel's segment k is the tree's: made by one of its
  * processes, or under one of its keys. */

@@ -2,8 +2,10 @@
  * judge.c - fuzz_tracer's verdict: the CLI's analysis (cli_analyze) over
  * the tracer's journals, the kernel's segments and the reaped processes
  * must find exactly the model's leaked segments, unmatched attaches and
- * invalid detaches, and never a never_removed lint (every removal here is
- * the tree's own); and every image of every worker has a journal.
+ * invalid detaches, and a never_removed lint only for a segment that a
+ * process aborting (SHMCHECK_ON_ERROR=abort, abort.c) removed, and no
+ * call of the tree since (every other removal here is the tree's own);
+ * and every image of every worker has a journal.
  *
  * A process whose journal lost records (its header's lost count: the
  * cap of a capped run) is judged by what the analysis promises for it
@@ -36,12 +38,15 @@ struct key {
     uint64_t addr;
 };
 
-/* The findings of both sides, and the processes that lost records. */
+/* The findings of both sides, the processes that lost records, and the
+ * shmids of the never_removed lints. */
 struct sides {
     struct key want[MODEL_FINDINGS], got[MODEL_FINDINGS];
     size_t nwant, ngot;
     int lossy[64];
     size_t nlossy;
+    int lint[MODEL_FINDINGS];
+    size_t nlint;
 };
 
 static int key_cmp(const void *x, const void *y)
@@ -83,9 +88,10 @@ static void found(struct world *w, const struct cli_run *run, struct sides *sd)
         const struct cli_finding *f = &run->findings[i];
         struct key *e;
         if (f->kind == CLI_LINT && f->rule != NULL &&
-            strcmp(f->rule, "never_removed") == 0) {
+            strcmp(f->rule, "never_removed") == 0 &&
+            sd->nlint < MODEL_FINDINGS) {
             note(w, "found: never_removed lint, shmid %d\n", f->shmid);
-            fail(w, "a never_removed lint, though the tree removed it");
+            sd->lint[sd->nlint++] = f->shmid;
         }
         if (f->kind != CLI_LEAKED_SEGMENT && f->kind != CLI_UNMATCHED_ATTACH &&
             f->kind != CLI_INVALID_DETACH)
@@ -152,6 +158,27 @@ static void check_journals(struct world *w, struct sides *sd)
                  images[s], 1 + w->execs_of_serial[s]);
             fail(w, "a worker's image has no journal of its own");
         }
+}
+
+/* A never_removed lint for each segment an abort removed and no call of
+ * the tree after it, and no other: the tree removes every other segment
+ * itself. None when a journal lost records (the CLI then judges none). */
+static void lints_agree(struct world *w, const struct sides *sd)
+{
+    size_t want = 0;
+
+    for (int s = 0; s < w->m.nseg; s++) {
+        size_t i = 0;
+        if (!w->swept[s] || sd->nlossy > 0)
+            continue;
+        want++;
+        while (i < sd->nlint && sd->lint[i] != w->shmid_of_seg[s])
+            i++;
+        if (i == sd->nlint)
+            fail(w, "no never_removed lint for a segment an abort removed");
+    }
+    if (sd->nlint != want)
+        fail(w, "a never_removed lint, though the tree removed it");
 }
 
 /* Whether k is a finding of a process that lost records. */
@@ -302,6 +329,7 @@ void judge(struct world *w, int top)
     found(w, &run, &sd);
     check_journals(w, &sd);
     warned(w, &sd, &run);
+    lints_agree(w, &sd);
     note(w, "model %zu, found %zu finding(s)\n", sd.nwant, sd.ngot);
     qsort(sd.want, sd.nwant, sizeof *sd.want, key_cmp);
     qsort(sd.got, sd.ngot, sizeof *sd.got, key_cmp);

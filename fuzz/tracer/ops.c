@@ -47,6 +47,7 @@ static void op_get(struct world *w, int p, int a, int b)
     note(w, "p%d shmget(key %#x, %zu, %d) -> %lld %d\n", p, key, size, flags,
          (long long)got.ret, got.err);
     same(w, &r, &got);
+    abort_after_get(w, p, key, flags, &r);
     if (got.ret >= 0 && r.seg >= 0) {
         if (r.created)
             w->shmid_of_seg[r.seg] = (int)got.ret;
@@ -72,6 +73,7 @@ static void op_at(struct world *w, int p, int a)
     note(w, "p%d shmat(seg %d) -> %#llx %d\n", p, a,
          (unsigned long long)got.ret, got.err);
     same(w, &r, &got);
+    abort_after_call(w, p, W_AT, a, &r);
     if (r.att >= 0)
         model_label(&w->m, p, r.att, (uint64_t)got.ret);
 }
@@ -94,6 +96,7 @@ static void op_dt(struct world *w, int p, int a, int b)
     note(w, "p%d shmdt(%#llx) -> %lld %d\n", p, (unsigned long long)addr,
          (long long)got.ret, got.err);
     same(w, &r, &got);
+    abort_after_call(w, p, W_DT, -1, &r);
 }
 
 /* shmctl IPC_RMID (rmid) or IPC_STAT of segment a mod (segments made). */
@@ -113,6 +116,7 @@ static void op_ctl(struct world *w, int p, int a, int rmid)
     note(w, "p%d shmctl(seg %d, %s) -> %lld %d\n", p, a,
          rmid ? "IPC_RMID" : "IPC_STAT", (long long)got.ret, got.err);
     same(w, &r, &got);
+    abort_after_call(w, p, rmid ? W_RMID : W_STAT, a, &r);
 }
 
 /* fork, or a raw clone (op W_CLONE: no atfork handler runs; a fork to
@@ -134,6 +138,7 @@ static void op_fork(struct world *w, int p, int a, int op)
         fail(w, "fork went wrong");
     w->pid_of_serial[serial] = h.pid;
     guard_note_pid(h.pid); /* what it makes goes if we crash */
+    abort_new_image(w, child);
 }
 
 /* exit; slot 0 ends last, with the tree. */
@@ -142,8 +147,10 @@ static void op_exit(struct world *w, int p)
     pid_t pid = w->pid_of_serial[w->m.proc[p].serial];
     struct w_cmd c = {0};
 
-    if (p == 0 || model_exit(&w->m, p) != 0)
+    if (p == 0 || !w->m.proc[p].alive)
         return;
+    abort_at_exit(w, p);
+    (void)model_exit(&w->m, p);
     c.op = W_EXIT;
     ask(w, p, &c);
     note(w, "p%d exit\n", p);
@@ -159,6 +166,7 @@ static void op_exec(struct world *w, int p)
 
     if (model_exec(&w->m, p) != 0)
         return;
+    abort_new_image(w, p);
     c.op = W_EXEC;
     if (full(w->cmd[p], &c, sizeof c, 1) != (ssize_t)sizeof c)
         fail(w, "a worker stopped listening");

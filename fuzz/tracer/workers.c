@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -56,7 +58,7 @@ struct w_reply hello(struct world *w, int slot)
  * with the journal cap and the fill of a capped run. */
 struct env {
     char pre[PATH_MAX + 16], log[PATH_MAX + 32], cap[64], fill[64];
-    char *v[10];
+    char *v[12];
 };
 
 static void make_env(const struct world *w, struct env *e)
@@ -74,6 +76,10 @@ static void make_env(const struct world *w, struct env *e)
         e->v[n++] = (char *)broker_env;
     if (!orphan_clones)
         e->v[n++] = W_ADOPT_ENV "=1";
+    if (w->on_error)
+        e->v[n++] = "SHMCHECK_ON_ERROR=abort";
+    if (w->errors_env != NULL)
+        e->v[n++] = (char *)w->errors_env;
     if (w->cap != 0) {
         snprintf(e->cap, sizeof e->cap, "%s=%u", SHMC_JCAP_ENV, w->cap);
         snprintf(e->fill, sizeof e->fill, "%s=%u", W_FILL_ENV, w->fill);
@@ -110,6 +116,8 @@ int start(struct world *w, int *life)
             dup2(high[2 * s], W_FD + 2 * s);
             dup2(high[2 * s + 1], W_FD + 2 * s + 1);
         }
+        if (w->on_error) /* no core file for each abort */
+            setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
         execve(worker_path, (char *[]){worker_path, "0", NULL}, env.v);
         _exit(127);
     }
@@ -147,13 +155,18 @@ void wait_gone(struct world *w, pid_t pid)
         fail(w, "a worker did not end within 5 s of its exit");
 }
 
-/* Records the status of worker pid; whether pid was one not yet reaped. */
+/* Records the status of worker pid: 1 if it is the one predicted (exit
+ * 0, or SIGABRT for one abort.c said aborts), -1 if not, 0 if pid was
+ * not a worker still to reap. */
 static int reaped(struct world *w, pid_t pid, int status)
 {
     for (int s = 0; s < 64; s++)
         if (w->pid_of_serial[s] == pid && w->status_of_serial[s] == -1) {
             w->status_of_serial[s] = status;
-            return 1;
+            if (w->aborts_of_serial[s])
+                return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT ? 1
+                                                                          : -1;
+            return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : -1;
         }
     return 0;
 }
@@ -161,7 +174,7 @@ static int reaped(struct world *w, pid_t pid, int status)
 void reap_all(struct world *w)
 {
     const struct timespec nap = {0, 200000}; /* 10 s in all at most */
-    int left = 0, status;
+    int left = 0, status, ok;
     pid_t pid;
 
     for (int s = 0; s < 64; s++) {
@@ -173,12 +186,12 @@ void reap_all(struct world *w)
     for (long naps = 0; left > 0 && naps < 50000;) {
         if ((pid = waitpid(-1, &status, WNOHANG)) < 0 && errno != EINTR)
             break;
-        if (pid > 0 && reaped(w, pid, status)) {
+        if (pid > 0 && (ok = reaped(w, pid, status)) != 0) {
             left--;
-            if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            if (ok > 0)
                 continue;
             note(w, "pid %d: wait status %#x\n", (int)pid, status);
-            fail(w, "a worker did not exit with status 0");
+            fail(w, "a worker did not end as predicted (exit 0, or SIGABRT)");
         }
         if (pid == 0 && nanosleep(&nap, NULL) == 0)
             naps++;
