@@ -121,8 +121,8 @@ static double read_log(struct bench *b, const char *log)
                 b->runs, inputs);
         return -1;
     }
-    if (bench_count_in_file(log, "shmcheck") != 0) {
-        fprintf(stderr, "shmcheck reported something");
+    if (bench_count_in_file(log, "shmcheck:") != 0) {
+        fprintf(stderr, "shmcheck reported something (\"shmcheck:\")");
         return -1;
     }
     return inputs / (ns / 1e9);
@@ -132,7 +132,7 @@ static double read_log(struct bench *b, const char *log)
 static int run_one(struct bench *b, int c, int r)
 {
     char log[300], name[80];
-    int status;
+    int status = 0;
     double execs = -1;
 
     snprintf(log, sizeof log, "%s/log", b->dir);
@@ -234,8 +234,9 @@ int main(int argc, char **argv)
     int rc = 0;
     for (int r = 0; r < rounds && rc == 0; r++)
         rc = round_of(&b, r) != 0;
-    if (rc == 0)
+    if (rc == 0) {
         figures(&b, rounds);
-    bench_rmtree(b.dir);
+        bench_rmtree(b.dir);
+    }
     return rc;
 }
