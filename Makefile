@@ -523,6 +523,7 @@ bench-run: $(BENCH_BIN) $(B)/bench/bench_loop $(B)/bench/bench_trace \
 	ci/run-ipcns.sh $(B)/bench/bench_symbolize $(abspath $(CLI)) \
 	    $(abspath $(B)/bench/bench_prog)
 	ci/run-ipcns.sh $(B)/bench/bench_frames $(abspath $(CLI))
+	$(MAKE) --no-print-directory bench-leakcheck
 
 # The public functions, each given a manual page name (a link to
 # shmcheck(3)): what the shared library exports.

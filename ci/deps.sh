@@ -31,7 +31,7 @@ build) pkgs="$build_pkgs" ;;
 demo) pkgs="$build_pkgs" ;;
 test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 python3-jsonschema clang-14 libclang-rt-14-dev sudo" ;;
 coverage) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 python3-jsonschema clang-14 libclang-rt-14-dev sudo lcov" ;;
-bench) pkgs="$build_pkgs strace valgrind" ;;
+bench) pkgs="$build_pkgs strace valgrind clang-14 libclang-rt-14-dev" ;;
 fuzz) pkgs="$build_pkgs clang-14 libclang-rt-14-dev afl++ llvm-14" ;;
 *)
     echo "ci/deps.sh: unknown group '$group'; use build, demo, test, bench, fuzz or coverage" >&2
