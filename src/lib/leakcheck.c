@@ -23,7 +23,8 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
-#include "leakcheck.h"
+#include "leakreport.h"
+#include "leakscan.h"
 #include "trace_query.h"
 
 #define SHOWN 30 /* findings of each kind reported in full a check */
@@ -52,6 +53,13 @@ static int cmp(const void *a, const void *b)
 {
     uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
     return (x > y) - (x < y);
+}
+
+/* qsort, but never of a NULL array (an empty set has none). */
+static void sort(struct kept *k)
+{
+    if (k->n > 1)
+        qsort(k->v, k->n, sizeof *k->v, cmp);
 }
 
 static int is_kept(const struct kept *k, uintptr_t v)
@@ -99,7 +107,7 @@ static void judge_segment(void *ctx, int shmid, const struct shmid_ds *ds)
          * child we could not note may have made it. */
         if (!c->resetting && !is_kept(&warned, (uintptr_t)shmid)) {
             keep(c, &warned, (uintptr_t)shmid);
-            qsort(warned.v, warned.n, sizeof *warned.v, cmp);
+            sort(&warned);
             shmc__leak_say("WARNING: shmcheck: shmid %d (key 0x%08x, %zu "
                            "bytes) was made by pid %d, which has ended "
                            "and is not known to be a child of this "
@@ -246,7 +254,7 @@ static void in_child(void)
         free(c.atts.v);
         return;
     }
-    qsort(c.atts.v, c.atts.n, sizeof *c.atts.v, cmp);
+    sort(&c.atts);
     free(kept_atts.v);
     kept_atts = c.atts;
 }
@@ -288,8 +296,8 @@ int shmc_leak_check_reset(void)
     pthread_mutex_lock(&check_lock);
     r = scan(&c);
     if (r == 0 && c.failed == 0) {
-        qsort(c.segs.v, c.segs.n, sizeof *c.segs.v, cmp);
-        qsort(c.atts.v, c.atts.n, sizeof *c.atts.v, cmp);
+        sort(&c.segs);
+        sort(&c.atts);
         free(kept_segs.v);
         free(kept_atts.v);
         kept_segs = c.segs;

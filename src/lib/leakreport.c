@@ -1,5 +1,5 @@
 /*
- * leakreport.c - the leak check's report (API: leakcheck.h): lines on
+ * leakreport.c - the leak check's report (API: leakreport.h): lines on
  * stderr in LeakSanitizer's shape, and the stacks libshmcheck-trace.so
  * recorded, when it is preloaded. Nothing here links the tracer or a
  * sanitizer: both are looked up by name, once, and done without when
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "leakcheck.h"
+#include "leakreport.h"
 #include "trace_query.h"
 
 #define FRAMES 32 /* the tracer keeps at most this many */

@@ -1,5 +1,5 @@
 /*
- * leakscan.c - the kernel's view for the leak check (API: leakcheck.h).
+ * leakscan.c - the kernel's view for the leak check (API: leakscan.h).
  *
  * Segments come from SHM_STAT_ANY over the namespace's slots (Linux 4.17
  * and later), attachments from /proc/self/maps: what the kernel holds,
@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "leakcheck.h"
+#include "leakscan.h"
 
 #ifndef SHM_STAT_ANY
 #define SHM_STAT_ANY 15 /* Linux 4.17; older headers lack the name */

@@ -256,7 +256,10 @@ static int marked_while_attached(void *arg)
         read(go[0], &c, 1);
         _exit(0);
     }
-    read(ready[0], &c, 1);
+    close(ready[1]); /* a child that died gives EOF, not a hang */
+    close(go[0]);
+    if (read(ready[0], &c, 1) != 1)
+        return 3;
     shmctl(id, IPC_RMID, NULL);
     int n = shmc_leak_check_recoverable(), there = !gone(id);
     write(go[1], &c, 1);

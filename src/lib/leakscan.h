@@ -1,11 +1,11 @@
 /*
- * leakcheck.h - the leak check's view of the kernel (leakscan.c), which
+ * leakscan.h - the leak check's view of the kernel (leakscan.c), which
  * leakcheck.c judges, reports and cleans up: the segments of the IPC
  * namespace, this process's attachments, and which processes are this
  * one's descendants.
  */
-#ifndef SHMC_LIB_LEAKCHECK_H
-#define SHMC_LIB_LEAKCHECK_H
+#ifndef SHMC_LIB_LEAKSCAN_H
+#define SHMC_LIB_LEAKSCAN_H
 
 #include <stdint.h>
 #include <sys/shm.h>
@@ -53,17 +53,5 @@ int shmc__leak_each_segment(void (*fn)(void *ctx, int shmid,
 int shmc__leak_each_attachment(void (*fn)(void *ctx, uintptr_t start,
                                           int shmid),
                                void *ctx);
-
-/* ---- the report (leakreport.c): lines to stderr, as LeakSanitizer's ---- */
-
-/* One line, "==PID== " first, written whole to fd 2 (cut at 1 KiB). */
-SHMC__PRINTF(1, 2) void shmc__leak_say(const char *fmt, ...);
-
-/* The stack of the call that made what (enum shmc_trace_what) of shmid
- * or at addr, as libshmcheck-trace.so recorded it, one line a frame
- * (function, file:line when the program has a sanitizer's symbolizer);
- * when the tracer is not preloaded or does not know, one line saying
- * why: `made_by` is the creator's pid when another process made it. */
-void shmc__leak_stack(int what, int shmid, uintptr_t addr, int made_by);
 
 #endif
