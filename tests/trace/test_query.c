@@ -36,6 +36,9 @@ static void expect(const struct run *r, const char *frames)
              "inherited: %s frame(s), in query_attach, prog\n"
              "child's creation: 0 frame(s), in none\n"
              "vfork child: 0\n"
+             "raw clone child: 0\n"
+             "no buffer: 0\n"
+             "never attached: 0 frame(s), in none\n"
              "detached: 0 frame(s), in none\n"
              "unknown: 0 frame(s), in none\n"
              "removed: 0 frame(s), in none\n",

@@ -8,11 +8,13 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,6 +99,18 @@ int cmd_query(const char *max_arg)
         _exit((int)q(SHMC_TRACE_CREATED, id, 0, f, max));
     waitpid(pid, &status, 0);
     printf("vfork child: %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    /* A raw clone child copied this process's tables: not its own
+     * either (it exits through the tracer, which writes its counts). */
+    pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0)
+        _exit((int)q(SHMC_TRACE_CREATED, id, 0, f, max));
+    waitpid(pid, &status, 0);
+    printf("raw clone child: %d\n",
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    /* No buffer for a stack that is there; an address never attached. */
+    printf("no buffer: %u\n", q(SHMC_TRACE_CREATED, id, 0, NULL, max));
+    where("never attached", f,
+          q(SHMC_TRACE_ATTACHED, 0, (uintptr_t)p + 4096, f, max));
     shmdt(p);
     where("detached", f, q(SHMC_TRACE_ATTACHED, 0, (uintptr_t)p, f, max));
     where("unknown", f, q(SHMC_TRACE_ATTACHED + 5, id, 0, f, max));
