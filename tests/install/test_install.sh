@@ -65,6 +65,40 @@ out=$("$root/use-static")
 [ "$out" = SHMC_E_TYPED_LAYOUT ] || fail "static build printed '$out'"
 [ "$(awk 'NR>1' /proc/sysvipc/shm | wc -l)" -eq 0 ] || fail "segment left"
 
+# The leak check from an installed harness, shared and static, with the
+# installed tracer preloaded: the leak reported with its stack and the
+# check's call site, removed, and abort().
+cat >"$root/leak.c" <<'C'
+#include <shmcheck.h>
+#include <sys/shm.h>
+int main(void)
+{
+    SHMC_LEAK_CHECK(); /* nothing yet: returns */
+    shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    SHMC_LEAK_CHECK(); /* line 7 */
+    return 0;
+}
+C
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Werror $(pkg-config --cflags shmcheck) "$root/leak.c" \
+    -o "$root/leak-shared" $(pkg-config --libs shmcheck)
+cc -std=c11 -Wall -Werror $(pkg-config --cflags shmcheck) "$root/leak.c" \
+    -o "$root/leak-static" "$root$prefix/lib/libshmcheck.a"
+for kind in shared static; do
+    rc=0
+    LD_LIBRARY_PATH="$root$prefix/lib" \
+        LD_PRELOAD="$root$prefix/lib/libshmcheck-trace.so" \
+        SHMCHECK_REPORT=none "$root/leak-$kind" 2>"$root/leak.err" || rc=$?
+    [ "$rc" -eq 134 ] || fail "leak check ($kind) exited $rc, not by SIGABRT"
+    grep -q 'ERROR: shmcheck: leaked segment: .* 4096 bytes' "$root/leak.err" &&
+        grep -q '     #0 0x' "$root/leak.err" &&
+        grep -q 'found by the leak check at .*leak.c:7 in main()' \
+            "$root/leak.err" ||
+        fail "leak check ($kind) report: $(cat "$root/leak.err")"
+    [ "$(awk 'NR>1' /proc/sysvipc/shm | wc -l)" -eq 0 ] ||
+        fail "leak check ($kind) left its segment"
+done
+
 # Only shmc_* is exported from the shared library.
 bad=$(nm -D --defined-only "$root$prefix/lib/libshmcheck.so" |
     awk '$2 == "T" && $3 !~ /^shmc_[a-z]/ {print $3}')
