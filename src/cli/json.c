@@ -23,6 +23,8 @@ void cli_json_fail(struct cli_json *j)
 
 static void newline(struct cli_json *j)
 {
+    if (j->flat)
+        return;
     putc('\n', j->out);
     for (unsigned i = 0; i < j->depth; i++)
         fputs("  ", j->out);
@@ -83,14 +85,36 @@ static int utf8_seq(const unsigned char *s, uint32_t *cp)
     return n;
 }
 
-static void put_string(FILE *out, const char *s)
+/* '<' as an HTML script element must not see it: before "!--" as
+ * \u003c, before '/' followed by an escaped '/'; else as it is. */
+static const unsigned char *put_lt(FILE *out, const unsigned char *p)
+{
+    if (strncmp((const char *)p, "<!--", 4) == 0) {
+        fputs("\\u003c", out);
+        return p + 1;
+    }
+    if (p[1] == '/') {
+        fputs("<\\/", out);
+        return p + 2;
+    }
+    putc('<', out);
+    return p + 1;
+}
+
+static void put_string(FILE *out, const char *s, int script)
 {
     const unsigned char *p = (const unsigned char *)s;
 
     putc('"', out);
     while (*p != '\0') {
         uint32_t cp;
-        int n = utf8_seq(p, &cp);
+        int n;
+
+        if (script && *p == '<') {
+            p = put_lt(out, p);
+            continue;
+        }
+        n = utf8_seq(p, &cp);
 
         if (n < 0) {
             fputs("\\ufffd", out);
@@ -152,8 +176,8 @@ void cli_json_key(struct cli_json *j, const char *key)
     if (j->failed)
         return;
     before(j);
-    put_string(j->out, key);
-    fputs(": ", j->out);
+    put_string(j->out, key, j->script);
+    fputs(j->flat ? ":" : ": ", j->out);
     j->after_key = 1;
 }
 
@@ -166,7 +190,7 @@ void cli_json_string(struct cli_json *j, const char *s)
     if (j->failed)
         return;
     before(j);
-    put_string(j->out, s);
+    put_string(j->out, s, j->script);
 }
 
 static void vstringf(struct cli_json *j, const char *fmt, va_list ap)

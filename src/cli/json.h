@@ -34,6 +34,12 @@ struct cli_json {
     int failed;                          /* the sticky error (above)     */
     unsigned char empty[JSON_MAX_DEPTH]; /* container i has no member    */
     char close[JSON_MAX_DEPTH];          /* container i ends with } or ] */
+    /* Set after cli_json_init, both 0 by default: */
+    unsigned char flat;   /* no line breaks nor indentation, ":" alone */
+    unsigned char script; /* inside an HTML <script> element: every "</"
+                             of a string written "<\/", every "<!--"
+                             "\u003c!--" (no byte sequence ends the
+                             element, the JSON means the same)       */
 };
 
 /* Starts a document on out (nothing is written yet). */

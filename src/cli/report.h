@@ -76,9 +76,13 @@ void cli_report_occurrences(const struct cli_finding *f,
 int64_t cli_report_since_start(const struct cli_run *run,
                                struct cli_occurrence o, int *known);
 
+/* The JSON report's object as the next value of j (what cli_report_json
+ * writes, in j's layout: the HTML report embeds it). */
+struct cli_json;
+void cli_report_json_value(struct cli_json *j, const struct cli_run *run);
+
 /* "count", "first": {"pid", "time_s"}, "last" and "pids" of f into the
  * open object of j (the JSON report's fields; SARIF's properties). */
-struct cli_json;
 void cli_report_put_occurrences(struct cli_json *j, const struct cli_run *run,
                                 const struct cli_finding *f);
 

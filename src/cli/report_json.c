@@ -293,31 +293,36 @@ static void put_summary(struct cli_json *j, const struct cli_summary *s)
     cli_json_end(j);
 }
 
+void cli_report_json_value(struct cli_json *j, const struct cli_run *run)
+{
+    cli_json_object(j);
+    cli_json_key_string(j, "tool", "shmcheck");
+    cli_json_key_string(j, "version", SHMC_VERSION_STRING);
+    cli_json_key(j, "command");
+    put_strings(j, run->command);
+    cli_json_key(j, "exit");
+    put_exit(j, run->end, run->value);
+    cli_json_key_array(j, "processes");
+    for (size_t i = 0; i < run->nprocs; i++)
+        put_process(j, &run->procs[i]);
+    cli_json_end(j);
+    cli_json_key_array(j, "findings");
+    for (size_t i = 0; i < run->nfindings; i++)
+        if (!run->findings[i].suppressed)
+            put_finding(j, run, &run->findings[i]);
+    cli_json_end(j);
+    cli_json_key(j, "summary");
+    put_summary(j, &run->summary);
+    cli_json_key(j, "warnings");
+    put_strings(j, run->warnings);
+    cli_json_end(j);
+}
+
 int cli_report_json(const struct cli_run *run, FILE *out)
 {
     struct cli_json j;
 
     cli_json_init(&j, out);
-    cli_json_object(&j);
-    cli_json_key_string(&j, "tool", "shmcheck");
-    cli_json_key_string(&j, "version", SHMC_VERSION_STRING);
-    cli_json_key(&j, "command");
-    put_strings(&j, run->command);
-    cli_json_key(&j, "exit");
-    put_exit(&j, run->end, run->value);
-    cli_json_key_array(&j, "processes");
-    for (size_t i = 0; i < run->nprocs; i++)
-        put_process(&j, &run->procs[i]);
-    cli_json_end(&j);
-    cli_json_key_array(&j, "findings");
-    for (size_t i = 0; i < run->nfindings; i++)
-        if (!run->findings[i].suppressed)
-            put_finding(&j, run, &run->findings[i]);
-    cli_json_end(&j);
-    cli_json_key(&j, "summary");
-    put_summary(&j, &run->summary);
-    cli_json_key(&j, "warnings");
-    put_strings(&j, run->warnings);
-    cli_json_end(&j);
+    cli_report_json_value(&j, run);
     return cli_json_finish(&j);
 }
