@@ -26,6 +26,7 @@ void cli_analysis_init(struct analysis *a, const struct cli_inputs *in,
     shmc_table_init(&a->procidx, sizeof(size_t));
     shmc_table_init(&a->lineage, CLI_LINEAGE_VALUE);
     cli_groups_init(&a->groups, in->ungrouped);
+    a->tl = a->groups.tl = in->timeline;
     cli_depot_init(&a->depot);
 }
 

@@ -62,6 +62,7 @@ struct analysis {
                          ones: docs/journal-format.md); its findings
                          count that many times                          */
     struct cli_groups groups; /* the findings folded as they come */
+    struct cli_timeline *tl;  /* in->timeline (timeline.h), or NULL */
 };
 
 /* A segment some process of the tree created. */
@@ -100,6 +101,7 @@ struct att {
     int shmid;
     int inherited;
     uint64_t when;                /* the attach's time                */
+    size_t tl;                    /* its timeline row (CLI_TL_NONE)   */
     const struct cli_dstack *pcs; /* its raw stack, in a->depot; NULL:
                                      out of memory                    */
 };

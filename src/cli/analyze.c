@@ -20,6 +20,7 @@
 #include "kernel.h"
 #include "lineage.h"
 #include "replay.h"
+#include "timeline.h"
 #include "untraced.h"
 
 /* Every process the CLI reaped is in the run, with its end. */
@@ -148,6 +149,7 @@ int cli_analyze(const struct cli_inputs *in, struct cli_run *run)
     exits(&a);
     cli_untraced_known(&a);
     cli_judge_segments(&a);
+    cli_timeline_settle(a.tl, in->kernel, in->nkernel);
     cli_analysis_end(&a); /* before the processes are sorted */
     if (run->nprocs)      /* qsort's array may not be NULL, even when empty */
         qsort(run->procs, run->nprocs, sizeof *run->procs, by_pid);

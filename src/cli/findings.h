@@ -117,6 +117,9 @@ struct cli_finding {
     struct cli_segment *segments; /* leaked_segment: "segments"; owned by
                                      the run (none: the finding's own)  */
     size_t nsegments;
+    size_t id; /* the order of the occurrence its group began with (not
+                  the first: that is order), whatever is folded into it:
+                  the HTML report's timeline links its items by it */
 };
 
 struct cli_summary {

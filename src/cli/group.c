@@ -8,6 +8,7 @@
 
 #include "group.h"
 #include "lib/hash.h"
+#include "timeline.h"
 
 void cli_groups_init(struct cli_groups *g, int ungrouped)
 {
@@ -177,7 +178,7 @@ static int merge(struct cli_finding *g, struct cli_finding *f)
         int *own_pids = f->pids;
         struct cli_segment *own_segments = f->segments;
         *g = *f;
-        g->count = agg.count, g->last = agg.last;
+        g->count = agg.count, g->last = agg.last, g->id = agg.id;
         g->pids = agg.pids, g->npids = agg.npids;
         g->segments = agg.segments, g->nsegments = agg.nsegments;
         f->pids = own_pids, f->segments = own_segments;
@@ -231,6 +232,7 @@ static int fold_pending(struct cli_groups *g, struct cli_run *run)
         return 0;
     if (merge(&run->findings[to], &run->findings[i]) != 0)
         return -1;
+    cli_timeline_link(g->tl, run->findings[i].id, run->findings[to].id);
     run->nfindings--;
     return 0;
 }
@@ -255,7 +257,7 @@ struct cli_finding *cli_group_new(struct cli_groups *g, struct cli_run *run,
     }
     f = &run->findings[run->nfindings++];
     memset(f, 0, sizeof *f);
-    f->order = g->found++;
+    f->order = f->id = g->found++;
     f->kind = kind;
     f->pid = pid;
     f->shmid = -1;
@@ -284,6 +286,8 @@ int cli_group_finish(struct cli_groups *g, struct cli_run *run)
         if (to == w || merge(&run->findings[to], &run->findings[w]) != 0) {
             rc = to == w ? rc : -1;
             w++;
+        } else {
+            cli_timeline_link(g->tl, run->findings[w].id, run->findings[to].id);
         }
         /* LCOV_EXCL_BR_STOP */
     }

@@ -37,6 +37,7 @@ struct cli_groups {
                        folded; 0 when none                              */
     size_t found;   /* findings handed out so far: the next one's order */
     int ungrouped;  /* every occurrence stays a finding of its own      */
+    struct cli_timeline *tl; /* told each fold (timeline.h), or NULL  */
 };
 
 /* Empty groups; ungrouped as cli_inputs.ungrouped says. */

@@ -36,6 +36,7 @@ struct cli_seen {
 };
 
 struct cli_interrupt; /* signals.h */
+struct cli_timeline;  /* timeline.h */
 
 struct cli_inputs {
     const char *log_dir;           /* the journals                     */
@@ -55,6 +56,8 @@ struct cli_inputs {
     int tree_known; /* 1: seen lists the whole tree (events worked)   */
     int isolated;   /* --isolate: every segment left is the tree's    */
     const struct cli_interrupt *intr; /* signals forwarded, or NULL  */
+    struct cli_timeline *timeline;    /* --html: fed what happened when,
+                                         settled; NULL: not collected   */
     int ungrouped; /* 1: every occurrence a finding of its own (count 1),
                       for a test that compares them one by one with a
                       model; 0: repeated ones grouped (group.h)       */

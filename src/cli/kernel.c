@@ -14,6 +14,7 @@
 
 #include "analysis.h"
 #include "kernel.h"
+#include "timeline.h"
 
 long cli_kernel_segments(const char *path, struct cli_kseg **out)
 {
@@ -175,6 +176,7 @@ static void leaked_segments(struct analysis *a, struct shmc_table *leaked)
         f->when = c ? c->when : 0;
         if (c != NULL)
             cli_depot_copy(c->stack, &f->stack);
+        cli_timeline_leaked(a->tl, k, f->when, f->id);
         cli_analysis_need(a, shmc_table_put(leaked, (uint64_t)k->shmid, NULL));
     }
 }
@@ -201,6 +203,7 @@ static void never_removed(struct analysis *a, const struct shmc_table *leaked)
                      "segment; something outside it removed it";
         f->when = c->when;
         cli_depot_copy(c->stack, &f->stack);
+        cli_timeline_mark(a->tl, c->pid, c->when, CLI_TL_LINT, f->id);
     }
 }
 

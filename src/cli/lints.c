@@ -11,6 +11,7 @@
 #include <sys/shm.h>
 
 #include "lints.h"
+#include "timeline.h"
 #include "shmcheck.h"
 
 static void lint(struct image *im, const struct shmc_jrec *r, const char *rule,
@@ -24,6 +25,7 @@ static void lint(struct image *im, const struct shmc_jrec *r, const char *rule,
     f->message = message;
     f->when = r->time_ns;
     cli_image_stack(im, r, &f->stack);
+    cli_timeline_mark(im->a->tl, im->pid, r->time_ns, CLI_TL_LINT, f->id);
 }
 
 /* The calls a failed_call can be: a failed shmdt is an invalid detach. */
@@ -78,6 +80,8 @@ void cli_lint_failed_call(struct image *im, const struct shmc_jrec *r)
         f->shmid = (int)r->args[0];
     f->when = r->time_ns;
     cli_image_stack(im, r, &f->stack);
+    cli_timeline_mark(im->a->tl, im->pid, r->time_ns, CLI_TL_FAILED_CALL,
+                      f->id);
 }
 
 /* Flags the validator would refuse that the kernel ignores. */

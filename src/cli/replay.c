@@ -22,6 +22,7 @@
 #include "lints.h"
 #include "replay.h"
 #include "replay_process.h"
+#include "timeline.h"
 #include "untraced.h"
 
 /* s, noting that memory ran out when it is NULL. */
@@ -46,6 +47,8 @@ static void on_shmget(struct image *im, const struct shmc_jrec *r)
     if (!r->args[3]) /* joined, not created */
         return;
     cli_image_stack(im, r, &stack);
+    cli_timeline_created(a->tl, (int)r->result, (int32_t)r->args[0],
+                         (uint64_t)r->args[1], im->pid, r->time_ns);
     cli_analysis_created(
         a, (int)r->result,
         &(struct created){
@@ -78,6 +81,9 @@ static void on_shmat(struct image *im, const struct shmc_jrec *r)
     t->shmid = (int)(inherit ? r->args[1] : r->args[0]);
     t->inherited = inherit;
     t->when = r->time_ns;
+    t->tl = cli_timeline_attached(im->a->tl, im->pid, t->shmid,
+                                  (uint64_t)(inherit ? r->args[0] : r->result),
+                                  r->time_ns);
     /* Raw: placed in the modules only if it ends unmatched (at the end
      * of the image, as then). */
     t->pcs = kept(
@@ -87,8 +93,12 @@ static void on_shmat(struct image *im, const struct shmc_jrec *r)
 static void on_shmdt(struct image *im, const struct shmc_jrec *r)
 {
     struct cli_finding *f;
+    const struct att *t;
 
     if (!r->err) {
+        if (im->a->tl && (t = shmc_table_get(&im->atts, (uint64_t)r->args[0])))
+            cli_timeline_ended(im->a->tl, t->tl, r->time_ns, CLI_TL_DETACHED,
+                               CLI_TL_NONE);
         shmc_table_del(&im->atts, (uint64_t)r->args[0]);
         return;
     }
@@ -109,6 +119,8 @@ static void on_shmdt(struct image *im, const struct shmc_jrec *r)
                      : "not the start of an attachment of this process";
     f->when = r->time_ns;
     cli_image_stack(im, r, &f->stack);
+    cli_timeline_mark(im->a->tl, im->pid, r->time_ns, CLI_TL_INVALID_DETACH,
+                      f->id);
 }
 
 /* A munmap, mremap or mmap(MAP_FIXED) that took pages of an attachment
@@ -126,6 +138,8 @@ static void on_unmap(struct image *im, const struct shmc_jrec *r)
     copy = *t;
     shmc_table_del(&im->atts, addr);
     if (r->args[3] != SHMC_JLEFT_MOVED) {
+        cli_timeline_ended(im->a->tl, copy.tl, r->time_ns, CLI_TL_DETACHED,
+                           CLI_TL_NONE);
         cli_lint_unmap(im, r, addr, copy.shmid);
         return;
     }
@@ -142,8 +156,10 @@ static void on_shmctl(struct image *im, const struct shmc_jrec *r)
         return;
     }
     cli_lint_shmctl(im, r);
-    if ((int)r->args[1] == IPC_RMID)
-        cli_analysis_removed(im->a, (int)r->args[0]);
+    if ((int)r->args[1] != IPC_RMID)
+        return;
+    cli_analysis_removed(im->a, (int)r->args[0]);
+    cli_timeline_removed(im->a->tl, (int)r->args[0], r->time_ns);
 }
 
 static void on_ftok(struct image *im, const struct shmc_jrec *r)
@@ -190,6 +206,10 @@ static void end_attachments(struct image *im, enum cli_end how)
         const struct att *t = v;
         struct cli_finding *f =
             cli_analysis_finding(im->a, CLI_UNMATCHED_ATTACH, im->pid);
+        cli_timeline_ended(im->a->tl, t->tl,
+                           how == CLI_END_EXEC ? im->exec_ns : im->last_ns,
+                           how == CLI_END_EXEC ? CLI_TL_EXECED : CLI_TL_EXITED,
+                           f != NULL ? f->id : CLI_TL_NONE);
         if (f == NULL)
             return;
         f->shmid = t->shmid;
@@ -268,14 +288,17 @@ static void replay_image(struct analysis *a, const char *path,
     struct image im = {.a = a, .pid = w->rd.header.pid};
     const struct shmc_jrec *r;
     enum shmc_jstatus st;
+    uint64_t first = w->rd.header.start_ns;
 
     shmc_table_init(&im.atts, sizeof(struct att));
     int any = 0;
 
     image_begin(&im, &w->rd.header);
     while ((st = cli_jwin_next(w, &r)) == SHMC_JOK) {
-        if (!any++) /* the image began traced by its first record */
+        if (!any++) { /* the image began traced by its first record */
             cli_lineage_note(a, im.pid, r->time_ns, NULL);
+            first = r->time_ns;
+        }
         im.last_ns = r->time_ns > im.last_ns ? r->time_ns : im.last_ns;
         a->repeat = shmc_jrec_repeat(r);   /* its findings count 1 + repeat */
         if (shmc_jrec_ghost(r) && !r->err) /* its effect was netted out */
@@ -298,6 +321,9 @@ static void replay_image(struct analysis *a, const char *path,
         cli_lineage_note(a, im.pid, w->rd.header.start_ns, NULL);
     im.lost = cli_analysis_lost(a, path, &w->rd.header);
     note_exit(&im);
+    cli_timeline_span(a->tl, im.pid, first, any ? im.last_ns : first);
+    if (im.exec_pending)
+        cli_timeline_exec(a->tl, im.pid, im.exec_ns);
     end_attachments(&im, image_end(&im));
     image_exec(&im);
     shmc_table_destroy(&im.atts);
