@@ -149,7 +149,17 @@ $(B)/src/cli/logdir.o: $(PATHS_STAMP)
 $(B)/src/cli/logdir.o: ALL_CFLAGS += $(PATHS_DEFS)
 .PHONY: FORCE
 
-$(CLI): $(B)/src/cli/main.o $(CLI_A) $(JOURNAL_A) $(LIB_A)
+# The HTML report's page (web/), embedded by src/cli/assets.S (.incbin:
+# why, there), assembled from the top of the tree, where its paths are.
+# Only main.c uses it: the unit tests and the fuzz targets, which link the
+# CLI's other sources, need none of it.
+WEB_ASSETS := web/report.html web/report.css web/report.js
+CLI_ASSETS := $(B)/src/cli/assets.o
+$(CLI_ASSETS): src/cli/assets.S $(WEB_ASSETS)
+	@mkdir -p $(@D)
+	$(CC) -c $< -o $@
+
+$(CLI): $(B)/src/cli/main.o $(CLI_ASSETS) $(CLI_A) $(JOURNAL_A) $(LIB_A)
 	$(CC) -o $@ $^ $(CLI_LIBS) $(LDFLAGS_ALL)
 
 # ---- tests (the variables are above, before the rules that use them)

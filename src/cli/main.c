@@ -19,11 +19,13 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "assets.h"
 #include "kernel.h"
 #include "logdir.h"
 #include "options.h"
 #include "procevents.h"
 #include "report.h"
+#include "report_html.h"
 #include "files.h"
 #include "janitor.h"
 #include "run.h"
@@ -32,6 +34,10 @@
 #include "suppress.h"
 #include "symbolize.h"
 #include "text.h"
+#include "timeline.h"
+
+/* What happened when, collected for --html only (timeline.h). */
+static struct cli_timeline timeline;
 
 /* What the analysis needs from the run of the tree. */
 struct tree {
@@ -203,6 +209,10 @@ static int analyse(const struct cli_opts *o, const struct tree *t,
                             .start_mono_ns = t->start_mono_ns,
                             .isolated = isolated,
                             .intr = &t->intr};
+    if (o->html) {
+        cli_timeline_init(&timeline);
+        in.timeline = &timeline;
+    }
     if (t->events_on) {
         in.seen = cli_procevents_list(&t->events, &in.nseen);
         in.tree_known = !cli_procevents_lost(&t->events);
@@ -245,6 +255,15 @@ static int write_report(const char *path, const struct cli_run *run,
     return r;
 }
 
+/* The HTML report: the page the build embedded, the run's data. */
+static int html_report(const struct cli_run *run, FILE *f)
+{
+    const struct cli_html_page page = {cli_asset_html, cli_asset_css,
+                                       cli_asset_js};
+
+    return cli_report_html(run, &timeline, &page, f);
+}
+
 /* The text report on stderr, and the files asked for. 0, or 2 when one
  * could not be written. */
 static int report(const struct cli_opts *o, const struct cli_run *run)
@@ -259,6 +278,8 @@ static int report(const struct cli_opts *o, const struct cli_run *run)
     if (o->json && write_report(o->json, run, cli_report_json) != 0)
         code = 2;
     if (o->sarif && write_report(o->sarif, run, cli_report_sarif) != 0)
+        code = 2;
+    if (o->html && write_report(o->html, run, html_report) != 0)
         code = 2;
     return code;
 }
@@ -338,6 +359,7 @@ int main(int argc, char **argv)
         cli_log_dir_remove(t.log_dir);
     run.command = NULL;
     cli_run_free(&run);
+    cli_timeline_free(&timeline);
     cli_supp_free(supp);
     free(t.reaped);
     if (t.events_on)

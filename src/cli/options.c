@@ -37,6 +37,9 @@ enum action {
       "write the JSON report to FILE (format: docs/report-format.md)")         \
     X('s', "sarif", "FILE", STRING(sarif),                                     \
       "write a SARIF 2.1.0 report to FILE")                                    \
+    X('H', "html", "FILE", STRING(html),                                       \
+      "write the HTML report to FILE: one self-contained page, "               \
+      "timeline and findings")                                                 \
     X('R', "source-root", "DIR", STRING(source_root),                          \
       "with --sarif: name files below DIR relative to it "                     \
       "(default: the current directory)")                                      \

@@ -9,8 +9,8 @@
 #define CLI_DEFAULT_ERROR_EXITCODE 23
 
 struct cli_opts {
-    const char *json, *sarif, *supp[CLI_MAX_SUPPRESSIONS], *log_dir, *trace_lib,
-        *replay, *source_root;
+    const char *json, *sarif, *html, *supp[CLI_MAX_SUPPRESSIONS], *log_dir,
+        *trace_lib, *replay, *source_root;
     int nsupp, gen, isolate, cleanup, exitcode, no_symbolize, quiet;
     int no_events;   /* --no-process-events */
     unsigned errors; /* enum shmc_kind bits (journal/kinds.h) */
