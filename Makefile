@@ -211,7 +211,12 @@ CLI_HELPERS := $(B)/tests/cli/helpers/leaky_prog \
 	$(B)/tests/cli/helpers/report_prog \
 	$(B)/tests/cli/helpers/lazy_prog \
 	$(B)/tests/cli/helpers/repeat_prog \
-	$(B)/tests/cli/helpers/ckpt_prog
+	$(B)/tests/cli/helpers/ckpt_prog \
+	$(B)/tests/cli/helpers/many_procs
+# A wide tree for the HTML report: 1,000 processes, ~100 calls each.
+$(B)/tests/cli/helpers/many_procs: tests/cli/helpers/many_procs.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O1 -g -fno-omit-frame-pointer $< -o $@
 $(B)/tests/cli/helpers/lazy_prog: tests/cli/helpers/lazy_prog.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O0 -g -fno-omit-frame-pointer $< -o $@

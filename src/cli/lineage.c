@@ -17,6 +17,7 @@
 #include "journal/reader.h" /* SHMC_MESSAGES_SUFFIX */
 #include "journal/registry.h"
 #include "lineage.h"
+#include "timeline.h"
 #include "untraced.h"
 
 /* The latest lineage event of a pid. */
@@ -152,6 +153,12 @@ static void on_record(struct analysis *a, const struct shmc_reg_rec *r,
 
     memcpy(path, pl, n);
     path[n] = '\0';
+    /* An image without a journal: its span and execs from here. */
+    cli_timeline_span(a->tl, r->pid, r->time_ns, r->time_ns);
+    if (r->kind == SHMC_REG_EXEC)
+        cli_timeline_exec(a->tl, r->pid, r->time_ns);
+    else if (r->kind == SHMC_REG_EXEC_FAIL)
+        cli_timeline_exec_failed(a->tl, r->pid);
     switch (r->kind) {
     case SHMC_REG_START:
         on_start(a, r, pl, len);

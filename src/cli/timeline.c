@@ -107,6 +107,15 @@ void cli_timeline_exec(struct cli_timeline *tl, int pid, uint64_t when)
         *e = (struct cli_tl_exec){pid, when};
 }
 
+void cli_timeline_exec_failed(struct cli_timeline *tl, int pid)
+{
+    for (size_t i = tl != NULL ? tl->nexecs : 0; i-- > 0;)
+        if (tl->execs[i].pid == pid) {
+            tl->execs[i] = tl->execs[--tl->nexecs];
+            return;
+        }
+}
+
 void cli_timeline_created(struct cli_timeline *tl, int shmid, int32_t key,
                           uint64_t size, int pid, uint64_t when)
 {

@@ -112,6 +112,8 @@ void cli_timeline_span(struct cli_timeline *tl, int pid, uint64_t first,
                        uint64_t last);
 /* pid's exec at when (it succeeded: its image ended there). */
 void cli_timeline_exec(struct cli_timeline *tl, int pid, uint64_t when);
+/* pid's latest exec returned: it is no exec. */
+void cli_timeline_exec_failed(struct cli_timeline *tl, int pid);
 /* The segment shmid created by pid at when. */
 void cli_timeline_created(struct cli_timeline *tl, int shmid, int32_t key,
                           uint64_t size, int pid, uint64_t when);
