@@ -137,8 +137,6 @@ static void freed(struct cli_timeline *tl)
     for (size_t i = 0; i < tl->nsegs; i++) {
         struct cli_tl_seg *s = &tl->segs[i];
         uint64_t cur = s->removed;
-        for (; a < tl->natts && tl->atts[a].seg < i; a++)
-            ;
         for (; a < tl->natts && tl->atts[a].seg == i; a++) {
             const struct cli_tl_att *t = &tl->atts[a];
             if (cur == 0 || t->attached > cur)

@@ -104,13 +104,22 @@ static void fill(struct cli_timeline *t)
     cli_timeline_span(t, 5, T0 + 1000, T0 + 9000);
     cli_timeline_span(t, 5, T0 + 500, T0 + 2000); /* an earlier image */
     cli_timeline_span(t, 6, 0, T0 + 3000);        /* no start known */
+    cli_timeline_span(t, 6, T0 + 10, T0 + 4000);
+    cli_timeline_span(t, 6, 0, T0 + 1);
+    cli_timeline_span(t, 5, T0 + 600, T0 + 700);
     cli_timeline_exec(t, 5, T0 + 4000);
     cli_timeline_exec(t, 5, T0 + 6000);
     cli_timeline_exec_failed(t, 5);
     cli_timeline_exec_failed(t, 8); /* none of its own */
+    cli_timeline_exec(t, 5, T0 + 8000);
+    cli_timeline_exec(t, 6, T0 + 100);
     cli_timeline_created(t, 1, 7, 4096, 5, T0 + 1000);
     cli_timeline_removed(t, 1, T0 + 3000);
-    cli_timeline_removed(t, 1, T0 + 2500); /* an earlier one */
+    cli_timeline_removed(t, 1, T0 + 2500);             /* an earlier one */
+    cli_timeline_created(t, 1, 7, 4096, 5, T0 + 8000); /* the id again */
+    cli_timeline_ended(t, cli_timeline_attached(t, 5, 1, 0x5000, T0 + 2000),
+                       T0 + 2400, CLI_TL_DETACHED, CLI_TL_NONE);
+    cli_timeline_attached(t, 6, 11, 0x6000, T0 + 200); /* after its end */
     a = cli_timeline_attached(t, 5, 1, 0x1000, T0 + 2000);
     cli_timeline_ended(t, a, T0 + 5000, CLI_TL_EXITED, 0);
     b = cli_timeline_attached(t, 6, 1, 0x2000, T0 + 4000); /* after it */
@@ -124,8 +133,11 @@ static void fill(struct cli_timeline *t)
     cli_timeline_created(t, 12, 0, 10, 6, T0 + 100);
     cli_timeline_leaked(t, &(struct cli_kseg){.shmid = 12}, T0 + 100, 1);
     cli_timeline_leaked(t, &(struct cli_kseg){.shmid = 13, .cpid = 4}, 0, 2);
+    /* its creation's row dropped: unknown */
+    cli_timeline_leaked(t, &(struct cli_kseg){.shmid = 14}, T0 + 5, 9);
     cli_timeline_mark(t, 6, T0 + 50, CLI_TL_LINT, 3);
     cli_timeline_mark(t, 5, T0 + 50, CLI_TL_FAILED_CALL, 4);
+    cli_timeline_mark(t, 6, T0 + 50, CLI_TL_INVALID_DETACH, CLI_TL_NONE);
     cli_timeline_link(t, 4, 3);
     cli_timeline_link(t, 300, 4);
     cli_timeline_link(t, 5, 5);
@@ -139,28 +151,33 @@ static void test_settle(void **state)
 
     (void)state;
     fill(&tl);
-    assert_int_equal(tl.nsegs, 5); /* 1, 12, 13, and 9 and 11 unknown */
+    assert_int_equal(tl.nsegs, 7); /* 1 twice, 12, 13, 9, 11 and 14 */
     s = &tl.segs[0];               /* unknown first, by shmid */
     assert_true(s->shmid == 9 && s->created == 0 && s->key == 42 &&
                 s->cpid == 3 && s->removed == T0 + 2200 && s->gone == 0);
     assert_true(tl.segs[1].shmid == 11 && tl.segs[1].cpid == -1 &&
                 tl.segs[1].gone == T0 + 100);
     assert_true(tl.segs[2].shmid == 13 && tl.segs[2].occ == 2);
-    assert_true(tl.segs[3].shmid == 12 && tl.segs[3].occ == 1);
-    s = &tl.segs[4];
+    assert_true(tl.segs[3].shmid == 14 && tl.segs[3].created == 0);
+    assert_true(tl.segs[4].shmid == 12 && tl.segs[4].occ == 1);
+    assert_true(tl.segs[6].shmid == 1 && tl.segs[6].removed == 0);
+    s = &tl.segs[5];
     assert_true(s->shmid == 1 && s->removed == T0 + 2500 &&
                 s->gone == T0 + 7000);
-    assert_int_equal(tl.natts, 4);
-    assert_true(tl.atts[0].attached == T0 + 2000 && tl.atts[0].pid == 5);
+    assert_int_equal(tl.natts, 6);
+    assert_true(tl.atts[0].attached == T0 + 200 && tl.atts[1].pid == 5 &&
+                tl.atts[2].addr == 0x5000);
     assert_int_equal(cli_timeline_proc(&tl, 5)->start, T0 + 500);
     assert_int_equal(cli_timeline_proc(&tl, 5)->end, T0 + 9000);
-    assert_int_equal(cli_timeline_proc(&tl, 6)->start, 0);
+    assert_int_equal(cli_timeline_proc(&tl, 6)->start, T0 + 10);
+    assert_int_equal(cli_timeline_proc(&tl, 6)->end, T0 + 4000);
     assert_null(cli_timeline_proc(&tl, 8));
     e = cli_timeline_execs(&tl, 5, &n);
-    assert_true(n == 1 && tl.execs[e].when == T0 + 4000);
-    cli_timeline_execs(&tl, 6, &n);
+    assert_true(n == 2 && tl.execs[e].when == T0 + 4000);
+    cli_timeline_execs(&tl, 7, &n);
     assert_int_equal(n, 0);
-    assert_true(tl.marks[0].pid == 5 && tl.marks[1].pid == 6);
+    assert_true(tl.marks[0].pid == 5 && tl.marks[1].pid == 6 &&
+                tl.marks[1].kind == CLI_TL_INVALID_DETACH);
     assert_int_equal(cli_timeline_group(&tl, 300), 3);
     assert_int_equal(cli_timeline_group(&tl, 5), 5);
     assert_int_equal(tl.end, T0 + 9000);
@@ -194,6 +211,12 @@ static void test_null_and_cap(void **state)
     }
     assert_int_equal(tl.dropped, 8); /* a second of each, and a leak */
     assert_null(cli_timeline_proc(&tl, 2));
+    tl.max_rows = 2;
+    cli_timeline_removed(&tl, 99, T0 + 5);
+    tl.max_rows = 1; /* no row for 99: its removal is tied to none */
+    cli_timeline_settle(&tl, NULL, 0);
+    assert_int_equal(tl.dropped, 9);
+    assert_int_equal(tl.segs[0].removed, T0 + 2);
     cli_timeline_free(&tl);
 }
 
@@ -214,9 +237,11 @@ static void test_data(void **state)
         f = add_finding(&fx->run, CLI_LINT, 5);
         f->id = (size_t)i + 1;
         f->suppressed = i == 1;
-        add_frame(&fx->run, f, &(struct frame){0x10, "m", 0x10, "f", src, 2});
+        if (i != 3) /* the third shown: no source */
+            add_frame(&fx->run, f,
+                      &(struct frame){0x10, "m", 0x10, "f", src, 2});
     }
-    fx->run.start_ns = T0;
+    fx->run.start_ns = T0 + 100; /* times at or before it: 0 */
     assert_int_equal(page_to(fx, &good), 0);
     unlink(src);
     assert_non_null(strstr(fx->text, "\"end\":-1,"));
@@ -224,8 +249,10 @@ static void test_data(void **state)
      * 4 (linked to 3) the third's, index 1 in the report. */
     assert_non_null(strstr(fx->text, "[13,0,0,4,-1,-1,-1,-1]"));
     assert_non_null(strstr(fx->text, "[12,0,10,6,0,-1,-1,0]"));
-    assert_non_null(strstr(fx->text, "\"markers\":[[5,0,0,1],[6,0,2,1]]"));
+    assert_non_null(strstr(fx->text, "\"markers\":[[5,0,0,1],[6,0,1,-1],"
+                                     "[6,0,2,1]]"));
     assert_non_null(strstr(fx->text, "\"1\":{\"file\":"));
+    assert_null(strstr(fx->text, "\"2\":{\"file\":"));
     assert_non_null(strstr(fx->text, "\"line\":2,\"frame\":0,\"first\":1,"
                                      "\"lines\":[\"a\",\"b\",\"c\"]}"));
     assert_non_null(strstr(fx->text, "\"255\":{"));
@@ -264,6 +291,11 @@ static void test_sources(void **state)
     assert_true(s.first == 8 && s.nlines == 4);
     assert_int_equal(strlen(s.lines[3]), CLI_SOURCE_LINE_MAX);
     source_of(path, 12, &s, 0); /* past its end */
+    source_of(path, 20, &s, 0);
+    path_in(dir, "big", fifo, sizeof fifo); /* past what is read of it */
+    put_file(fifo, "", 0600);
+    assert_int_equal(truncate(fifo, CLI_SOURCE_MAX_READ + 1), 0);
+    source_of(fifo, 1, &s, 0);
     source_of(path, 0, &s, 0);
     path_in(dir, "fifo", fifo, sizeof fifo);
     assert_int_equal(mkfifo(fifo, 0600), 0);
