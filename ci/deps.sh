@@ -17,7 +17,9 @@
 #          docs/sarif-2.1.0-shmcheck.schema.json; clang-14 with libFuzzer
 #          (libclang-rt-14-dev) for the ClusterFuzzLite build test, and
 #          llvm-14, the LLVM tools that go with it (shmcheck's own
-#          symbolization no longer needs llvm-symbolizer: libdw, above)
+#          symbolization no longer needs llvm-symbolizer: libdw, above);
+#          chromium, chromium-driver and python3-selenium open the
+#          --html page headless (tests/cli/test_html_browser.py)
 #   bench  build + strace and valgrind, measured beside the tracer
 #   fuzz   build + clang-14 with libFuzzer (libclang-rt-14-dev) and afl++,
 #          llvm-14 (the LLVM tools that go with clang-14)
@@ -29,8 +31,8 @@ build_pkgs="gcc make libc6-dev libdw-dev"
 case "$group" in
 build) pkgs="$build_pkgs" ;;
 demo) pkgs="$build_pkgs" ;;
-test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 python3-jsonschema clang-14 libclang-rt-14-dev sudo" ;;
-coverage) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 python3-jsonschema clang-14 libclang-rt-14-dev sudo lcov" ;;
+test) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 python3-jsonschema clang-14 libclang-rt-14-dev sudo chromium chromium-driver python3-selenium" ;;
+coverage) pkgs="$build_pkgs libcmocka-dev pkg-config util-linux afl++ strace llvm-14 binutils python3 python3-jsonschema clang-14 libclang-rt-14-dev sudo chromium chromium-driver python3-selenium lcov" ;;
 bench) pkgs="$build_pkgs strace valgrind clang-14 libclang-rt-14-dev" ;;
 fuzz) pkgs="$build_pkgs clang-14 libclang-rt-14-dev afl++ llvm-14" ;;
 *)
