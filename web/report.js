@@ -182,7 +182,7 @@
     V.t0 = clamp(V.t0, 0, Math.max(0, END - plotW() / V.scale));
     V.y = clamp(V.y, 0, Math.max(0, rows.length * ROW - plotH()));
   }
-  function resize() {   // the canvas at the screen's own resolution, as tall as its rows up to half the window
+  function resize() {   // the canvas at the screen's own resolution, as tall as its rows, at most 45% of the window
     const dpr = window.devicePixelRatio || 1, fitted = V.scale <= fitScale() * 1.0001;
     box.style.height = clamp(AXIS + rows.length * ROW + 2, 120, Math.round(innerHeight * 0.45)) + 'px';
     [V.w, V.h, canvas.width, canvas.height] = [box.clientWidth, box.clientHeight, box.clientWidth * dpr, box.clientHeight * dpr];
