@@ -76,6 +76,27 @@ int cli_run_has_errors(const struct cli_run *run, unsigned mask)
 
 /* The bytes of a leak's segments (its own size when it has no list: a
  * finding made by hand). */
+/* Whether fr is in shmcheck's own library: its shared object, or one
+ * of its functions (all named shmc_) linked into the program. */
+static int in_library(const struct cli_frame *fr)
+{
+    const char *base = fr->module ? strrchr(fr->module, '/') : NULL;
+
+    base = base != NULL ? base + 1 : fr->module;
+    return (base != NULL && strncmp(base, "libshmcheck.so", 14) == 0) ||
+           (fr->function != NULL && strncmp(fr->function, "shmc_", 5) == 0);
+}
+
+unsigned cli_stack_program_frame(const struct cli_stack *st)
+{
+    unsigned from = 0, n = st->n < CLI_MAX_FRAMES ? st->n : CLI_MAX_FRAMES;
+
+    for (unsigned i = 0; i < n; i++)
+        if (in_library(&st->f[i]))
+            from = i + 1;
+    return from;
+}
+
 static unsigned long leaked_bytes(const struct cli_finding *f)
 {
     unsigned long n = f->nsegments ? 0 : (unsigned long)f->size;

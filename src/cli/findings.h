@@ -172,6 +172,13 @@ int cli_finding_is_error(const struct cli_finding *f, unsigned mask);
  * mask. */
 int cli_run_has_errors(const struct cli_run *run, unsigned mask);
 
+/* Where the program's own part of st starts: the frame below the last
+ * one in shmcheck's library (its shared object, or a shmc_* function
+ * linked in), 0 when no frame is. A call the program made through the
+ * library is the program's, at its call of the library: SARIF locates a
+ * result there, and the HTML report shows the source lines there. */
+unsigned cli_stack_program_frame(const struct cli_stack *st);
+
 /* Recomputes run->summary from the findings (after suppression): each
  * counts its occurrences, a leak the bytes of all its segments. */
 void cli_summarize(struct cli_run *run);

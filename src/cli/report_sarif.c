@@ -116,28 +116,13 @@ static unsigned nframes(const struct cli_stack *st)
     return st->n < CLI_MAX_FRAMES ? st->n : CLI_MAX_FRAMES;
 }
 
-/* Whether fr is in shmcheck's own library: its shared object, or one
- * of its functions (all named shmc_) linked into the program. */
-static int in_library(const struct cli_frame *fr)
-{
-    const char *base = fr->module ? strrchr(fr->module, '/') : NULL;
-
-    base = base != NULL ? base + 1 : fr->module;
-    return (base != NULL && strncmp(base, "libshmcheck.so", 14) == 0) ||
-           (fr->function != NULL && strncmp(fr->function, "shmc_", 5) == 0);
-}
-
 /* The frame a result is located at and fingerprinted by: the first with
- * a file below the last frame of shmcheck's library (a call the program
- * made through the library is the program's, at its call of the
- * library), else the first with a file. */
+ * a file in the program's own part of the stack (findings.h), else the
+ * first with a file. */
 static const struct cli_frame *anchor(const struct cli_stack *st)
 {
-    unsigned from = 0;
+    unsigned from = cli_stack_program_frame(st);
 
-    for (unsigned i = 0; i < nframes(st); i++)
-        if (in_library(&st->f[i]))
-            from = i + 1;
     for (unsigned pass = 0; pass < 2; pass++, from = 0)
         for (unsigned i = from; i < nframes(st); i++)
             if (st->f[i].file != NULL)

@@ -69,11 +69,14 @@ static int read_lines(int fd, struct cli_source *out)
     return n > out->line;
 }
 
-int cli_source_read(const struct cli_stack *st, struct cli_source *out)
+/* The first frame from `from` on whose lines can be read: 1 and out
+ * filled, or 0. */
+static int read_from(const struct cli_stack *st, unsigned from,
+                     struct cli_source *out)
 {
     unsigned n = st->n < CLI_MAX_FRAMES ? st->n : CLI_MAX_FRAMES;
 
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = from; i < n; i++) {
         const struct cli_frame *f = &st->f[i];
         int fd, found;
         if (f->file == NULL || f->line <= 0 || (fd = open_regular(f->file)) < 0)
@@ -87,4 +90,14 @@ int cli_source_read(const struct cli_stack *st, struct cli_source *out)
             return 1;
     }
     return 0;
+}
+
+/* The program's own call first (as SARIF locates a result: a leak made
+ * through shmcheck's library is shown at the program's call of it), then
+ * any frame. */
+int cli_source_read(const struct cli_stack *st, struct cli_source *out)
+{
+    unsigned from = cli_stack_program_frame(st);
+
+    return read_from(st, from, out) || (from > 0 && read_from(st, 0, out));
 }

@@ -301,6 +301,20 @@ static void test_sources(void **state)
     assert_int_equal(mkfifo(fifo, 0600), 0);
     source_of(fifo, 1, &s, 0); /* never opened for reading */
     source_of("/nonexistent/f.c", 1, &s, 0);
+    /* A leak made through the library: its lines are the program's call
+     * of it (frame 2, below shmcheck's frames), unless those cannot be
+     * read: then the first readable frame. */
+    struct cli_stack st = {.n = 3};
+    st.f[0] = (struct cli_frame){
+        .module = "/usr/lib/libshmcheck.so.0", .file = path, .line = 3};
+    st.f[1] = (struct cli_frame){
+        .function = "shmc_segment_create", .file = path, .line = 4};
+    st.f[2] = (struct cli_frame){.file = path, .line = 9};
+    assert_int_equal(cli_source_read(&st, &s), 1);
+    assert_true(s.frame == 2 && s.line == 9);
+    st.f[2].file = "/nonexistent/main.c";
+    assert_int_equal(cli_source_read(&st, &s), 1);
+    assert_true(s.frame == 0 && s.line == 3);
     rm_dir(dir);
 }
 
