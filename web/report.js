@@ -37,7 +37,7 @@
   const data = JSON.parse($('shmcheck-data').textContent);
   const rep = data.report, tl = data.timeline || {}, F = rep.findings || [], SRC = tl.sources || {};
   const P = tl.processes || [], S = tl.segments || [], A = tl.attachments || [], M = tl.markers || [];
-  // The report does not say which kinds --errors made errors: the default's.
+  // The kinds --errors made errors (the data says; the defaults else).
   const ERRORS = new Set(data.errors || ['leaked_segment', 'invalid_detach']);
   const procs = new Map((rep.processes || []).map((p) => [p.pid, p]));
   const END = tl.end > 0 ? tl.end : Math.max(1, range([...P.map((p) => p[3]), ...S.map((s) => s[6]), ...A.map((a) => a[4])])[1]);

@@ -143,6 +143,8 @@ struct cli_run {
     size_t nwarnings;
     const char *source_root; /* SARIF: files below it are named relative
                                 to it (absolute, resolved; NULL: none) */
+    unsigned errors;         /* the kinds --errors made errors (enum
+                                shmc_kind bits): the HTML page's levels */
     struct cli_pool *pool;   /* strings the frames and findings point to  */
 };
 

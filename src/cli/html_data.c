@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "html_data.h"
+#include "journal/kinds.h"
 #include "journal/table.h"
 #include "json.h"
 #include "report.h"
@@ -192,6 +193,12 @@ void cli_html_data(struct cli_json *j, const struct cli_run *run,
     cli_json_object(j);
     cli_json_key(j, "report");
     cli_report_json_value(j, run);
+    /* Which kinds are errors: --errors, which the report does not say. */
+    cli_json_key_array(j, "errors");
+    for (unsigned ix = 0; shmc_kind_name(ix) != NULL; ix++)
+        if (run->errors & (1u << ix))
+            cli_json_string(j, shmc_kind_name(ix));
+    cli_json_end(j);
     cli_json_key_object(j, "timeline");
     cli_json_key_string(j, "unit", "us");
     cli_json_key_int(j, "end", us(&d, tl->end));

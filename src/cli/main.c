@@ -351,6 +351,7 @@ int main(int argc, char **argv)
     if (analyse(&o, &t, supp, &run) != 0)
         return fail("out of memory while analysing", "");
     run.source_root = root[0] ? root : NULL;
+    run.errors = o.errors;
     code = report(&o, &run);
     if (o.cleanup)
         say_cleanup(cli_remove_leaked(&run, o.isolate && !o.replay));

@@ -58,6 +58,7 @@ class Html(CliTest):
         for m in MARKERS:
             self.assertNotIn(m, text)
         self.assertEqual(data["report"], rep)
+        self.assertEqual(data["errors"], ["leaked_segment", "invalid_detach"])
         tl = data["timeline"]
         self.assertEqual(tl["unit"], "us")
         src = tl["sources"]["0"]
@@ -139,15 +140,19 @@ class Html(CliTest):
             self.assertEqual(data["timeline"][k], live["timeline"][k], k)
 
     def test_stdout_and_errors(self):
-        """--html - writes to standard output; a file that cannot be made
-        is exit status 2; --html with no file is bad usage."""
-        p = run(["--quiet", "--html", "-", "--", MANY, "1"])
-        self.expect(p, 0)
+        """--html - writes to standard output, with the kinds --errors
+        made errors; a file that cannot be made is exit status 2; --html
+        with no file is bad usage."""
+        p = run(["--quiet", "--errors", "failed_call,inherited_unmatched",
+                 "--html", "-", "--", MANY, "1"])
+        self.expect(p, 23)  # its one failed call is an error now
         m = DATA.search(p.stdout)
         self.assertTrue(p.stdout.startswith("<!DOCTYPE html>") and m,
                         p.stdout[:200])
-        self.assertEqual(len(json.loads(m.group(1))["timeline"]["processes"]),
-                         2)
+        data = json.loads(m.group(1))
+        self.assertEqual(len(data["timeline"]["processes"]), 2)
+        self.assertEqual(data["errors"], ["failed_call",
+                                          "inherited_unmatched"])
         p = run(["--html", "/nonexistent/r.html", "--", MANY, "1"])
         self.expect(p, 2, contains=["cannot write '/nonexistent/r.html'"])
         self.usage_error(["--html"], "option '--html' needs an argument")
