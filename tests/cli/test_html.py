@@ -139,6 +139,25 @@ class Html(CliTest):
         for k in ("segments", "attachments", "markers", "end"):
             self.assertEqual(data["timeline"][k], live["timeline"][k], k)
 
+    def test_exec_row(self):
+        """A process that execs: its row has the exec's time, within its
+        life, and the program it became makes the leaked segment."""
+        with Tmp() as tmp:
+            p, text, data, rep = both(tmp, [
+                "--isolate", "--", "/bin/sh", "-c",
+                'exec "$0" leak', PROG])
+        self.expect(p, 23)
+        tl = data["timeline"]
+        rows = [r for r in tl["processes"] if r[4]]
+        self.assertEqual(len(rows), 1, tl["processes"])
+        pid, _, start, end, execs, _ = rows[0]
+        self.assertEqual(len(execs), 1)
+        self.assertTrue(start <= execs[0] <= end, rows)
+        leaks = [g for g in tl["segments"] if g[7] >= 0]
+        self.assertEqual(len(leaks), 1, tl["segments"])
+        self.assertEqual(leaks[0][3], pid)
+        self.assertGreaterEqual(leaks[0][4], execs[0])
+
     def test_stdout_and_errors(self):
         """--html - writes to standard output, with the kinds --errors
         made errors; a file that cannot be made is exit status 2; --html
