@@ -31,7 +31,7 @@
 #define T0 1000000000ull /* the run's start, in the journals' clock */
 
 static const struct cli_html_page good = {
-    "<html>\n<style>\n  /*@STYLE@*/\r\n</style>\n<script>\n/*@SCRIPT@*/\n"
+    "<html>\n<style>\n  /*@STYLE@*/\r\n</style>\n<script>\n\t /*@SCRIPT@*/\t \n"
     "</script>\n<script type=\"application/json\">\n\t/*@DATA@*/\n"
     "</script>",
     "p{}", ""};
