@@ -152,8 +152,13 @@ $(B)/src/cli/logdir.o: ALL_CFLAGS += $(PATHS_DEFS)
 # The HTML report's page (web/), embedded by src/cli/assets.S (.incbin:
 # why, there), assembled from the top of the tree, where its paths are.
 # Only main.c uses it: the unit tests and the fuzz targets, which link the
-# CLI's other sources, need none of it.
-WEB_ASSETS := web/report.html web/report.css web/report.js
+# CLI's other sources, need none of it. WEB_JS is the script's files in
+# the order assets.S concatenates them (tests/cli/test_html.py checks that
+# the page holds them so); each is a prerequisite, so a change in any
+# rebuilds the CLI.
+WEB_JS := web/data.js web/summary.js web/findings.js web/timeline_rows.js \
+	web/timeline.js web/timeline_input.js web/report.js
+WEB_ASSETS := web/report.html web/report.css $(WEB_JS)
 CLI_ASSETS := $(B)/src/cli/assets.o
 $(CLI_ASSETS): src/cli/assets.S $(WEB_ASSETS)
 	@mkdir -p $(@D)

@@ -1,6 +1,7 @@
 /*
- * assets.S - the HTML report's page (web/report.html, report.css,
- * report.js), embedded in the CLI as NUL-terminated strings (assets.h).
+ * assets.S - the HTML report's page (web/report.html, report.css, and the
+ * script: web/'s .js files), embedded in the CLI as NUL-terminated strings
+ * (assets.h).
  *
  * .incbin rather than `ld -r -b binary`: the symbols are named here, not
  * after the path ld was given (which a build from another directory would
@@ -9,8 +10,14 @@
  * lacks the note, which newer linkers warn about); and the compiler
  * driver assembles it for whatever CC targets, without naming ld's
  * emulation. No generated file: make runs from the top of the tree, where
- * the paths below are, and names the three files as prerequisites
- * (.incbin is not seen by -MMD).
+ * the paths below are, and names the files as prerequisites (.incbin is
+ * not seen by -MMD: the Makefile's WEB_ASSETS).
+ *
+ * The script is one string, cli_asset_js: the .js files back to back, in
+ * the order they must run (each uses what the ones before it define: the
+ * top of web/data.js), each followed by a line break so that a file that
+ * does not end with one cannot run into the next. report_html.c sees one
+ * script and checks all of it.
  */
         .section .rodata
         .balign 16
@@ -33,8 +40,20 @@ cli_asset_css:
         .globl cli_asset_js
         .type cli_asset_js, %object
 cli_asset_js:
+        .incbin "web/data.js"
+        .byte 10
+        .incbin "web/summary.js"
+        .byte 10
+        .incbin "web/findings.js"
+        .byte 10
+        .incbin "web/timeline_rows.js"
+        .byte 10
+        .incbin "web/timeline.js"
+        .byte 10
+        .incbin "web/timeline_input.js"
+        .byte 10
         .incbin "web/report.js"
-        .byte 0
+        .byte 10, 0
         .size cli_asset_js, . - cli_asset_js
 
         .section .note.GNU-stack, "", %progbits

@@ -1,6 +1,7 @@
 /*
  * assets.h - the HTML report's page as the build embeds it (assets.S:
- * web/report.html, report.css and report.js, each NUL-terminated). Only
+ * web/report.html, report.css and the script, web/'s .js files in their
+ * order, one after the other; each of the three NUL-terminated). Only
  * the CLI's main.c uses them: the unit tests and the fuzz targets, which
  * link the CLI's other sources, give the writer pages of their own.
  */

@@ -1,8 +1,8 @@
 /*
  * report_html.h - the HTML report (--html FILE): one self-contained page,
  * its template, style sheet and script (web/report.html, report.css,
- * report.js, which the build embeds: assets.h) with the run's data in
- * it. The data (docs/report-format.md, "HTML report"): the JSON report's
+ * and web/'s .js files as one script, which the build embeds: assets.h)
+ * with the run's data in it. The data (docs/report-format.md, "HTML report"): the JSON report's
  * object, the timeline (timeline.h) and the source lines around each
  * finding's call (sources.h), written by html_data.c.
  */

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """test_html.py - shmcheck --html FILE end to end: one page with the
-style sheet and the script the build embedded (web/), no marker left; its
+style sheet and the script the build embedded (web/: every .js file, in
+the order src/cli/assets.S and the Makefile give), no marker left; its
 data parses, its "report" is the --json report of the same run; the
 timeline has a row per process and per attachment, times in order, and
 links each leaked segment, unmatched attachment, invalid detach and failed
@@ -20,8 +21,21 @@ from support import (BUILD, PROG, CliTest, Tmp, main, report,  # noqa: E402
                      run)
 
 MANY = os.path.join(BUILD, "tests/cli/helpers/many_procs")
-WEB = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "web")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+WEB = os.path.join(ROOT, "web")
+
+
+def listed(path, pattern):
+    """The names pattern finds in the file at path, in order."""
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        return re.findall(pattern, f.read())
+
+
+# the script's files: as src/cli/assets.S concatenates them, as the Makefile
+# lists them
+SCRIPTS = listed("src/cli/assets.S", r'\.incbin "web/([^"]+\.js)"')
+WEB_JS = listed("Makefile", r'\bweb/(\w+\.js)\b')
 DATA = re.compile(r'<script type="application/json" id="shmcheck-data">\n'
                   r'(.*?)\n</script>', re.S)
 MARKERS = ("/*@STYLE@*/", "/*@SCRIPT@*/", "/*@DATA@*/")
@@ -52,9 +66,18 @@ class Html(CliTest):
         with Tmp() as tmp:
             p, text, data, rep = both(tmp, ["--isolate", "--", PROG, "leak"])
         self.expect(p, 23)
-        for name in ("report.css", "report.js"):
+        with open(os.path.join(WEB, "report.css"), encoding="utf-8") as f:
+            self.assertIn(f.read().strip(), text)
+        # the script: web/'s .js files in assets.S's order, each followed by
+        # a line break, all of them (and the Makefile's WEB_JS, the same)
+        self.assertEqual(sorted(SCRIPTS), sorted(
+            n for n in os.listdir(WEB) if n.endswith(".js")))
+        self.assertEqual(WEB_JS, SCRIPTS)
+        js = ""
+        for name in SCRIPTS:
             with open(os.path.join(WEB, name), encoding="utf-8") as f:
-                self.assertIn(f.read().strip(), text)
+                js += f.read() + "\n"
+        self.assertIn("<script>\n" + js + "</script>", text)
         for m in MARKERS:
             self.assertNotIn(m, text)
         self.assertEqual(data["report"], rep)

@@ -1,9 +1,10 @@
 /*
  * test_report_html.c - the HTML report's parts on their own: the page
  * writer (report_html.c) with templates of the test's own, good and
- * broken, and a FILE that cannot be written; the JSON writer's flat and
- * script-safe modes; the timeline (timeline.c, timeline_settle.c) fed by
- * hand: segments made before the run, removals while attached, an
+ * broken, a script of several files (as assets.S embeds web/'s), checked
+ * and copied whole, and a FILE that cannot be written; the JSON writer's
+ * flat and script-safe modes; the timeline (timeline.c, timeline_settle.c)
+ * fed by hand: segments made before the run, removals while attached, an
  * unknown end, execs that failed, the row cap, links; the data's links
  * and the cap on findings given source lines; the source reader
  * (sources.c) on short files, long lines, a FIFO and a missing file.
@@ -71,6 +72,12 @@ static void test_bad_pages(void **state)
         {"/*@STYLE@*/\n/*@SCRIPT@*/\n/*@DATA@*/\n", "a</STYLE>", ""},
         {"/*@STYLE@*/\n/*@SCRIPT@*/\n/*@DATA@*/\n", "", "x='</Script>'"},
         {"/*@STYLE@*/\n/*@SCRIPT@*/\n/*@DATA@*/\n", "", "x='<!--'"},
+        /* the script is web/'s files back to back (assets.S): checked whole,
+         * a later file's as the first's */
+        {"/*@STYLE@*/\n/*@SCRIPT@*/\n/*@DATA@*/\n", "",
+         "a();\n\nb('</sCRIPT');\n"},
+        {"/*@STYLE@*/\n/*@SCRIPT@*/\n/*@DATA@*/\n", "",
+         "a();\n\nb();\n\n<!--\n"},
     };
 
     cli_timeline_init(&tl);
@@ -79,6 +86,25 @@ static void test_bad_pages(void **state)
         assert_int_equal(page_to(fx, &bad[i]), -1);
     }
     assert_null(cli_html_page_check(&good));
+}
+
+/* A script of several files, as assets.S embeds web/'s: copied whole, in
+ * order, blank lines and all, with no line break added after its last. */
+static void test_script_parts(void **state)
+{
+    struct report_fx *fx = *state;
+    const struct cli_html_page page = {good.html, "",
+                                       "/* data.js */\nconst ns = {};\n\n"
+                                       "(function (ns) {})(ns);\n\n"
+                                       "/* report.js */\nready();\n\n"};
+
+    cli_timeline_init(&tl);
+    add_process(&fx->run, 7, ARGV("prog"));
+    assert_int_equal(page_to(fx, &page), 0);
+    assert_non_null(strstr(fx->text, "<script>\n/* data.js */\nconst ns = {};"
+                                     "\n\n(function (ns) {})(ns);\n\n/* "
+                                     "report.js */\nready();\n\n</script>\n"));
+    cli_timeline_free(&tl);
 }
 
 static void test_unwritable(void **state)
@@ -341,6 +367,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_page, report_setup,
                                         report_teardown),
         cmocka_unit_test_setup_teardown(test_bad_pages, report_setup,
+                                        report_teardown),
+        cmocka_unit_test_setup_teardown(test_script_parts, report_setup,
                                         report_teardown),
         cmocka_unit_test_setup_teardown(test_unwritable, report_setup,
                                         report_teardown),
