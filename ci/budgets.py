@@ -2,13 +2,17 @@
 """budgets.py [--list] [--root=DIR] - checks the size budgets of the code.
 
   - a C source or header, a Python or shell script: at most FILE_MAX lines;
+  - the HTML report's page, under web/: a .js, .css or .html file at most
+    FILE_MAX lines too; and a .js file's lines at most LINE_MAX characters
+    (C's are clang-format's to keep narrow; the page's script has no such
+    formatter, and dense lines are what its budget must not invite);
   - a C function: at most FUNC_MAX lines, from its opening brace to its
     closing one (the project's format puts both in column 0,
     .clang-format's function brace style, which is what this counts on).
 
 Exceptions are named, each with its reason, in ci/budgets.allow
 ("PATH[:FUNCTION]  reason"): a table or a test's data that is the bulk of a
-file. An exception that no longer applies is reported too, so that the list
+file. A line too long has no exception: it is cut. An exception that no longer applies is reported too, so that the list
 stays true. --list prints every file and function over half its budget.
 Ends with "budgets: ok" or the list of what is over. --root=DIR checks
 another tree (the tests give it trees with known faults).
@@ -20,16 +24,21 @@ import sys
 
 FILE_MAX = 400
 FUNC_MAX = 60
+LINE_MAX = 100
 ROOTS = ("src", "include", "fuzz", "tests", "bench", "examples", "ci")
 EXTS = (".c", ".h", ".py", ".sh")
+WEB_ROOT = "web"
+WEB_EXTS = (".js", ".css", ".html")
+NARROW = (".js",)   # whose lines are at most LINE_MAX characters
 NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 
 def sources():
-    for root in ROOTS:
-        for path in glob.glob(root + "/**/*", recursive=True):
-            if path.endswith(EXTS) and os.path.isfile(path):
-                yield path
+    for roots, exts in ((ROOTS, EXTS), ((WEB_ROOT,), WEB_EXTS)):
+        for root in roots:
+            for path in glob.glob(root + "/**/*", recursive=True):
+                if path.endswith(exts) and os.path.isfile(path):
+                    yield path
 
 
 def functions(lines):
@@ -82,6 +91,11 @@ def main():
                             % (path, len(lines), FILE_MAX))
         elif len(lines) > FILE_MAX // 2:
             near.append("%s: %d lines" % (path, len(lines)))
+        if path.endswith(NARROW):
+            for n, line in enumerate(lines, 1):
+                if len(line) > LINE_MAX:
+                    over.append("%s:%d: a line of %d characters (budget %d)"
+                                % (path, n, len(line), LINE_MAX))
         if not path.endswith((".c", ".h")):
             continue
         for name, first, length in functions(lines):
