@@ -27,31 +27,6 @@
 #include "shmcheck.h"
 #include "testutil.h"
 
-#define OUT 8192
-
-struct fx {
-    int in_use;
-    char out[OUT];
-};
-
-static int setup(void **state)
-{
-    static struct fx fx;
-    return fixture_begin(state, &fx, sizeof fx, &fx.in_use);
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    return fixture_end(fx->in_use);
-}
-
-/* A segment of 4096 bytes (IPC_PRIVATE), or -1. */
-static int make(void)
-{
-    return shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
-}
-
 static int gone(int shmid)
 {
     struct shmid_ds ds;
@@ -59,17 +34,11 @@ static int gone(int shmid)
 }
 
 /* Runs fn in a child; it must exit 0 (its own checks held). */
-static void expect_ok(struct fx *fx, int (*fn)(void *), void *arg)
+static void expect_ok(struct captured *fx, int (*fn)(void *), void *arg)
 {
     int status = run_captured(fn, arg, fx->out, sizeof fx->out);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         fail_msg("child status 0x%x, stderr:\n%s", status, fx->out);
-}
-
-static void expect_text(const struct fx *fx, const char *want)
-{
-    if (strstr(fx->out, want) == NULL)
-        fail_msg("no \"%s\" in:\n%s", want, fx->out);
 }
 
 /* ---- clean ---- */
@@ -77,7 +46,7 @@ static void expect_text(const struct fx *fx, const char *want)
 static int clean_input(void *arg)
 {
     (void)arg;
-    int id = make();
+    int id = segment_4k();
     void *p = shmat(id, NULL, 0);
     shmdt(p);
     shmctl(id, IPC_RMID, NULL);
@@ -90,7 +59,7 @@ static int clean_input(void *arg)
 
 static void test_clean_input(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     expect_ok(fx, clean_input, NULL);
     assert_string_equal(fx->out, "");
 }
@@ -100,26 +69,26 @@ static void test_clean_input(void **state)
 static int leaked_segment(void *arg)
 {
     (void)arg;
-    int id = make();
+    int id = segment_4k();
     return shmc_leak_check_recoverable() != 1 || !gone(id) ||
            shmc_leak_check_recoverable() != 0;
 }
 
 static void test_leaked_segment(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     expect_ok(fx, leaked_segment, NULL);
-    expect_text(fx, "ERROR: shmcheck: leaked segment: shmid ");
-    expect_text(fx, "4096 bytes, created by this process and never removed");
-    expect_text(fx, "(no stack: preload libshmcheck-trace.so");
-    expect_text(fx, "SUMMARY: shmcheck: 1 leaked segment(s) (4096 bytes), "
-                    "0 leaked attachment(s)");
+    expect_out(fx, "ERROR: shmcheck: leaked segment: shmid ");
+    expect_out(fx, "4096 bytes, created by this process and never removed");
+    expect_out(fx, "(no stack: preload libshmcheck-trace.so");
+    expect_out(fx, "SUMMARY: shmcheck: 1 leaked segment(s) (4096 bytes), "
+                   "0 leaked attachment(s)");
 }
 
 static int leaked_attachment(void *arg)
 {
     (void)arg;
-    int id = make();
+    int id = segment_4k();
     void *p = shmat(id, NULL, 0);
     shmctl(id, IPC_RMID, NULL);
     /* Only the attachment: the segment is marked for removal. */
@@ -129,10 +98,10 @@ static int leaked_attachment(void *arg)
 
 static void test_leaked_attachment(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     expect_ok(fx, leaked_attachment, NULL);
-    expect_text(fx, "ERROR: shmcheck: leaked attachment: shmid ");
-    expect_text(fx, "attached by this process and never detached (shmdt)");
+    expect_out(fx, "ERROR: shmcheck: leaked attachment: shmid ");
+    expect_out(fx, "attached by this process and never detached (shmdt)");
     assert_null(strstr(fx->out, "leaked segment:"));
 }
 
@@ -151,10 +120,10 @@ static int leaked_both(void *arg)
 
 static void test_leaked_both(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     expect_ok(fx, leaked_both, NULL);
-    expect_text(fx, "1 leaked segment(s) (12288 bytes), 2 leaked "
-                    "attachment(s)");
+    expect_out(fx, "1 leaked segment(s) (12288 bytes), 2 leaked "
+                   "attachment(s)");
 }
 
 static int child_leak(void *arg)
@@ -171,7 +140,7 @@ static int child_leak(void *arg)
             wait(&status);
             _exit(0);
         }
-        id = make();
+        id = segment_4k();
         write(fds[1], &id, sizeof id);
         _exit(0);
     }
@@ -184,11 +153,11 @@ static int child_leak(void *arg)
 
 static void test_child_leak(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     for (int depth = 1; depth <= 2; depth++) {
         expect_ok(fx, child_leak, &depth);
-        expect_text(fx, "created by a child of this process");
-        expect_text(fx, "    made by pid ");
+        expect_out(fx, "created by a child of this process");
+        expect_out(fx, "    made by pid ");
     }
 }
 
@@ -200,7 +169,7 @@ static void test_child_leak(void **state)
  * inherited attachment too). */
 static int inherited(void *arg)
 {
-    int fault = *(int *)arg, id = make(), status;
+    int fault = *(int *)arg, id = segment_4k(), status;
     void *p = shmat(id, NULL, 0);
     struct rlimit before;
     pid_t pid;
@@ -231,7 +200,7 @@ static int inherited(void *arg)
 
 static void test_inherited(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     for (int fault = 0; fault <= 3; fault++)
         expect_ok(fx, inherited, &fault);
 }
@@ -239,7 +208,7 @@ static void test_inherited(void **state)
 static int marked_while_attached(void *arg)
 {
     (void)arg;
-    int id = make(), go[2], ready[2];
+    int id = segment_4k(), go[2], ready[2];
     void *p = shmat(id, NULL, 0);
     pid_t pid;
     char c = 0;
@@ -249,7 +218,7 @@ static int marked_while_attached(void *arg)
     if (shmc_leak_check_recoverable() != 0)
         return 1;
     /* Marked, and still attached by another process. */
-    id = make();
+    id = segment_4k();
     if (pipe(go) != 0 || pipe(ready) != 0 || (pid = fork()) < 0)
         return 2;
     if (pid == 0) {
@@ -271,7 +240,7 @@ static int marked_while_attached(void *arg)
 
 static void test_marked_while_attached(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     expect_ok(fx, marked_while_attached, NULL);
     assert_string_equal(fx->out, "");
 }
@@ -284,9 +253,9 @@ static int others_segment(void *arg)
 
 static void test_others_segment(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     /* Made by the test process, the child's parent: not the child's. */
-    int id = make();
+    int id = segment_4k();
     expect_ok(fx, others_segment, &id);
     assert_string_equal(fx->out, "");
     assert_int_equal(shmctl(id, IPC_RMID, NULL), 0);
@@ -295,14 +264,14 @@ static void test_others_segment(void **state)
 static int kept_by_reset(void *arg)
 {
     (void)arg;
-    int kept = make(), id;
+    int kept = segment_4k(), id;
     void *p = shmat(kept, NULL, 0);
 
     errno = 4321;
     if (shmc_leak_check_reset() != 0 || errno != 4321 ||
         shmc_leak_check_recoverable() != 0)
         return 1;
-    id = make();
+    id = segment_4k();
     if (shmc_leak_check_recoverable() != 1 || !gone(id) || gone(kept))
         return 2;
     /* A second reset replaces the first: kept stays kept, and with its
@@ -323,7 +292,7 @@ static int kept_quietly(void *arg)
     void *p;
 
     for (int i = 0; i < 70; i++)
-        ids[i] = make();
+        ids[i] = segment_4k();
     p = shmat(ids[0], NULL, 0);
     if (shmc_leak_check_reset() != 0 || shmc_leak_check_recoverable() != 0)
         return 1;
@@ -344,32 +313,40 @@ static int kept_quietly(void *arg)
 
 static void test_kept_quietly(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     expect_ok(fx, kept_quietly, NULL);
 }
 
 static void test_kept_by_reset(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     expect_ok(fx, kept_by_reset, NULL);
-    expect_text(fx, "1 leaked segment(s) (4096 bytes), 0 leaked");
+    expect_out(fx, "1 leaked segment(s) (4096 bytes), 0 leaked");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_clean_input, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_leaked_segment, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_leaked_attachment, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_leaked_both, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_child_leak, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_inherited, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_marked_while_attached, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_others_segment, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kept_by_reset, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kept_quietly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clean_input, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_leaked_segment, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_leaked_attachment, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_leaked_both, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_child_leak, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_inherited, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_marked_while_attached,
+                                        captured_setup, captured_teardown),
+        cmocka_unit_test_setup_teardown(test_others_segment, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_kept_by_reset, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_kept_quietly, captured_setup,
+                                        captured_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

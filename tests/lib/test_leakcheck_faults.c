@@ -30,49 +30,19 @@
 #include "shmcheck.h"
 #include "testutil.h"
 
-#define OUT 65536
-
-struct fx {
-    int in_use;
-    char out[OUT];
-};
-
-static int setup(void **state)
-{
-    static struct fx fx;
-    return fixture_begin(state, &fx, sizeof fx, &fx.in_use);
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    return fixture_end(fx->in_use);
-}
-
-static int make(void)
-{
-    return shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
-}
-
-static int status_of(struct fx *fx, int (*fn)(void *), void *arg)
+static int status_of(struct captured *fx, int (*fn)(void *), void *arg)
 {
     return run_captured(fn, arg, fx->out, sizeof fx->out);
 }
 
-static void expect_text(const struct fx *fx, const char *want)
-{
-    if (strstr(fx->out, want) == NULL)
-        fail_msg("no \"%s\" in:\n%s", want, fx->out);
-}
-
-static void expect_exit(const struct fx *fx, int status, int code)
+static void expect_exit(const struct captured *fx, int status, int code)
 {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != code)
         fail_msg("status 0x%x, not exit %d; stderr:\n%s", status, code,
                  fx->out);
 }
 
-static void expect_abort(const struct fx *fx, int status)
+static void expect_abort(const struct captured *fx, int status)
 {
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
         fail_msg("status 0x%x, not SIGABRT; stderr:\n%s", status, fx->out);
@@ -116,16 +86,16 @@ static int unnoted_leak(void *arg)
 
 static void test_unnoted_children(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     int id;
 
     /* The ring cannot be mapped: the child that leaks is not noted. */
     mock_fail_always(MOCK_mmap, ENOMEM);
     expect_exit(fx, status_of(fx, unnoted_leak, NULL), 0);
     mock_reset();
-    expect_text(fx, "was made by pid ");
-    expect_text(fx, "which has ended and is not known to be a child of this "
-                    "process: not checked");
+    expect_out(fx, "was made by pid ");
+    expect_out(fx, "which has ended and is not known to be a child of this "
+                   "process: not checked");
     /* Once, for two checks. */
     assert_null(strstr(strstr(fx->out, "WARNING") + 1, "WARNING"));
     assert_int_equal(mock_segments_in_use(), 1);
@@ -145,7 +115,7 @@ static int check_clean(void *arg)
 static int check_leak(void *arg)
 {
     (void)arg;
-    make();
+    segment_4k();
     SHMC_LEAK_CHECK();
     return 0;
 }
@@ -153,9 +123,9 @@ static int check_leak(void *arg)
 static int check_sites(void *arg)
 {
     (void)arg;
-    make();
+    segment_4k();
     int n = shmc_leak_check_recoverable();
-    make();
+    segment_4k();
     shmc_leak_check_at("site.c", 7, NULL); /* aborts */
     return n + 100;
 }
@@ -170,21 +140,21 @@ static int check_no_site(void *arg)
 
 static void test_abort_only_on_finding(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
 
     expect_exit(fx, status_of(fx, check_clean, NULL), 0);
     assert_string_equal(fx->out, "");
     expect_abort(fx, status_of(fx, check_leak, NULL));
-    expect_text(fx, "leaked segment: shmid ");
-    expect_text(fx, "found by the leak check at tests/lib/"
-                    "test_leakcheck_faults.c:");
-    expect_text(fx, " in check_leak()");
+    expect_out(fx, "leaked segment: shmid ");
+    expect_out(fx, "found by the leak check at tests/lib/"
+                   "test_leakcheck_faults.c:");
+    expect_out(fx, " in check_leak()");
     /* recoverable: no site; a site without a function. */
     expect_abort(fx, status_of(fx, check_sites, NULL));
-    expect_text(fx, "0 leaked attachment(s) since the last check; removed");
-    expect_text(fx, "found by the leak check at site.c:7 in ?(); removed");
+    expect_out(fx, "0 leaked attachment(s) since the last check; removed");
+    expect_out(fx, "found by the leak check at site.c:7 in ?(); removed");
     expect_abort(fx, status_of(fx, check_no_site, NULL));
-    expect_text(fx, "the leak check at ?:0 cannot list the segments");
+    expect_out(fx, "the leak check at ?:0 cannot list the segments");
 }
 
 /* ---- the kernel refuses to list ---- */
@@ -200,15 +170,15 @@ static int refused(void *arg)
 
 static void test_cannot_list(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
 
     expect_exit(fx, status_of(fx, refused, NULL), 0);
     assert_string_equal(fx->out, "");
     expect_abort(fx, status_of(fx, refused, fx));
-    expect_text(fx, "ERROR: shmcheck: the leak check at tests/lib/"
-                    "test_leakcheck_faults.c:");
-    expect_text(fx, "cannot list the segments: shmctl(SHM_INFO): "
-                    "Operation not permitted");
+    expect_out(fx, "ERROR: shmcheck: the leak check at tests/lib/"
+                   "test_leakcheck_faults.c:");
+    expect_out(fx, "cannot list the segments: shmctl(SHM_INFO): "
+                   "Operation not permitted");
 }
 
 /* ---- /proc/self/maps ---- */
@@ -222,7 +192,7 @@ struct maps_case {
 static int maps_fails(void *arg)
 {
     const struct maps_case *c = arg;
-    int id = make();
+    int id = segment_4k();
     char *p = shmat(id, NULL, 0);
 
     for (int i = 0; i < c->mappings; i++) /* alternate: never merged */
@@ -247,7 +217,7 @@ static int maps_fails(void *arg)
 static int reset_emfile(void *arg)
 {
     (void)arg;
-    int id = make();
+    int id = segment_4k();
     void *p = shmat(id, NULL, 0);
 
     for (int fd = 3; fd < 64; fd++)
@@ -261,7 +231,7 @@ static int reset_emfile(void *arg)
 
 static void test_maps(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     const struct maps_case unreadable[] = {
         {MOCK_ANY, 1, 0}, {MOCK_malloc, 0, 0}, {MOCK_realloc, 0, 600}};
     const char *why[] = {"Too many open files", "Cannot allocate memory",
@@ -269,9 +239,9 @@ static void test_maps(void **state)
 
     for (size_t i = 0; i < COUNT(unreadable); i++) {
         expect_exit(fx, status_of(fx, maps_fails, (void *)&unreadable[i]), 0);
-        expect_text(fx, "WARNING: shmcheck: /proc/self/maps cannot be read");
-        expect_text(fx, why[i]);
-        expect_text(fx, "attachments not checked");
+        expect_out(fx, "WARNING: shmcheck: /proc/self/maps cannot be read");
+        expect_out(fx, why[i]);
+        expect_out(fx, "attachments not checked");
     }
     /* A reset that cannot see the attachments keeps nothing. */
     expect_exit(fx, status_of(fx, reset_emfile, NULL), 0);
@@ -279,7 +249,7 @@ static void test_maps(void **state)
     /* Long, and read whole. */
     const struct maps_case lng = {MOCK_ANY, 0, 600};
     expect_exit(fx, status_of(fx, maps_fails, (void *)&lng), 0);
-    expect_text(fx, "1 leaked attachment(s)");
+    expect_out(fx, "1 leaked attachment(s)");
 }
 
 /* ---- many findings; nowhere to write; a segment that cannot be read ---- */
@@ -289,9 +259,9 @@ static void test_maps(void **state)
 static int many(void *arg)
 {
     (void)arg;
-    int id = make();
+    int id = segment_4k();
     for (int i = 0; i < MANY; i++)
-        make();
+        segment_4k();
     for (int i = 0; i < MANY; i++)
         shmat(id, NULL, 0);
     return shmc_leak_check_recoverable() != 2 * MANY + 1 ||
@@ -301,7 +271,7 @@ static int many(void *arg)
 static int many_attachments(void *arg)
 {
     (void)arg;
-    int id = make();
+    int id = segment_4k();
     for (int i = 0; i < MANY; i++)
         shmat(id, NULL, 0);
     shmctl(id, IPC_RMID, NULL);
@@ -312,14 +282,14 @@ static int stderr_closed(void *arg)
 {
     (void)arg;
     close(2);
-    make();
+    segment_4k();
     return shmc_leak_check_recoverable() != 1;
 }
 
 static int unreadable(void *arg)
 {
     (void)arg;
-    int id = make();
+    int id = segment_4k();
     void *p = shmat(id, NULL, 0);
 
     struct shm_info info;
@@ -334,7 +304,7 @@ static int unreadable(void *arg)
 
 static void test_odd_reports(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     const char *p;
     int blocks = 0;
 
@@ -342,14 +312,14 @@ static void test_odd_reports(void **state)
     for (p = fx->out; (p = strstr(p, "ERROR: shmcheck: leaked")) != NULL; p++)
         blocks++;
     assert_int_equal(blocks, 30 + 30);
-    expect_text(fx, "32 leaked segment(s) (131072 bytes), 31 leaked "
-                    "attachment(s)");
-    expect_text(fx, "(only 30 of each kind shown in full)");
+    expect_out(fx, "32 leaked segment(s) (131072 bytes), 31 leaked "
+                   "attachment(s)");
+    expect_out(fx, "(only 30 of each kind shown in full)");
     expect_exit(fx, status_of(fx, many_attachments, NULL), 0);
-    expect_text(fx, "(only 30 of each kind shown in full)");
+    expect_out(fx, "(only 30 of each kind shown in full)");
     expect_exit(fx, status_of(fx, stderr_closed, NULL), 0);
     expect_exit(fx, status_of(fx, unreadable, NULL), 0);
-    expect_text(fx, "(IPC_STAT: Permission denied) at 0x");
+    expect_out(fx, "(IPC_STAT: Permission denied) at 0x");
 }
 
 /* ---- a reset out of memory ---- */
@@ -357,11 +327,11 @@ static void test_odd_reports(void **state)
 static int reset_nomem(void *arg)
 {
     (void)arg;
-    int kept = make(), id;
+    int kept = segment_4k(), id;
 
     if (shmc_leak_check_reset() != 0)
         return 1;
-    id = make();
+    id = segment_4k();
     mock_fail_always(MOCK_realloc, ENOMEM);
     int r = shmc_leak_check_reset(), e = errno;
     mock_reset();
@@ -374,7 +344,7 @@ static int reset_nomem(void *arg)
 
 static void test_reset_nomem(void **state)
 {
-    struct fx *fx = *state;
+    struct captured *fx = *state;
     expect_exit(fx, status_of(fx, reset_nomem, NULL), 0);
 }
 
@@ -382,13 +352,18 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         /* First: it needs the process's first fork. */
-        cmocka_unit_test_setup_teardown(test_unnoted_children, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_abort_only_on_finding, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_cannot_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_maps, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reset_nomem, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_odd_reports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unnoted_children, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_abort_only_on_finding,
+                                        captured_setup, captured_teardown),
+        cmocka_unit_test_setup_teardown(test_cannot_list, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_maps, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_reset_nomem, captured_setup,
+                                        captured_teardown),
+        cmocka_unit_test_setup_teardown(test_odd_reports, captured_setup,
+                                        captured_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -314,3 +314,26 @@ int run_captured(int (*fn)(void *arg), void *arg, char *out, size_t len)
     waitpid(pid, &status, 0);
     return status;
 }
+
+int captured_setup(void **state)
+{
+    static struct captured c;
+    return fixture_begin(state, &c, sizeof c, &c.in_use);
+}
+
+int captured_teardown(void **state)
+{
+    const struct captured *c = *state;
+    return fixture_end(c->in_use);
+}
+
+int segment_4k(void)
+{
+    return shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+}
+
+void expect_out(const struct captured *c, const char *want)
+{
+    if (strstr(c->out, want) == NULL)
+        fail_msg("no \"%s\" in:\n%s", want, c->out);
+}

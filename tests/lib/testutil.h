@@ -198,6 +198,25 @@ void child_finish(struct child *c, void *report, size_t size);
  * exits; this waits for it. Nothing when none is running. */
 void child_reap(struct child *c);
 
+/* --- the leak check's tests: a child's stderr, captured ------------------ */
+
+#define CAPTURED_MAX 65536
+struct captured {
+    int in_use;             /* segments in the namespace before */
+    char out[CAPTURED_MAX]; /* the last child's stderr           */
+};
+
+/* Setup and teardown of a test with a struct captured as its state:
+ * fixture_begin and fixture_end around it. */
+int captured_setup(void **state);
+int captured_teardown(void **state);
+
+/* A new segment of 4096 bytes (IPC_PRIVATE, 0600), or -1. */
+int segment_4k(void);
+
+/* Fails, showing c->out, unless it holds want. */
+void expect_out(const struct captured *c, const char *want);
+
 /* Runs fn(arg) in a forked child whose stderr goes into out (at most
  * len - 1 bytes, NUL-terminated); the child _exits with fn's value.
  * Returns the child's wait status. A SIGABRT in the child writes its
