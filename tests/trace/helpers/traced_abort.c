@@ -59,19 +59,6 @@ int cmd_abort_leak(const char *self, const char *how)
     exit(0);
 }
 
-/* One child of the fork server: leaks a segment, writes its id to fd,
- * exits 0 (or by _exit with how "_exit"). */
-static _Noreturn void leaking_child(int fd, const char *how)
-{
-    int id = make(4096);
-
-    if (write(fd, &id, sizeof id) != sizeof id)
-        _exit(2);
-    if (strcmp(how, "_exit") == 0)
-        _exit(0);
-    exit(0);
-}
-
 /* A fork server: forks n children, each of which leaks a segment and
  * exits (arg "N" or "N:_exit"); counts those that died of SIGABRT and
  * the segments gone after them; exits 0 whatever they did. */
@@ -90,7 +77,7 @@ int cmd_abort_forks(const char *arg)
             return 2;
         if (pid == 0) {
             close(p[0]);
-            leaking_child(p[1], how);
+            leak_and_end(p[1], how); /* a run that leaks */
         }
         close(p[1]);
         if (read(p[0], &id, sizeof id) != sizeof id ||

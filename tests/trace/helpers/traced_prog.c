@@ -23,6 +23,17 @@
 
 static int errno_at_main;
 
+_Noreturn void leak_and_end(int fd, const char *how)
+{
+    int id = make(4096);
+
+    if (write(fd, &id, sizeof id) != sizeof id)
+        _exit(2);
+    if (strcmp(how, "_exit") == 0)
+        _exit(0);
+    exit(0);
+}
+
 int make(size_t size)
 {
     int id = shmget(IPC_PRIVATE, size, IPC_CREAT | 0600);

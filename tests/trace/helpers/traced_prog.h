@@ -16,6 +16,9 @@ void *attach(int id);
 void show(const char *what, long r);
 /* Makes, attaches, detaches and removes a segment: 0 when all worked. */
 int shm_cycle(void);
+/* Leaves a 4096-byte segment, writes its id to fd, and ends by _exit(0)
+ * when how is "_exit", else by exit(0) (exit 2 if the write fails). */
+_Noreturn void leak_and_end(int fd, const char *how);
 
 /* traced_basic.c: one process's calls, its ways out, fork and spawn. */
 int cmd_threads(void);

@@ -43,12 +43,7 @@ static void leaking_child(const char *self, const char *how, int fd)
         execl(self, self, "leak-to", "3", (char *)NULL);
         _exit(2);
     }
-    int id = make(4096);
-    if (write(fd, &id, sizeof id) != sizeof id)
-        _exit(2);
-    if (strcmp(how, "_exit") == 0)
-        _exit(0);
-    exit(0);
+    leak_and_end(fd, how);
 }
 
 /* As a test suite's runner: a child leaves a segment and exits 0 (by how:
